@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * The wire format between the agent and the plugin's agent API. Defined once; the agent builds
+ * these messages, the plugin validates them with the same schemas.
+ *
+ * Byte counters travel as decimal strings: they are unsigned 64-bit (gigawords * 2^32 + octets)
+ * and JSON numbers lose precision past 2^53.
+ */
+export const AGENT_API_PREFIX = '/api/v1/agent';
+
+const MAX_U64 = (1n << 64n) - 1n;
+
+export const octetsString = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a non-negative integer in decimal')
+  .refine((s) => BigInt(s) <= MAX_U64, 'must fit in 64 bits');
+
+export const observationSource = z.enum(['radius', 'poll']);
+export type ObservationSource = z.infer<typeof observationSource>;
+
+/**
+ * One sighting of a session's cumulative counters. Download is what the subscriber received.
+ */
+export const sessionObservation = z.strictObject({
+  /** Unique per record, chosen by the agent (UUID); makes re-delivery harmless. */
+  recordId: z.string().min(1).max(64),
+  source: observationSource,
+  /** The router (poll) or NAS (radius) name as configured in the agent. */
+  sourceName: z.string().min(1).max(128),
+  /** RADIUS User-Name, PPP secret name or hotspot user. */
+  login: z.string().min(1).max(253),
+  /** Acct-Session-Id, or the router's session identity for polled sessions. */
+  sessionId: z.string().min(1).max(253),
+  /** When the session started, if known (ISO 8601, UTC). */
+  sessionStart: z.iso.datetime({ offset: true }).nullable(),
+  /** When these counters were true (ISO 8601, UTC). */
+  observedAt: z.iso.datetime({ offset: true }),
+  downloadOctets: octetsString,
+  uploadOctets: octetsString,
+  /** True on a RADIUS Stop, or when the session vanished from the router. */
+  ended: z.boolean(),
+  /** Optional context; never needed for billing. */
+  framedIp: z.string().max(64).optional(),
+  callerId: z.string().max(128).optional(),
+  terminateCause: z.string().max(64).optional(),
+});
+export type SessionObservation = z.infer<typeof sessionObservation>;
+
+/** The plugin validates each record on its own (bad ones are quarantined, not the batch). */
+export const observationBatch = z.strictObject({
+  batchId: z.string().min(1).max(64),
+  sentAt: z.iso.datetime({ offset: true }),
+  records: z.array(z.unknown()).min(1).max(10_000),
+});
+export type ObservationBatch = { batchId: string; sentAt: string; records: SessionObservation[] };
+
+export interface RejectedRecord {
+  recordId: string | null;
+  index: number;
+  reason: string;
+}
+
+export interface BatchAck {
+  batchId: string;
+  /** True when this batch id had been received before; nothing was counted again. */
+  duplicateBatch: boolean;
+  accepted: number;
+  /** Records whose recordId had been seen before (from another batch). */
+  duplicateRecords: number;
+  /** Quarantined: kept by the plugin with the reason, not counted. */
+  rejected: RejectedRecord[];
+}
+
+/** A router's subscriber inventory (PPP secrets, hotspot users) at one moment. */
+export const inventoryEntry = z.strictObject({
+  kind: z.enum(['ppp', 'hotspot']),
+  name: z.string().min(1).max(253),
+  profile: z.string().max(128).optional(),
+  disabled: z.boolean(),
+  comment: z.string().max(1024).optional(),
+});
+export type InventoryEntry = z.infer<typeof inventoryEntry>;
+
+export const inventorySnapshot = z.strictObject({
+  routerName: z.string().min(1).max(128),
+  takenAt: z.iso.datetime({ offset: true }),
+  entries: z.array(inventoryEntry).max(200_000),
+});
+export type InventorySnapshot = z.infer<typeof inventorySnapshot>;
