@@ -1,0 +1,58 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { hasRole, type Role } from '../auth/roles.js';
+import type { ApiTokenInfo } from '../auth/tokens.repository.js';
+import { AuthenticationError, ForbiddenError, httpStatusOf, UserError } from '../common/errors.js';
+import type { PluginContext } from '../context.js';
+import type { WebContribution } from '../web/app.js';
+
+export function bearerToken(req: Request): string | null {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m ? m[1]! : null;
+}
+
+export function apiToken(res: Response): ApiTokenInfo {
+  return res.locals.apiToken as ApiTokenInfo;
+}
+
+/** Route guard for the REST API: the token's role must be at least `role`. */
+export function requireApiRole(role: Role) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const token = res.locals.apiToken as ApiTokenInfo | undefined;
+    if (token && hasRole(token.role, role)) return next();
+    next(new ForbiddenError(`this needs a token with the ${role} role`));
+  };
+}
+
+/** Maps any error to the API's JSON error shape; one place for status codes. */
+export function apiErrorHandler(ctx: PluginContext) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const bodyError = (err as { type?: string }).type === 'entity.parse.failed';
+    const status = bodyError ? 400 : (err as { status?: number }).status === 413 ? 413 : httpStatusOf(err);
+    if (status >= 500) ctx.logger.error('API request failed', { err, method: req.method, path: req.path });
+    const message = bodyError ? 'request body is not valid JSON' : status === 413 ? 'request body too large' : err instanceof UserError ? err.message : 'internal error';
+    res.status(status).json({ error: { message, issues: err instanceof UserError ? err.issues : [] } });
+  };
+}
+
+/** /api/v1: JSON in and out, bearer API tokens, roles per route. */
+export function apiRouter(ctx: PluginContext, contributions: WebContribution[]): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '2mb' }));
+  router.use(async (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) return next(new AuthenticationError('missing bearer token (Authorization: Bearer <token>)'));
+    res.locals.apiToken = await ctx.services.auth.authenticateToken(token);
+    next();
+  });
+  router.get('/me', (_req, res) => {
+    const t = apiToken(res);
+    res.json({ token: { id: t.id, name: t.name, role: t.role, prefix: t.prefix } });
+  });
+  for (const c of contributions) c.api?.(router);
+  router.use((_req, res) => {
+    res.status(404).json({ error: { message: 'no such endpoint', issues: [] } });
+  });
+  router.use(apiErrorHandler(ctx));
+  return router;
+}

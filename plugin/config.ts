@@ -1,0 +1,55 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { loadConfigFile } from './common/config-file.js';
+
+const logSchema = z
+  .strictObject({
+    level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    /** json for log collectors, text for people; auto picks text on a terminal. */
+    format: z.enum(['json', 'text', 'auto']).default('auto'),
+  })
+  .prefault({});
+
+export const pluginConfigSchema = z.strictObject({
+  db: z
+    .strictObject({
+      /** `sqlite:var/octet.db` (embedded default) or `mysql://user:pass@host:3306/octet`. */
+      url: z.string().min(1).default('sqlite:var/octet.db'),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Set when a reverse proxy terminates TLS (express "trust proxy"): hop count or true. */
+      trustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
+      /** Session cookies marked Secure: 'auto' follows the request's protocol. */
+      secureCookies: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+      sessionHours: z.number().positive().max(24 * 30).default(12),
+    })
+    .prefault({}),
+  /** Which admin platform hosts the plugin's pages. */
+  host: z.enum(['standalone']).default('standalone'),
+  billing: z
+    .strictObject({
+      /** The ISP's time zone: billing periods and reporting hours are cut in it (DST included). */
+      timezone: z
+        .string()
+        .default('UTC')
+        .refine((tz) => DateTime.now().setZone(tz).isValid, 'is not a known IANA time zone (e.g. Europe/Berlin)'),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+    })
+    .prefault({}),
+  log: logSchema,
+});
+
+export type PluginConfig = z.output<typeof pluginConfigSchema>;
+
+export function loadPluginConfig(file: string, env: NodeJS.ProcessEnv = process.env): PluginConfig {
+  return loadConfigFile(file, pluginConfigSchema, env);
+}
+
+/** The configuration used when no file is given: the embedded SQLite default. */
+export function defaultPluginConfig(overrides: Partial<z.input<typeof pluginConfigSchema>> = {}): PluginConfig {
+  return pluginConfigSchema.parse(overrides);
+}

@@ -1,0 +1,28 @@
+import type { AuditRepository } from './audit/audit.repository.js';
+import type { AuthService } from './auth/auth.service.js';
+import type { ApiTokensRepository } from './auth/tokens.repository.js';
+import type { UsersRepository } from './auth/users.repository.js';
+import type { Clock } from './common/clock.js';
+import type { Logger } from './common/logger.js';
+import type { PluginConfig } from './config.js';
+import type { Database } from './db/database.js';
+import type { Models } from './db/models/index.js';
+import type { SettingsRepository } from './settings/settings.repository.js';
+
+/** What the plugin's composition root builds once and hands to every module. */
+export interface PluginContext {
+  config: PluginConfig;
+  logger: Logger;
+  clock: Clock;
+  db: Database;
+  models: Models;
+  repos: {
+    users: UsersRepository;
+    tokens: ApiTokensRepository;
+    audit: AuditRepository;
+    settings: SettingsRepository;
+  };
+  services: {
+    auth: AuthService;
+  };
+}

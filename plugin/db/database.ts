@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Sequelize, UniqueConstraintError, type Options, type Transaction } from 'sequelize';
+import { ConfigError, OperationalError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+export interface Database {
+  sequelize: Sequelize;
+  dialect: Dialect;
+  /** Runs `fn` in one transaction, committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
+  /** Cheap round trip, for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ParsedDbUrl {
+  dialect: Dialect;
+  /** SQLite file path (absolute) or ':memory:'. */
+  storage?: string;
+  url?: string;
+}
+
+/**
+ * `sqlite:var/octet.db` (relative to `baseDir`), `sqlite::memory:`, or `mysql://user:pass@host:3306/db`
+ * (mariadb:// is accepted as the same thing).
+ */
+export function parseDbUrl(url: string, baseDir = process.cwd()): ParsedDbUrl {
+  if (url.startsWith('sqlite:')) {
+    const rest = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (rest === '' ) throw new ConfigError('(config)', [{ field: 'db.url', message: 'sqlite: URL needs a file path, e.g. sqlite:var/octet.db' }]);
+    return { dialect: 'sqlite', storage: rest === ':memory:' ? ':memory:' : resolve(baseDir, rest) };
+  }
+  if (/^(mysql|mariadb):\/\//.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url.replace(/^mariadb:/, 'mysql:'));
+    } catch {
+      throw new ConfigError('(config)', [{ field: 'db.url', message: 'not a valid mysql:// URL' }]);
+    }
+    if (!parsed.pathname || parsed.pathname === '/') {
+      throw new ConfigError('(config)', [{ field: 'db.url', message: 'mysql:// URL must name a database, e.g. mysql://octet@127.0.0.1:3306/octet' }]);
+    }
+    return { dialect: 'mysql', url: parsed.toString() };
+  }
+  throw new ConfigError('(config)', [{ field: 'db.url', message: 'must start with sqlite: or mysql://' }]);
+}
+
+export async function openDatabase(url: string, logger: Logger, baseDir?: string): Promise<Database> {
+  const parsed = parseDbUrl(url, baseDir);
+  const common: Options = {
+    logging: (sql: string) => logger.debug('sql', { sql: sql.slice(0, 500) }),
+    define: { underscored: true, timestamps: false, freezeTableName: true },
+  };
+  let sequelize: Sequelize;
+  if (parsed.dialect === 'sqlite') {
+    if (parsed.storage !== ':memory:') mkdirSync(dirname(parsed.storage!), { recursive: true });
+    sequelize = new Sequelize({
+      ...common,
+      dialect: 'sqlite',
+      storage: parsed.storage!,
+      // One connection: SQLite serialises writers anyway, and a single connection makes
+      // transactions and `:memory:` databases behave.
+      pool: { max: 1, min: 0, idle: 10_000 },
+      transactionType: 'IMMEDIATE' as never,
+    });
+  } else {
+    sequelize = new Sequelize(parsed.url!, {
+      ...common,
+      dialect: 'mysql',
+      timezone: '+00:00',
+      dialectOptions: {
+        // BIGINT and DECIMAL come back as strings; repositories convert them (never parseFloat).
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        decimalNumbers: false,
+        dateStrings: false,
+        charset: 'utf8mb4',
+        connectTimeout: 10_000,
+      },
+      pool: { max: 10, min: 0, idle: 10_000, acquire: 30_000 },
+    });
+  }
+  try {
+    await sequelize.authenticate();
+    if (parsed.dialect === 'sqlite') {
+      await sequelize.query('PRAGMA foreign_keys = ON');
+      if (parsed.storage !== ':memory:') await sequelize.query('PRAGMA journal_mode = WAL');
+      await sequelize.query('PRAGMA busy_timeout = 5000');
+      await sequelize.query('PRAGMA synchronous = NORMAL');
+    }
+  } catch (err) {
+    await sequelize.close().catch(() => undefined);
+    throw new OperationalError(`cannot connect to the database (${parsed.dialect}): ${(err as Error).message}`, { cause: err });
+  }
+  return {
+    sequelize,
+    dialect: parsed.dialect,
+    transaction: <T>(fn: (t: Transaction) => Promise<T>) => sequelize.transaction(fn),
+    ping: async () => {
+      await sequelize.query('SELECT 1');
+    },
+    close: () => sequelize.close(),
+  };
+}
+
+/** Recognises a duplicate-key error on both MySQL/MariaDB and SQLite: idempotency rests on it. */
+export function isDuplicateKey(err: unknown): boolean {
+  if (err instanceof UniqueConstraintError) return true;
+  const e = err as { original?: { code?: string; errno?: number }; parent?: { code?: string } } | undefined;
+  const code = e?.original?.code ?? e?.parent?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT' || e?.original?.errno === 1062;
+}

@@ -1,0 +1,14 @@
+import type { Sequelize } from 'sequelize';
+import { defineFoundationModels } from './foundation.js';
+
+/**
+ * Defines every model on the given connection. Called once by each composition root; nothing
+ * here connects or registers globally.
+ */
+export function defineModels(sequelize: Sequelize) {
+  return {
+    ...defineFoundationModels(sequelize),
+  };
+}
+
+export type Models = ReturnType<typeof defineModels>;

@@ -1,0 +1,96 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuditRepository } from './audit/audit.repository.js';
+import { AuthService } from './auth/auth.service.js';
+import { ApiTokensRepository } from './auth/tokens.repository.js';
+import { UsersRepository } from './auth/users.repository.js';
+import { systemClock, type Clock } from './common/clock.js';
+import type { Logger } from './common/logger.js';
+import type { PluginConfig } from './config.js';
+import type { PluginContext } from './context.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/migrator.js';
+import { defineModels } from './db/models/index.js';
+import { pluginModules, type InstalledModule, type PluginModule } from './modules.js';
+import { SettingsRepository } from './settings/settings.repository.js';
+import { createWebApp, newSessionSecret } from './web/app.js';
+
+export interface PluginDeps {
+  logger: Logger;
+  clock?: Clock;
+  /** Directory that relative sqlite: paths resolve against (default: the working directory). */
+  baseDir?: string;
+  modules?: PluginModule[];
+}
+
+/** Builds the shared context on an open database. The one place where repositories are made. */
+export function buildContext(config: PluginConfig, db: Database, logger: Logger, clock: Clock): PluginContext {
+  const models = defineModels(db.sequelize);
+  const users = new UsersRepository(models);
+  const tokens = new ApiTokensRepository(models);
+  const audit = new AuditRepository(models, clock);
+  const settings = new SettingsRepository(models, clock);
+  return {
+    config,
+    logger,
+    clock,
+    db,
+    models,
+    repos: { users, tokens, audit, settings },
+    services: { auth: new AuthService({ db, users, tokens, audit, clock }) },
+  };
+}
+
+export async function openPluginContext(config: PluginConfig, deps: PluginDeps): Promise<PluginContext> {
+  const db = await openDatabase(config.db.url, deps.logger, deps.baseDir);
+  return buildContext(config, db, deps.logger, deps.clock ?? systemClock);
+}
+
+export interface RunningPlugin {
+  ctx: PluginContext;
+  server: Server;
+  url: string;
+  modules: InstalledModule[];
+  close(): Promise<void>;
+}
+
+/** The plugin's composition root for `octet serve`: migrate, build, listen, start jobs. */
+export async function startPlugin(config: PluginConfig, deps: PluginDeps): Promise<RunningPlugin> {
+  const ctx = await openPluginContext(config, deps);
+  let ready = false;
+  try {
+    await migrate(ctx.db, deps.logger);
+    const modules = (deps.modules ?? pluginModules).map((m) => m.install(ctx));
+    const sessionSecret = await ctx.repos.settings.getOrCreate('web.session_secret', newSessionSecret);
+    const app = createWebApp(ctx, { sessionSecret, contributions: modules, isReady: () => ready });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const addr = server.address() as AddressInfo;
+    const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    for (const m of modules) m.start?.();
+    if ((await ctx.repos.users.countActiveAdmins()) === 0) {
+      deps.logger.warn('no admin user yet: create one with `octet user add --email you@example.net --name "Your Name" --role admin`');
+    }
+    ready = true;
+    deps.logger.info('plugin listening', { url });
+    return {
+      ctx,
+      server,
+      url,
+      modules,
+      close: async () => {
+        ready = false;
+        for (const m of modules) await m.stop?.();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await ctx.db.close();
+      },
+    };
+  } catch (err) {
+    await ctx.db.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,21 @@
+import type { PluginContext } from './context.js';
+import type { WebContribution } from './web/app.js';
+
+/**
+ * A capability of the plugin (usage, subscribers, billing…). Installing it builds its
+ * repositories and services from the shared context and returns what it adds to the HTTP surface
+ * and the scheduler.
+ */
+export interface PluginModule {
+  name: string;
+  install(ctx: PluginContext): InstalledModule;
+}
+
+export interface InstalledModule extends WebContribution {
+  /** Starts background work (scheduled jobs); called once by `octet serve`. */
+  start?(): void;
+  stop?(): Promise<void>;
+}
+
+/** Every module of the plugin, in install order. */
+export const pluginModules: PluginModule[] = [];
