@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { defineFoundationModels } from './foundation.js';
+import { defineSubscriberModels } from './subscribers.js';
 
 /**
  * Defines every model on the given connection. Called once by each composition root; nothing
@@ -8,6 +9,7 @@ import { defineFoundationModels } from './foundation.js';
 export function defineModels(sequelize: Sequelize) {
   return {
     ...defineFoundationModels(sequelize),
+    ...defineSubscriberModels(sequelize),
   };
 }
 
