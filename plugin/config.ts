@@ -14,7 +14,11 @@ export const pluginConfigSchema = z.strictObject({
   db: z
     .strictObject({
       /** `sqlite:var/octet.db` (embedded default) or `mysql://user:pass@host:3306/octet`. */
-      url: z.string().min(1).default('sqlite:var/octet.db'),
+      url: z
+        .string()
+        .min(1)
+        .default('sqlite:var/octet.db')
+        .refine((u) => /^(sqlite:.+|(mysql|mariadb):\/\/.+)$/.test(u), 'must start with sqlite: or mysql://'),
     })
     .prefault({}),
   http: z

@@ -9,12 +9,17 @@ import { z } from 'zod';
  */
 export const AGENT_API_PREFIX = '/api/v1/agent';
 
-const MAX_U64 = (1n << 64n) - 1n;
+/**
+ * The largest counter Octet stores: 2^63-1 (9.2 exabytes). RADIUS can express 2^64-1, but
+ * SQLite's integers are signed 64-bit and would silently turn larger values into floats; no real
+ * session comes within a million times of this, so a larger value is rejected as corrupt.
+ */
+export const MAX_OCTETS = (1n << 63n) - 1n;
 
 export const octetsString = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be a non-negative integer in decimal')
-  .refine((s) => BigInt(s) <= MAX_U64, 'must fit in 64 bits');
+  .regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a non-negative integer in decimal')
+  .refine((s) => BigInt(s) <= MAX_OCTETS, 'must be at most 2^63-1 octets');
 
 export const observationSource = z.enum(['radius', 'poll']);
 export type ObservationSource = z.infer<typeof observationSource>;

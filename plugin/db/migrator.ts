@@ -19,7 +19,8 @@ export interface Migration {
 
 /**
  * Forward-only migrations (one history for MySQL/MariaDB and SQLite), recorded in `octet_migrations`.
- * Safe to run twice and from two processes at once: on MySQL a named lock serialises runners.
+ * Safe to run twice and from two processes at once: a lock serialises runners (a named lock on
+ * MySQL, a lease row on SQLite), so each migration is applied exactly once.
  */
 export async function migrate(db: Database, logger: Logger, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = readdirSync(dir)
@@ -37,7 +38,7 @@ export async function migrate(db: Database, logger: Logger, dir = MIGRATIONS_DIR
     storage: new SequelizeStorage({ sequelize: db.sequelize, tableName: 'octet_migrations' }),
     logger: undefined,
   });
-  const lock = db.dialect === 'mysql' ? await acquireMysqlLock(db) : null;
+  const lock = db.dialect === 'mysql' ? await acquireMysqlLock(db) : await acquireSqliteLease(db);
   try {
     const done = await umzug.up();
     for (const m of done) logger.info('migration applied', { migration: m.name });
@@ -62,6 +63,35 @@ async function acquireMysqlLock(db: Database): Promise<{ release(): Promise<void
     release: async () => {
       await db.sequelize.query("SELECT RELEASE_LOCK('octet_migrate')", { transaction: t });
       await t.commit();
+    },
+  };
+}
+
+const LEASE_MS = 10 * 60_000;
+
+/**
+ * SQLite has no named locks and holding a transaction would block the single pooled connection
+ * the migrations themselves need, so runners take a lease row instead (each statement is atomic).
+ */
+async function acquireSqliteLease(db: Database): Promise<{ release(): Promise<void> }> {
+  const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await db.sequelize.query(
+    'CREATE TABLE IF NOT EXISTS octet_migration_lock (id INTEGER PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)',
+  );
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    await db.sequelize.query('DELETE FROM octet_migration_lock WHERE expires_at < ?', { replacements: [Date.now()] });
+    await db.sequelize.query('INSERT OR IGNORE INTO octet_migration_lock (id, holder, expires_at) VALUES (1, ?, ?)', {
+      replacements: [holder, Date.now() + LEASE_MS],
+    });
+    const rows = await db.sequelize.query<{ holder: string }>('SELECT holder FROM octet_migration_lock WHERE id = 1', { type: QueryTypes.SELECT });
+    if (rows[0]?.holder === holder) break;
+    if (Date.now() > deadline) throw new Error('another octet migrate held the migration lease for 120 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    release: async () => {
+      await db.sequelize.query('DELETE FROM octet_migration_lock WHERE id = 1 AND holder = ?', { replacements: [holder] });
     },
   };
 }

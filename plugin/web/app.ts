@@ -13,6 +13,7 @@ import { navFor, type NavItem } from './nav.js';
 import { DatabaseSessionStore } from './session-store.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRouter } from '../api/router.js';
 
@@ -90,7 +91,11 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
   });
   app.use(csrf.csrfSynchronisedProtection);
 
-  const allNav = options.contributions.flatMap((c) => c.nav ?? []);
+  const allNav: NavItem[] = [
+    ...options.contributions.flatMap((c) => c.nav ?? []),
+    { href: '/admin/users', label: 'Staff', role: 'admin', order: 900 },
+    { href: '/admin/tokens', label: 'API tokens', role: 'admin', order: 910 },
+  ];
   app.use(async (req, res, next) => {
     res.locals.user = null;
     res.locals.nav = [];
@@ -112,6 +117,7 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
   const pages = express.Router();
   pages.use(requireLogin);
   dashboardRoutes(pages, ctx);
+  adminRoutes(pages, ctx);
   for (const c of options.contributions) c.pages?.(pages);
   app.use(pages);
 

@@ -14,10 +14,11 @@ function regenerate(req: Request): Promise<void> {
 }
 
 export function authRoutes(app: express.Express, ctx: PluginContext): void {
-  // Per-instance limit on login attempts by client address: 10 per 15 minutes.
+  // Per-instance limit on failed login attempts by client address: 10 per 15 minutes.
   const loginLimit = rateLimit({
     windowMs: 15 * 60_000,
     limit: 10,
+    skipSuccessfulRequests: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res) => {
