@@ -29,6 +29,11 @@ describe('plugin config', () => {
     expect(config.billing.timezone).to.equal('UTC');
   });
 
+  it('accepts the commented example in config/ as it ships', () => {
+    const config = loadPluginConfig(join(process.cwd(), 'config', 'octet.example.yaml'));
+    expect(config.db.url).to.equal('sqlite:var/octet.db');
+  });
+
   it('accepts JSON as well as YAML', () => {
     const config = loadPluginConfig(fileWith('{"http": {"port": 9090}, "billing": {"timezone": "Europe/Berlin", "currency": "EUR"}}', 'octet.json'));
     expect(config.http.port).to.equal(9090);
