@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { registerMigrate } from './migrate.js';
 import { registerServe } from './serve.js';
+import { registerSimulateRouter } from './simulate-router.js';
 import { registerUser } from './user.js';
 
 /** Every subcommand of `octet`, in the order `octet --help` lists them. */
-export const commands: Array<(program: Command) => void> = [registerServe, registerMigrate, registerUser];
+export const commands: Array<(program: Command) => void> = [registerServe, registerMigrate, registerUser, registerSimulateRouter];
