@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { loadConfigFile } from './common/config-file.js';
+import { usageConfigSchema } from './usage/config.js';
 
 const logSchema = z
   .strictObject({
@@ -44,6 +45,7 @@ export const pluginConfigSchema = z.strictObject({
       currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
     })
     .prefault({}),
+  usage: usageConfigSchema,
   log: logSchema,
 });
 

@@ -1,5 +1,7 @@
 import type { PluginContext } from './context.js';
 import type { WebContribution } from './web/app.js';
+import { usageModule } from './usage/index.js';
+import { subscribersModule } from './subscribers/index.js';
 
 /**
  * A capability of the plugin (usage, subscribers, billing…). Installing it builds its
@@ -18,4 +20,4 @@ export interface InstalledModule extends WebContribution {
 }
 
 /** Every module of the plugin, in install order. */
-export const pluginModules: PluginModule[] = [];
+export const pluginModules: PluginModule[] = [usageModule, subscribersModule];

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { defineFoundationModels } from './foundation.js';
 import { defineSubscriberModels } from './subscribers.js';
+import { defineUsageModels } from './usage.js';
 
 /**
  * Defines every model on the given connection. Called once by each composition root; nothing
@@ -10,6 +11,7 @@ export function defineModels(sequelize: Sequelize) {
   return {
     ...defineFoundationModels(sequelize),
     ...defineSubscriberModels(sequelize),
+    ...defineUsageModels(sequelize),
   };
 }
 

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { AgentsRepository } from '../../agents/agents.repository.js';
+import { AgentsService } from '../../agents/agents.service.js';
+import { migrate } from '../../db/migrator.js';
+import { openPluginContext } from '../../main.js';
+import { resolvePluginConfig, withPluginConfigOption } from '../plugin-config.js';
+import type { PluginContext } from '../../context.js';
+
+async function withAgents<T>(opts: { config?: string }, fn: (agents: AgentsService, ctx: PluginContext) => Promise<T>): Promise<T> {
+  const { config, logger } = resolvePluginConfig(opts);
+  const ctx = await openPluginContext(config, { logger });
+  try {
+    await migrate(ctx.db, logger);
+    const agents = new AgentsService({ db: ctx.db, agents: new AgentsRepository(ctx.models), audit: ctx.repos.audit, clock: ctx.clock });
+    return await fn(agents, ctx);
+  } finally {
+    await ctx.db.close();
+  }
+}
+
+export function registerAgentToken(program: Command): void {
+  const cmd = program.command('agent-token').description('manage the tokens agents use to ship usage to the plugin');
+  withPluginConfigOption(
+    cmd.command('create').argument('<name>', 'agent name (letters, digits, ".", "-", "_"), e.g. pop-north').description('register an agent; prints its token once'),
+  ).action(async (name: string, opts: { config?: string }) => {
+    await withAgents(opts, async (agents) => {
+      const { token, info } = await agents.create(name, 'cli');
+      process.stdout.write(`created agent ${info.name}\ntoken (shown once; put it in the agent's config as plugin.token): ${token}\n`);
+    });
+  });
+  withPluginConfigOption(cmd.command('list').description('list agents: name, token prefix, last seen, revoked')).action(async (opts: { config?: string }) => {
+    await withAgents(opts, async (agents) => {
+      const list = await agents.list();
+      if (list.length === 0) process.stdout.write('no agents\n');
+      for (const a of list) {
+        const status = a.revokedAt ? `revoked ${a.revokedAt.toISOString()}` : 'active';
+        process.stdout.write(`${a.name}\t${a.prefix}…\t${status}\tlast seen ${a.lastSeenAt?.toISOString() ?? 'never'}\n`);
+      }
+    });
+  });
+  withPluginConfigOption(cmd.command('revoke').argument('<name>', 'agent name').description('revoke an agent\'s token: its requests get 401 from now on')).action(
+    async (name: string, opts: { config?: string }) => {
+      await withAgents(opts, async (agents) => {
+        await agents.revoke(name, 'cli');
+        process.stdout.write(`revoked agent ${name}\n`);
+      });
+    },
+  );
+}

@@ -1,0 +1,48 @@
+import type { PluginContext } from '../context.js';
+import type { InstalledModule, PluginModule } from '../modules.js';
+import { AccountsRepository } from './accounts.repository.js';
+import { subscribersApi } from './api.js';
+import { AccountImportService } from './import/import.service.js';
+import { ImportUploadsRepository } from './import/uploads.repository.js';
+import { importUploadParser, subscriberPages } from './pages.js';
+import { ServicesRepository } from './services.repository.js';
+import { SubscribersService } from './subscribers.service.js';
+import { UnclaimedRepository } from './unclaimed.repository.js';
+import { UnclaimedLoginsService } from './unclaimed.service.js';
+import { usageFor } from './usage-binding.js';
+
+export interface SubscribersParts {
+  subscribers: SubscribersService;
+  importer: AccountImportService;
+  unclaimed: UnclaimedLoginsService;
+}
+
+/** Builds the module's repositories and services from the shared context (CLI commands use it too). */
+export function buildSubscribers(ctx: PluginContext): SubscribersParts & { uploads: ImportUploadsRepository; usage: ReturnType<typeof usageFor> } {
+  const accounts = new AccountsRepository(ctx.db, ctx.models);
+  const services = new ServicesRepository(ctx.models);
+  const usage = usageFor(ctx);
+  const common = { timezone: ctx.config.billing.timezone, defaultCurrency: ctx.config.billing.currency };
+  const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, clock: ctx.clock, ...common });
+  const importer = new AccountImportService({ db: ctx.db, accounts, services, subscribers, audit: ctx.repos.audit, defaultCurrency: common.defaultCurrency });
+  const unclaimed = new UnclaimedLoginsService({ db: ctx.db, repo: new UnclaimedRepository(ctx.db), subscribers, audit: ctx.repos.audit, ...common });
+  return { subscribers, importer, unclaimed, uploads: new ImportUploadsRepository(ctx.db, ctx.clock), usage };
+}
+
+/** Accounts and services: REST API, pages, CSV import and the routers' unclaimed logins. */
+export const subscribersModule: PluginModule = {
+  name: 'subscribers',
+  install(ctx: PluginContext): InstalledModule {
+    const parts = buildSubscribers(ctx);
+    return {
+      nav: [
+        { href: '/accounts', label: 'Accounts', role: 'readonly', order: 10 },
+        { href: '/import/accounts', label: 'Import', role: 'billing', order: 20 },
+        { href: '/inventory/unclaimed', label: 'Unclaimed logins', role: 'readonly', order: 40 },
+      ],
+      raw: (app) => importUploadParser(app),
+      api: (router) => subscribersApi(router, parts.subscribers),
+      pages: (router) => subscriberPages(router, { ...parts, audit: ctx.repos.audit, logger: ctx.logger }),
+    };
+  },
+};

@@ -1,0 +1,31 @@
+import type { Router } from 'express';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import type { Logger } from '../common/logger.js';
+import type { AccountImportService } from './import/import.service.js';
+import type { ImportUploadsRepository } from './import/uploads.repository.js';
+import type { SubscribersService } from './subscribers.service.js';
+import type { UnclaimedLoginsService } from './unclaimed.service.js';
+import type { UsageBinding } from './usage-binding.js';
+import { accountPages } from './web/account-pages.js';
+import { importPages } from './web/import-pages.js';
+import { inventoryPages } from './web/inventory-pages.js';
+
+export { importUploadParser } from './web/import-pages.js';
+
+export interface SubscriberPagesDeps {
+  subscribers: SubscribersService;
+  importer: AccountImportService;
+  unclaimed: UnclaimedLoginsService;
+  uploads: ImportUploadsRepository;
+  usage: UsageBinding;
+  audit: AuditRepository;
+  logger: Logger;
+}
+
+/** The module's admin pages (behind login and CSRF; writes need the billing role). */
+export function subscriberPages(router: Router, deps: SubscriberPagesDeps): void {
+  // Literal paths (/accounts/new, /import/...) are registered before parameterised ones.
+  importPages(router, deps);
+  inventoryPages(router, deps);
+  accountPages(router, deps);
+}

@@ -1,0 +1,120 @@
+import { DateTime } from 'luxon';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import { ValidationError } from '../common/errors.js';
+import type { Database } from '../db/database.js';
+import type { Account } from './accounts.repository.js';
+import type { Service } from './services.repository.js';
+import type { SubscribersService } from './subscribers.service.js';
+import type { InventorySighting, UnassignedUsage, UnclaimedRepository } from './unclaimed.repository.js';
+
+/** A login seen on a router or in accounting that no live service claims. */
+export interface UnclaimedLogin {
+  login: string;
+  sightings: InventorySighting[];
+  usage: UnassignedUsage | null;
+}
+
+/** Merges the two sources by login (pure), sorted by login. */
+export function mergeUnclaimed(sightings: InventorySighting[], usage: UnassignedUsage[]): UnclaimedLogin[] {
+  const out = new Map<string, UnclaimedLogin>();
+  const entry = (login: string) => {
+    let e = out.get(login);
+    if (!e) out.set(login, (e = { login, sightings: [], usage: null }));
+    return e;
+  };
+  for (const s of sightings) entry(s.login).sightings.push(s);
+  for (const u of usage) entry(u.login).usage = u;
+  return [...out.values()].sort((a, b) => (a.login < b.login ? -1 : a.login > b.login ? 1 : 0));
+}
+
+/**
+ * What a claimed login becomes (pure): an account named after the router entry's comment (where
+ * staff usually keep the customer's name) or the login, and one service on the router that
+ * holds it, with the PPP/hotspot profile as tariff. The service starts on the local date of the
+ * first unassigned usage, so all of that usage falls inside the service and moves onto it.
+ */
+export function proposalFor(u: UnclaimedLogin, today: string, timezone: string) {
+  const first = u.sightings[0];
+  const usageStart = u.usage ? DateTime.fromJSDate(u.usage.firstHour).setZone(timezone).toISODate()! : today;
+  return {
+    accountName: (u.sightings.find((s) => s.comment)?.comment ?? u.login).slice(0, 200),
+    login: u.login,
+    nasName: first?.routerName ?? null,
+    tariff: first?.profile?.slice(0, 64) ?? null,
+    startDate: usageStart < today ? usageStart : today,
+  };
+}
+
+export interface ClaimResult {
+  login: string;
+  account: Account;
+  service: Service;
+}
+
+export class UnclaimedLoginsService {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      repo: UnclaimedRepository;
+      subscribers: SubscribersService;
+      audit: AuditRepository;
+      timezone: string;
+      defaultCurrency: string;
+    },
+  ) {}
+
+  async list(): Promise<UnclaimedLogin[]> {
+    const [sightings, usage] = await Promise.all([this.deps.repo.inventory(), this.deps.repo.unassignedUsage()]);
+    return mergeUnclaimed(sightings, usage);
+  }
+
+  /**
+   * Creates one account and one service per login, all in one transaction: a login claimed
+   * meanwhile (or not unclaimed at all) fails the whole request, naming it.
+   */
+  async claim(logins: string[], actor: string): Promise<ClaimResult[]> {
+    const wanted = [...new Set(logins.map((l) => l.trim()).filter(Boolean))];
+    if (!wanted.length) throw new ValidationError('choose at least one login', [{ field: 'logins', message: 'choose at least one login' }]);
+    return this.deps.db.transaction(async (t) => {
+      const found = mergeUnclaimed(await this.deps.repo.inventory(wanted, t), await this.deps.repo.unassignedUsage(wanted, t));
+      const byLogin = new Map(found.map((u) => [u.login, u]));
+      const missing = wanted.filter((l) => !byLogin.has(l));
+      if (missing.length) {
+        throw new ValidationError(`not unclaimed (unknown, or a live service has it now): ${missing.join(', ')}`, missing.map((l) => ({ field: 'logins', message: `"${l}" is not an unclaimed login` })));
+      }
+      const today = this.deps.subscribers.today();
+      const results: ClaimResult[] = [];
+      for (const login of wanted) {
+        const p = proposalFor(byLogin.get(login)!, today, this.deps.timezone);
+        const account = await this.deps.subscribers.insertAccount(
+          {
+            externalId: null,
+            name: p.accountName,
+            email: null,
+            phone: null,
+            addressLine1: null,
+            addressLine2: null,
+            city: null,
+            postalCode: null,
+            country: null,
+            taxId: null,
+            taxExempt: false,
+            currency: this.deps.defaultCurrency,
+            status: 'active',
+          },
+          actor,
+          t,
+        );
+        const service = await this.deps.subscribers.insertService(
+          account,
+          { login, tariff: p.tariff, nasName: p.nasName, startDate: p.startDate, status: 'active' },
+          actor,
+          t,
+        );
+        results.push({ login, account, service });
+      }
+      await this.deps.audit.record({ actor, action: 'unclaimed.claim', entityType: 'service', details: { logins: wanted } }, t);
+      return results;
+    });
+  }
+}

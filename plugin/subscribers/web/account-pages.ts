@@ -1,0 +1,196 @@
+import type { Response, Router } from 'express';
+import type { AuditRepository } from '../../audit/audit.repository.js';
+import { formatBytes } from '../../common/bytes.js';
+import { requireRole } from '../../web/app.js';
+import type { AccountFilter } from '../accounts.repository.js';
+import { parseLimit } from '../cursor.js';
+import type { SubscribersService } from '../subscribers.service.js';
+import type { UsageBinding } from '../usage-binding.js';
+import { ACCOUNT_FIELDS, ACCOUNT_STATUSES, SERVICE_FIELDS } from '../validation.js';
+import { accountFormValues, actorOf, canWrite, formBody, formErrorsOf, idOf, NO_ERRORS, serviceFormValues, type FormErrors } from './forms.js';
+
+export interface AccountPagesDeps {
+  subscribers: SubscribersService;
+  usage: UsageBinding;
+  audit: AuditRepository;
+}
+
+const SERVICE_FORM_FIELDS = ['login', 'tariff', 'nasName', 'startDate', 'status'] as const;
+
+function renderAccountForm(res: Response, model: { accountId: number | null; values: Record<string, string>; errors: FormErrors }, status = 200): void {
+  res.status(status).render('accounts/form', {
+    title: model.accountId ? 'Edit account' : 'New account',
+    statuses: ACCOUNT_STATUSES,
+    ...model,
+  });
+}
+
+function renderServiceForm(
+  res: Response,
+  model: { accountId: number; accountName: string; serviceId: number | null; values: Record<string, string>; errors: FormErrors },
+  status = 200,
+): void {
+  res.status(status).render('services/form', { title: model.serviceId ? 'Edit service' : 'New service', ...model });
+}
+
+export function accountPages(router: Router, deps: AccountPagesDeps): void {
+  const { subscribers } = deps;
+  const billing = requireRole('billing');
+
+  router.get('/accounts', async (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.trim() : '';
+    const status = typeof req.query.status === 'string' && (ACCOUNT_STATUSES as readonly string[]).includes(req.query.status) ? req.query.status : '';
+    const cursor = typeof req.query.cursor === 'string' && req.query.cursor ? req.query.cursor : undefined;
+    const filter: AccountFilter = { q: q || undefined, status: (status || undefined) as AccountFilter['status'] };
+    const page = await subscribers.listAccounts(filter, parseLimit(undefined), cursor);
+    const next = page.nextCursor ? `/accounts?${new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), cursor: page.nextCursor })}` : null;
+    res.render('accounts/list', {
+      title: 'Accounts',
+      q,
+      status,
+      statuses: ACCOUNT_STATUSES,
+      canWrite: canWrite(res),
+      firstPage: !cursor,
+      firstHref: `/accounts?${new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}) })}`,
+      next,
+      rows: page.items.map((a) => ({ id: a.id, name: a.name, externalId: a.externalId ?? '', email: a.email ?? '', city: a.city ?? '', status: a.status })),
+    });
+  });
+
+  router.get('/accounts/new', billing, (_req, res) => {
+    renderAccountForm(res, { accountId: null, values: { currency: '', status: 'active' }, errors: NO_ERRORS });
+  });
+
+  router.post('/accounts', billing, async (req, res) => {
+    const input = formBody(req, ACCOUNT_FIELDS, ['taxExempt']);
+    try {
+      const a = await subscribers.createAccount(input, actorOf(res));
+      res.redirect(303, `/accounts/${a.id}`);
+    } catch (err) {
+      renderAccountForm(res, { accountId: null, values: accountFormValues(input), errors: formErrorsOf(err, ACCOUNT_FIELDS) }, 422);
+    }
+  });
+
+  router.get('/accounts/:id', async (req, res) => {
+    const account = await subscribers.getAccount(idOf(req));
+    const services = await subscribers.servicesOf(account.id);
+    const usage = deps.usage.accountUsage ? await deps.usage.accountUsage(account.id, [...new Set(services.map((s) => s.login))]) : null;
+    const usageOf = new Map(usage?.perService.map((u) => [u.serviceId, u]) ?? []);
+    // The account's own entries and those of its services, newest first.
+    const lists = await Promise.all([
+      deps.audit.list({ entityType: 'account', entityId: String(account.id), limit: 20 }),
+      ...services.map((sv) => deps.audit.list({ entityType: 'service', entityId: String(sv.id), limit: 20 })),
+    ]);
+    const history = lists
+      .flat()
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0))
+      .slice(0, 30);
+    res.render('accounts/show', {
+      title: account.name,
+      canWrite: canWrite(res),
+      account: {
+        ...accountFormValues(account),
+        id: account.id,
+        taxExempt: account.taxExempt ? 'yes' : 'no',
+        address: [account.addressLine1, account.addressLine2, [account.postalCode, account.city].filter(Boolean).join(' '), account.country].filter(Boolean).join(', '),
+      },
+      services: services.map((s) => {
+        const u = usageOf.get(s.id);
+        return {
+          id: s.id,
+          login: s.login,
+          tariff: s.tariff ?? '',
+          nasName: s.nasName ?? '',
+          status: s.status,
+          startDate: s.startDate,
+          endDate: s.endDate ?? '',
+          live: s.status !== 'ended',
+          download: u ? formatBytes(u.download) : '',
+          upload: u ? formatBytes(u.upload) : '',
+        };
+      }),
+      usageAvailable: usage !== null,
+      usagePeriod: usage?.period.label ?? '',
+      sessions: (usage?.liveSessions ?? []).map((s) => ({
+        login: s.login,
+        sourceName: s.sourceName,
+        since: s.sessionStart ? s.sessionStart.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '',
+        lastSeen: s.lastObservedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+        download: formatBytes(s.download),
+        upload: formatBytes(s.upload),
+        framedIp: s.framedIp ?? '',
+      })),
+      history: history.map((h) => ({
+        at: h.at.toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
+        actor: h.actor,
+        action: h.action,
+        subject: h.entityType === 'service' ? `service #${h.entityId}` : 'account',
+        details: h.details ? JSON.stringify(h.details) : '',
+      })),
+      newService: { values: { status: 'active' }, errors: NO_ERRORS },
+    });
+  });
+
+  router.get('/accounts/:id/edit', billing, async (req, res) => {
+    const a = await subscribers.getAccount(idOf(req));
+    renderAccountForm(res, { accountId: a.id, values: accountFormValues(a), errors: NO_ERRORS });
+  });
+
+  router.post('/accounts/:id', billing, async (req, res) => {
+    const id = idOf(req);
+    const input = formBody(req, ACCOUNT_FIELDS, ['taxExempt']);
+    try {
+      await subscribers.updateAccount(id, input, actorOf(res));
+      res.redirect(303, `/accounts/${id}`);
+    } catch (err) {
+      renderAccountForm(res, { accountId: id, values: accountFormValues(input), errors: formErrorsOf(err, ACCOUNT_FIELDS) }, 422);
+    }
+  });
+
+  router.get('/accounts/:id/services/new', billing, async (req, res) => {
+    const a = await subscribers.getAccount(idOf(req));
+    renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: null, values: { status: 'active', startDate: subscribers.today() }, errors: NO_ERRORS });
+  });
+
+  router.post('/accounts/:id/services', billing, async (req, res) => {
+    const a = await subscribers.getAccount(idOf(req));
+    const input = formBody(req, SERVICE_FORM_FIELDS);
+    try {
+      await subscribers.createService(a.id, input, actorOf(res));
+      res.redirect(303, `/accounts/${a.id}`);
+    } catch (err) {
+      renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: null, values: serviceFormValues(input), errors: formErrorsOf(err, SERVICE_FIELDS) }, 422);
+    }
+  });
+
+  router.get('/services/:id/edit', billing, async (req, res) => {
+    const s = await subscribers.getService(idOf(req));
+    const a = await subscribers.getAccount(s.accountId);
+    renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: s.id, values: serviceFormValues(s), errors: NO_ERRORS });
+  });
+
+  router.post('/services/:id', billing, async (req, res) => {
+    const s = await subscribers.getService(idOf(req));
+    const a = await subscribers.getAccount(s.accountId);
+    const input = formBody(req, SERVICE_FORM_FIELDS);
+    try {
+      await subscribers.updateService(s.id, input, actorOf(res));
+      res.redirect(303, `/accounts/${a.id}`);
+    } catch (err) {
+      renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: s.id, values: serviceFormValues(input), errors: formErrorsOf(err, SERVICE_FIELDS) }, 422);
+    }
+  });
+
+  router.post('/services/:id/end', billing, async (req, res) => {
+    const s = await subscribers.getService(idOf(req));
+    const input = formBody(req, ['endDate']);
+    try {
+      await subscribers.endService(s.id, input, actorOf(res));
+      res.redirect(303, `/accounts/${s.accountId}`);
+    } catch (err) {
+      const a = await subscribers.getAccount(s.accountId);
+      const errors = formErrorsOf(err, ['endDate']);
+      renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: s.id, values: serviceFormValues(s), errors: { fields: {}, general: [...Object.values(errors.fields).map((m) => `End date ${m}`), ...errors.general] } }, 422);
+    }
+  });
+}

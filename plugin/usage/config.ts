@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** The `usage` section of the plugin's config file (plugin/config.ts). */
+export const usageConfigSchema = z
+  .strictObject({
+    /** When the rollup runs (cron, node-schedule syntax); ingest also nudges it after each batch. */
+    rollupCron: z.string().min(1).default('* * * * *'),
+    /** Delay after an accepted batch before the near-synchronous rollup (batches arriving meanwhile share it). */
+    rollupDelayMs: z.number().int().min(0).max(600_000).default(2000),
+    /** When raw observations are pruned (cron). */
+    pruneCron: z.string().min(1).default('17 3 * * *'),
+    /**
+     * Raw observations are kept this many days after they were observed, then pruned once rolled
+     * up. An observation arriving later than this (an agent offline for longer) can no longer be
+     * placed among its neighbours and is not counted.
+     */
+    rawRetentionDays: z.number().int().min(1).max(3650).default(7),
+    /** A session not ended and seen within this many minutes is live. */
+    liveWindowMinutes: z.number().int().min(1).max(1440).default(30),
+    /** How far in the future (agent clock ahead) an observation may be before it is quarantined. */
+    futureToleranceMinutes: z.number().int().min(0).max(1440).default(60),
+  })
+  .prefault({});
+
+export type UsageConfig = z.output<typeof usageConfigSchema>;

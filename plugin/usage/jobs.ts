@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import schedule from 'node-schedule';
+import type { Logger } from '../common/logger.js';
+import type { UsageConfig } from './config.js';
+import type { LeaseRepository } from './lease.repository.js';
+import type { PruneService } from './prune.service.js';
+import type { RollupService } from './rollup.service.js';
+
+const LEASE = 'usage-rollup';
+const LEASE_TTL_MS = 5 * 60_000;
+
+/**
+ * The usage jobs: rollup (every minute, and soon after each accepted batch) and prune (daily).
+ * Both take the same database lease, so across instances only one runs at a time, and within
+ * this instance a run never starts while another is going.
+ */
+export class UsageJobs {
+  private readonly holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private jobs: schedule.Job[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private current: Promise<void> | null = null;
+  private started = false;
+
+  constructor(
+    private readonly deps: { rollup: RollupService; prune: PruneService; leases: LeaseRepository; logger: Logger; config: UsageConfig },
+  ) {}
+
+  start(): void {
+    this.started = true;
+    this.jobs.push(schedule.scheduleJob(this.deps.config.rollupCron, () => void this.run('rollup')));
+    this.jobs.push(schedule.scheduleJob(this.deps.config.pruneCron, () => void this.run('prune')));
+  }
+
+  /** Near-synchronous rollup: a batch was accepted; roll up shortly (batches meanwhile share it). */
+  nudge(): void {
+    if (!this.started || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.run('rollup');
+    }, this.deps.config.rollupDelayMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const j of this.jobs) j.cancel();
+    this.jobs = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.current;
+  }
+
+  /** One run under the lease; resolves when done (or at once when another run holds it). */
+  run(kind: 'rollup' | 'prune'): Promise<void> {
+    // A prune asked for during a rollup runs right after it rather than being skipped for a day.
+    if (this.current) return kind === 'prune' ? this.current.then(() => this.run('prune')) : this.current;
+    this.current = this.runLeased(kind).finally(() => {
+      this.current = null;
+    });
+    return this.current;
+  }
+
+  private async runLeased(kind: 'rollup' | 'prune'): Promise<void> {
+    const { leases, rollup, prune, logger, config } = this.deps;
+    try {
+      if (!(await leases.acquire(LEASE, this.holder, LEASE_TTL_MS))) return;
+      const renew = async () => {
+        if (!(await leases.acquire(LEASE, this.holder, LEASE_TTL_MS))) throw new Error('lost the usage-rollup lease');
+      };
+      try {
+        const stats = await rollup.rollupPending({ between: renew });
+        const assigned = await rollup.assignPending();
+        if (stats.observations > 0 || assigned > 0) logger.debug('usage rolled up', { ...stats, assigned });
+        if (kind === 'prune') await prune.prune(config.rawRetentionDays, { between: renew });
+      } finally {
+        await leases.release(LEASE, this.holder);
+      }
+    } catch (err) {
+      logger.error(`usage ${kind} failed; the next run retries`, { err });
+    }
+  }
+}

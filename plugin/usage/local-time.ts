@@ -1,0 +1,79 @@
+import { DateTime } from 'luxon';
+import { ValidationError } from '../common/errors.js';
+import { HOUR_MS } from './hour-split.js';
+
+/**
+ * Reporting time (pure): usage is stored in UTC hours; periods and days are cut in the ISP's
+ * time zone, so a day that crosses a DST change has 23 or 25 hours.
+ *
+ * Limitation: in zones whose offset is not a whole number of hours (Asia/Kolkata, Asia/Kathmandu)
+ * a UTC hour straddles local midnight; such an hour belongs to the local day in which it starts.
+ */
+export function localDateOf(ms: number, timezone: string): string {
+  return DateTime.fromMillis(ms, { zone: timezone }).toISODate()!;
+}
+
+/** [start, end) of a local calendar day, as UTC epoch ms. */
+export function localDayBounds(date: string, timezone: string): { startMs: number; endMs: number } {
+  const start = DateTime.fromISO(date, { zone: timezone }).startOf('day');
+  if (!start.isValid) throw new ValidationError(`not a date: ${date}`, [{ field: 'date', message: 'must be YYYY-MM-DD' }]);
+  return { startMs: start.toMillis(), endMs: start.plus({ days: 1 }).toMillis() };
+}
+
+/**
+ * A period given as `from` (inclusive) and `to` (exclusive): each a local date (YYYY-MM-DD,
+ * meaning local midnight) or an ISO date-time with offset. Both bounds are rounded down to the
+ * hour, since hours are the unit usage is kept in.
+ */
+export function parsePeriod(from: unknown, to: unknown, timezone: string): { fromMs: number; toMs: number } {
+  const fromMs = parseBound(from, 'from', timezone);
+  const toMs = parseBound(to, 'to', timezone);
+  if (toMs <= fromMs) throw new ValidationError('`to` must be after `from`', [{ field: 'to', message: 'must be after from' }]);
+  return { fromMs, toMs };
+}
+
+function parseBound(value: unknown, field: string, timezone: string): number {
+  if (typeof value !== 'string' || value === '') {
+    throw new ValidationError(`missing ${field}`, [{ field, message: 'is required: a date (YYYY-MM-DD) or an ISO date-time' }]);
+  }
+  const dt = /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? DateTime.fromISO(value, { zone: timezone })
+    : DateTime.fromISO(value, { setZone: true });
+  if (!dt.isValid || (!/^\d{4}-\d{2}-\d{2}$/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value))) {
+    throw new ValidationError(`${field} is not a date`, [{ field, message: 'must be YYYY-MM-DD or an ISO date-time with offset' }]);
+  }
+  return Math.floor(dt.toMillis() / HOUR_MS) * HOUR_MS;
+}
+
+export interface HourRow {
+  hourMs: number;
+  download: bigint;
+  upload: bigint;
+}
+
+export interface DayRow {
+  date: string;
+  /** Hours in that local day: 24, or 23/25 on DST change days. */
+  hours: number;
+  download: bigint;
+  upload: bigint;
+}
+
+/** Groups UTC hours into the local days of [fromMs, toMs), listing every day even when empty. */
+export function groupByLocalDay(rows: readonly HourRow[], fromMs: number, toMs: number, timezone: string): DayRow[] {
+  const days = new Map<string, DayRow>();
+  let cursor = DateTime.fromMillis(fromMs, { zone: timezone }).startOf('day');
+  while (cursor.toMillis() < toMs) {
+    const next = cursor.plus({ days: 1 });
+    const date = cursor.toISODate()!;
+    days.set(date, { date, hours: Math.round((next.toMillis() - cursor.toMillis()) / HOUR_MS), download: 0n, upload: 0n });
+    cursor = next;
+  }
+  for (const r of rows) {
+    const day = days.get(localDateOf(r.hourMs, timezone));
+    if (!day) continue;
+    day.download += r.download;
+    day.upload += r.upload;
+  }
+  return [...days.values()];
+}

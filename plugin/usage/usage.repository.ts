@@ -1,0 +1,321 @@
+import { QueryTypes, type Transaction } from 'sequelize';
+import { toBigInt } from '../common/bytes.js';
+import type { ObservationSource } from '../common/wire.js';
+import type { Database } from '../db/database.js';
+import type { CounterPoint } from './counters.js';
+import type { HourUsage } from './hour-split.js';
+import type { ObservedPoint } from './session-usage.js';
+import type { ServiceSpan } from './service-match.js';
+import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from './sql-time.js';
+
+export interface StoredObservation extends ObservedPoint {
+  id: string;
+  sessionKey: string;
+  agentId: number;
+  source: ObservationSource;
+  sourceName: string;
+  sessionId: string;
+  login: string;
+  sessionStartMs: number | null;
+  rolledUp: boolean;
+}
+
+export interface SessionRow {
+  id: string | null;
+  sessionKey: string;
+  agentId: number;
+  source: ObservationSource;
+  sourceName: string;
+  sessionId: string;
+  login: string;
+  sessionStartMs: number | null;
+  firstObservedMs: number;
+  lastObservedMs: number;
+  lastDownload: bigint;
+  lastUpload: bigint;
+  ended: boolean;
+  framedIp: string | null;
+  anchor: CounterPoint | null;
+  ignoredLate: number;
+}
+
+export interface LoginHour {
+  login: string;
+  hourMs: number;
+  source: ObservationSource;
+  download: bigint;
+  upload: bigint;
+}
+
+const IN_CHUNK = 2000;
+
+function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The rollup's and the pruning's SQL: multi-row statements with replacements, both dialects. */
+export class UsageRepository {
+  constructor(private readonly db: Database) {}
+
+  private q<T extends object>(sql: string, replacements: unknown[], t?: Transaction): Promise<T[]> {
+    return this.db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction: t });
+  }
+
+  private run(sql: string, replacements: unknown[], t?: Transaction): Promise<unknown> {
+    return this.db.sequelize.query(sql, { replacements, transaction: t });
+  }
+
+  private t(at: number | Date): string {
+    return sqlTime(this.db.dialect, at);
+  }
+
+  /** Sessions with observations the rollup has not folded in yet. */
+  async pendingSessionKeys(limit: number, t?: Transaction): Promise<string[]> {
+    const rows = await this.q<{ k: string }>('SELECT DISTINCT session_key AS k FROM usage_observations WHERE rolled_up = 0 LIMIT ?', [limit], t);
+    return rows.map((r) => r.k);
+  }
+
+  /** Every known session, in key order (for a full rebuild). */
+  async sessionKeysAfter(after: string, limit: number, t?: Transaction): Promise<string[]> {
+    const rows = await this.q<{ k: string }>('SELECT session_key AS k FROM usage_sessions WHERE session_key > ? ORDER BY session_key LIMIT ?', [after, limit], t);
+    return rows.map((r) => r.k);
+  }
+
+  /** Sessions holding raw observations at or before `cutoffMs` (candidates for pruning). */
+  async prunableSessionKeys(cutoffMs: number, limit: number, t?: Transaction): Promise<string[]> {
+    const rows = await this.q<{ k: string }>('SELECT DISTINCT session_key AS k FROM usage_observations WHERE observed_at <= ? LIMIT ?', [this.t(cutoffMs), limit], t);
+    return rows.map((r) => r.k);
+  }
+
+  /** All stored observations of the sessions, or only those not rolled up yet. */
+  async loadObservations(keys: readonly string[], t?: Transaction, onlyPending = false): Promise<StoredObservation[]> {
+    const out: StoredObservation[] = [];
+    for (const part of chunks(keys)) {
+      const rows = await this.q<Record<string, unknown>>(
+        `SELECT CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, session_start, observed_at,
+                CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u, ended, framed_ip, rolled_up
+           FROM usage_observations WHERE session_key IN (?)${onlyPending ? ' AND rolled_up = 0' : ''}`,
+        [part],
+        t,
+      );
+      for (const r of rows) {
+        out.push({
+          id: String(r.id),
+          sessionKey: String(r.session_key),
+          agentId: Number(r.agent_id),
+          source: r.source as ObservationSource,
+          sourceName: String(r.source_name),
+          sessionId: String(r.session_id),
+          login: String(r.login),
+          sessionStartMs: fromSqlTimeOrNull(r.session_start)?.getTime() ?? null,
+          atMs: fromSqlTime(r.observed_at).getTime(),
+          download: toBigInt(r.d as string),
+          upload: toBigInt(r.u as string),
+          ended: Boolean(Number(r.ended)),
+          framedIp: (r.framed_ip as string | null) ?? null,
+          rolledUp: Boolean(Number(r.rolled_up)),
+        });
+      }
+    }
+    return out;
+  }
+
+  async loadSessions(keys: readonly string[], t?: Transaction): Promise<Map<string, SessionRow>> {
+    const out = new Map<string, SessionRow>();
+    for (const part of chunks(keys)) {
+      const rows = await this.q<Record<string, unknown>>(
+        `SELECT CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, session_start, first_observed_at,
+                last_observed_at, CAST(last_download AS CHAR) AS ld, CAST(last_upload AS CHAR) AS lu, ended, framed_ip,
+                anchor_observed_at, CAST(anchor_download AS CHAR) AS ad, CAST(anchor_upload AS CHAR) AS au, ignored_late
+           FROM usage_sessions WHERE session_key IN (?)`,
+        [part],
+        t,
+      );
+      for (const r of rows) {
+        const anchorAt = fromSqlTimeOrNull(r.anchor_observed_at);
+        out.set(String(r.session_key), {
+          id: String(r.id),
+          sessionKey: String(r.session_key),
+          agentId: Number(r.agent_id),
+          source: r.source as ObservationSource,
+          sourceName: String(r.source_name),
+          sessionId: String(r.session_id),
+          login: String(r.login),
+          sessionStartMs: fromSqlTimeOrNull(r.session_start)?.getTime() ?? null,
+          firstObservedMs: fromSqlTime(r.first_observed_at).getTime(),
+          lastObservedMs: fromSqlTime(r.last_observed_at).getTime(),
+          lastDownload: toBigInt(r.ld as string),
+          lastUpload: toBigInt(r.lu as string),
+          ended: Boolean(Number(r.ended)),
+          framedIp: (r.framed_ip as string | null) ?? null,
+          anchor: anchorAt ? { atMs: anchorAt.getTime(), download: toBigInt(r.ad as string), upload: toBigInt(r.au as string) } : null,
+          ignoredLate: Number(r.ignored_late),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Inserts or updates sessions by key; returns key -> id. */
+  async saveSessions(rows: readonly SessionRow[], now: Date, t: Transaction): Promise<Map<string, string>> {
+    const d = this.db.dialect;
+    const cols = ['session_key', 'agent_id', 'source', 'source_name', 'session_id', 'login', 'session_start', 'first_observed_at', 'last_observed_at',
+      'last_download', 'last_upload', 'ended', 'framed_ip', 'anchor_observed_at', 'anchor_download', 'anchor_upload', 'ignored_late', 'updated_at'];
+    const updates = cols.filter((c) => c !== 'session_key');
+    const onConflict = d === 'mysql'
+      ? `ON DUPLICATE KEY UPDATE ${updates.map((c) => `${c} = VALUES(${c})`).join(', ')}`
+      : `ON CONFLICT(session_key) DO UPDATE SET ${updates.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+    for (const part of chunks(rows, 500)) {
+      const replacements: unknown[] = [];
+      for (const s of part) {
+        replacements.push(
+          s.sessionKey, s.agentId, s.source, s.sourceName, s.sessionId, s.login,
+          s.sessionStartMs === null ? null : this.t(s.sessionStartMs), this.t(s.firstObservedMs), this.t(s.lastObservedMs),
+          s.lastDownload.toString(), s.lastUpload.toString(), s.ended ? 1 : 0, s.framedIp,
+          s.anchor ? this.t(s.anchor.atMs) : null, s.anchor?.download.toString() ?? null, s.anchor?.upload.toString() ?? null,
+          s.ignoredLate, this.t(now),
+        );
+      }
+      await this.run(`INSERT INTO usage_sessions (${cols.join(', ')}) VALUES ${valuesPlaceholders(part.length, cols.length)} ${onConflict}`, replacements, t);
+    }
+    const ids = new Map<string, string>();
+    for (const part of chunks(rows.map((r) => r.sessionKey))) {
+      const found = await this.q<{ id: string; k: string }>('SELECT CAST(id AS CHAR) AS id, session_key AS k FROM usage_sessions WHERE session_key IN (?)', [part], t);
+      for (const f of found) ids.set(f.k, String(f.id));
+    }
+    return ids;
+  }
+
+  /** The hour range a set of sessions' stored hours cover (part 1, or both parts). */
+  async sessionHourRange(sessionIds: readonly string[], t?: Transaction): Promise<{ minMs: number; maxMs: number } | null> {
+    let range: { minMs: number; maxMs: number } | null = null;
+    for (const part of chunks(sessionIds)) {
+      const [r] = await this.q<{ lo: unknown; hi: unknown }>('SELECT MIN(hour_start) AS lo, MAX(hour_start) AS hi FROM usage_session_hours WHERE part = 1 AND session_pk IN (?)', [part], t);
+      if (!r || r.lo === null || r.lo === undefined) continue;
+      const lo = fromSqlTime(r.lo).getTime();
+      const hi = fromSqlTime(r.hi).getTime();
+      range = range ? { minMs: Math.min(range.minMs, lo), maxMs: Math.max(range.maxMs, hi) } : { minMs: lo, maxMs: hi };
+    }
+    return range;
+  }
+
+  async loadSessionHours(sessionId: string, part: 0 | 1, t?: Transaction): Promise<Map<number, HourUsage>> {
+    const rows = await this.q<{ h: unknown; d: string; u: string }>(
+      'SELECT hour_start AS h, CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u FROM usage_session_hours WHERE session_pk = ? AND part = ?',
+      [sessionId, part],
+      t,
+    );
+    return new Map(rows.map((r) => [fromSqlTime(r.h).getTime(), { download: toBigInt(r.d), upload: toBigInt(r.u) }]));
+  }
+
+  /** Replaces the given part of each session's hours. */
+  async replaceSessionHours(part: 0 | 1, bySession: ReadonlyMap<string, ReadonlyMap<number, HourUsage>>, t: Transaction): Promise<void> {
+    const ids = [...bySession.keys()];
+    for (const p of chunks(ids)) await this.run('DELETE FROM usage_session_hours WHERE part = ? AND session_pk IN (?)', [part, p], t);
+    const rows: unknown[][] = [];
+    for (const [id, hours] of bySession) {
+      for (const [h, u] of hours) rows.push([id, part, this.t(h), u.download.toString(), u.upload.toString()]);
+    }
+    for (const p of chunks(rows, 1000)) {
+      await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${valuesPlaceholders(p.length, 5)}`, p.flat(), t);
+    }
+  }
+
+  /** Adds usage to the given part of sessions' hours (rows created as needed). */
+  async addSessionHours(part: 0 | 1, bySession: ReadonlyMap<string, ReadonlyMap<number, HourUsage>>, t: Transaction): Promise<void> {
+    const rows: unknown[][] = [];
+    for (const [id, hours] of bySession) {
+      for (const [h, u] of hours) rows.push([id, part, this.t(h), u.download.toString(), u.upload.toString()]);
+    }
+    const onConflict = this.db.dialect === 'mysql'
+      ? 'ON DUPLICATE KEY UPDATE download = download + VALUES(download), upload = upload + VALUES(upload)'
+      : 'ON CONFLICT(session_pk, part, hour_start) DO UPDATE SET download = download + excluded.download, upload = upload + excluded.upload';
+    for (const p of chunks(rows, 1000)) {
+      await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${valuesPlaceholders(p.length, 5)} ${onConflict}`, p.flat(), t);
+    }
+  }
+
+  /** Usage per login, hour and source, summed over all sessions of the logins, within [fromMs, toMs]. */
+  async loginHours(logins: readonly string[], fromMs: number, toMs: number, t?: Transaction): Promise<LoginHour[]> {
+    const out: LoginHour[] = [];
+    for (const part of chunks(logins, 500)) {
+      const rows = await this.q<{ login: string; h: unknown; source: string; d: string; u: string }>(
+        `SELECT s.login AS login, h.hour_start AS h, s.source AS source, CAST(SUM(h.download) AS CHAR) AS d, CAST(SUM(h.upload) AS CHAR) AS u
+           FROM usage_sessions s JOIN usage_session_hours h ON h.session_pk = s.id
+          WHERE s.login IN (?) AND h.hour_start >= ? AND h.hour_start <= ?
+          GROUP BY s.login, h.hour_start, s.source`,
+        [part, this.t(fromMs), this.t(toMs)],
+        t,
+      );
+      for (const r of rows) {
+        out.push({ login: r.login, hourMs: fromSqlTime(r.h).getTime(), source: r.source as ObservationSource, download: toBigInt(r.d), upload: toBigInt(r.u) });
+      }
+    }
+    return out;
+  }
+
+  async servicesForLogins(logins: readonly string[], t?: Transaction): Promise<ServiceSpan[]> {
+    const out: ServiceSpan[] = [];
+    for (const part of chunks(logins, 500)) {
+      const rows = await this.q<{ id: number; login: string; sd: string; ed: string | null }>(
+        'SELECT id, login, CAST(start_date AS CHAR) AS sd, CAST(end_date AS CHAR) AS ed FROM services WHERE login IN (?)',
+        [part],
+        t,
+      );
+      for (const r of rows) out.push({ id: Number(r.id), login: r.login, startDate: r.sd.slice(0, 10), endDate: r.ed ? r.ed.slice(0, 10) : null });
+    }
+    return out;
+  }
+
+  /** Replaces usage_hourly for the logins within [fromMs, toMs] with the given rows. */
+  async replaceHourly(
+    logins: readonly string[],
+    fromMs: number,
+    toMs: number,
+    rows: ReadonlyArray<LoginHour & { serviceId: number | null }>,
+    now: Date,
+    t: Transaction,
+  ): Promise<void> {
+    for (const part of chunks(logins, 500)) {
+      await this.run('DELETE FROM usage_hourly WHERE login IN (?) AND hour_start >= ? AND hour_start <= ?', [part, this.t(fromMs), this.t(toMs)], t);
+    }
+    const stamp = this.t(now);
+    for (const part of chunks(rows, 1000)) {
+      const replacements = part.flatMap((r) => [r.login, this.t(r.hourMs), r.serviceId, r.source, r.download.toString(), r.upload.toString(), stamp]);
+      await this.run(
+        `INSERT INTO usage_hourly (login, hour_start, service_id, source, download, upload, updated_at) VALUES ${valuesPlaceholders(part.length, 7)}`,
+        replacements,
+        t,
+      );
+    }
+  }
+
+  async markRolledUp(observationIds: readonly string[], t: Transaction): Promise<void> {
+    for (const part of chunks(observationIds, 5000)) await this.run('UPDATE usage_observations SET rolled_up = 1 WHERE id IN (?)', [part], t);
+  }
+
+  async deleteObservations(observationIds: readonly string[], t: Transaction): Promise<void> {
+    for (const part of chunks(observationIds, 5000)) await this.run('DELETE FROM usage_observations WHERE id IN (?)', [part], t);
+  }
+
+  /** Logins with unassigned hours for which some service with that login now exists. */
+  async assignableLogins(limit: number, t?: Transaction): Promise<string[]> {
+    const rows = await this.q<{ login: string }>(
+      `SELECT DISTINCT u.login AS login FROM usage_hourly u JOIN services s ON s.login = u.login WHERE u.service_id IS NULL LIMIT ?`,
+      [limit],
+      t,
+    );
+    return rows.map((r) => r.login);
+  }
+
+  async unassignedHours(login: string, t?: Transaction): Promise<Array<{ id: string; hourMs: number }>> {
+    const rows = await this.q<{ id: string; h: unknown }>('SELECT CAST(id AS CHAR) AS id, hour_start AS h FROM usage_hourly WHERE login = ? AND service_id IS NULL', [login], t);
+    return rows.map((r) => ({ id: String(r.id), hourMs: fromSqlTime(r.h).getTime() }));
+  }
+
+  async assignHours(ids: readonly string[], serviceId: number, t?: Transaction): Promise<void> {
+    for (const part of chunks(ids, 5000)) await this.run('UPDATE usage_hourly SET service_id = ? WHERE id IN (?) AND service_id IS NULL', [serviceId, part], t);
+  }
+}

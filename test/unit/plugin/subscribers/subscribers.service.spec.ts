@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
+import type { AuditEvent, AuditRepository } from '../../../../plugin/audit/audit.repository.js';
+import { ManualClock } from '../../../../plugin/common/clock.js';
+import { ConflictError, ValidationError } from '../../../../plugin/common/errors.js';
+import type { Database } from '../../../../plugin/db/database.js';
+import type { Account, AccountsRepository } from '../../../../plugin/subscribers/accounts.repository.js';
+import type { NewService, Service, ServicesRepository } from '../../../../plugin/subscribers/services.repository.js';
+import { SubscribersService } from '../../../../plugin/subscribers/subscribers.service.js';
+import type { UsageLink } from '../../../../plugin/subscribers/usage-link.js';
+
+const T = new Date('2026-03-01T10:00:00Z');
+
+/** In-memory stand-ins for the repositories: the service's rules, without a database. */
+function world() {
+  const tx = { id: 'tx-1' } as unknown as Transaction;
+  const accounts = new Map<number, Account>();
+  const services = new Map<number, Service>();
+  const audit: AuditEvent[] = [];
+  const adopted: Array<{ serviceId: number; login: string; t: Transaction }> = [];
+  let failNextInsertWithDuplicate = false;
+  const db = { transaction: async <R>(fn: (t: Transaction) => Promise<R>) => fn(tx) } as unknown as Database;
+  const accountsRepo = {
+    findById: async (id: number) => accounts.get(id) ?? null,
+  } as unknown as AccountsRepository;
+  const servicesRepo = {
+    findLiveByLogins: async (logins: string[]) => new Map([...services.values()].filter((s) => s.status !== 'ended' && logins.includes(s.login)).map((s) => [s.login, s])),
+    listByAccounts: async (ids: number[]) => [...services.values()].filter((s) => ids.includes(s.accountId)),
+    createMany: async (inputs: NewService[]) => {
+      if (failNextInsertWithDuplicate) throw new UniqueConstraintError({});
+      const out = new Map<string, Service>();
+      for (const i of inputs) {
+        const s: Service = { id: services.size + 100, ...i, endDate: null, createdAt: T, updatedAt: T };
+        services.set(s.id, s);
+        out.set(s.login, s);
+      }
+      return out;
+    },
+  } as unknown as ServicesRepository;
+  const usage: UsageLink = {
+    adoptUnassigned: async (s, t) => {
+      adopted.push({ serviceId: s.id, login: s.login, t });
+      return 3;
+    },
+    loginsWithUnassigned: async (logins) => new Set(logins.filter((l) => l.startsWith('seen-'))),
+  };
+  const svc = new SubscribersService({
+    db,
+    accounts: accountsRepo,
+    services: servicesRepo,
+    audit: { record: async (e: AuditEvent) => void audit.push(e) } as unknown as AuditRepository,
+    usage,
+    clock: new ManualClock(T),
+    timezone: 'Pacific/Auckland',
+    defaultCurrency: 'NZD',
+  });
+  const account = (over: Partial<Account> = {}): Account => {
+    const a: Account = {
+      id: accounts.size + 1, externalId: null, name: 'A', email: null, phone: null, addressLine1: null, addressLine2: null, city: null, postalCode: null,
+      country: null, taxId: null, taxExempt: false, currency: 'NZD', status: 'active', createdAt: T, updatedAt: T, ...over,
+    };
+    accounts.set(a.id, a);
+    return a;
+  };
+  return { svc, tx, audit, adopted, account, services, failNextInsertWithDuplicate: () => (failNextInsertWithDuplicate = true) };
+}
+
+describe('subscribers service (with in-memory repositories)', () => {
+  it('dates a new service in the ISP time zone', async () => {
+    const w = world();
+    const s = await w.svc.createService(w.account().id, { login: 'x' }, 'user:1');
+    expect(s.startDate).to.equal('2026-03-01'); // 23:00 on March 1st in Auckland
+    expect(w.svc.today()).to.equal('2026-03-01');
+  });
+
+  it('moves unassigned usage onto a new service in the same transaction, and audits how much moved', async () => {
+    const w = world();
+    const s = await w.svc.createService(w.account().id, { login: 'seen-on-router' }, 'token:4');
+    expect(w.adopted).to.deep.equal([{ serviceId: s.id, login: 'seen-on-router', t: w.tx }]);
+    expect(w.audit).to.deep.include({ actor: 'token:4', action: 'service.create', entityType: 'service', entityId: s.id, details: { accountId: 1, login: 'seen-on-router', tariff: null, nasName: null, startDate: '2026-03-01', status: 'active', adoptedUsageRows: 3 } });
+  });
+
+  it('does not ask the usage module about logins without unassigned usage', async () => {
+    const w = world();
+    await w.svc.createService(w.account().id, { login: 'brand-new' }, 'user:1');
+    expect(w.adopted).to.deep.equal([]);
+  });
+
+  it('names the login when the database refuses a duplicate that raced past the check', async () => {
+    const w = world();
+    w.failNextInsertWithDuplicate();
+    const err = await w.svc.createService(w.account().id, { login: 'raced' }, 'user:1').catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConflictError);
+    expect((err as ConflictError).issues).to.deep.equal([{ field: 'login', message: '"raced" is already used by a live service' }]);
+  });
+
+  it('adds no service to a closed account', async () => {
+    const w = world();
+    const err = await w.svc.createService(w.account({ status: 'closed' }).id, { login: 'late' }, 'user:1').catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ValidationError);
+    expect((err as ValidationError).issues[0]!.field).to.equal('accountId');
+    expect(w.services.size).to.equal(0);
+  });
+});
