@@ -83,9 +83,13 @@ export async function startPlugin(config: PluginConfig, deps: PluginDeps): Promi
       close: async () => {
         ready = false;
         for (const m of modules) await m.stop?.();
+        // Let requests in flight finish (an agent's batch is mid-transaction) before the database
+        // closes; connections still open after 10 s are cut.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
         await closed;
+        clearTimeout(force);
         await ctx.db.close();
       },
     };
