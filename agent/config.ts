@@ -1,0 +1,89 @@
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadConfigFile } from '../plugin/common/config-file.js';
+
+/**
+ * The agent's configuration file (config/agent.example.yaml documents every key). Strict: an
+ * unknown key is an error, so a typo never silently falls back to a default. The router schema
+ * belongs to the poller and is passed in, which keeps this module free of the poller's code.
+ */
+
+const hostSchema = z.string().min(1);
+const portSchema = z.number().int().min(0).max(65535);
+
+const radiusClientSchema = z.strictObject({
+  /** The NAS name used in records; match a router's name to tie the two together. */
+  name: z.string().min(1).max(128),
+  /** Source address the NAS sends from; its packets are authenticated with this client's secret. */
+  address: z.string().refine((a) => isIP(a) !== 0, 'must be an IPv4 or IPv6 address'),
+  secret: z.string().min(1, 'must not be empty'),
+  /** rfc: Acct-Output-Octets is the subscriber's download (RFC 2866); swapped: the NAS reverses them. */
+  direction: z.enum(['rfc', 'swapped']).default('rfc'),
+});
+
+const radiusSchema = z
+  .strictObject({
+    host: hostSchema.default('0.0.0.0'),
+    port: portSchema.default(1813),
+    /** A retransmission within this many seconds is answered again without being recorded. */
+    duplicateWindowSeconds: z.number().int().min(1).max(600).default(30),
+    clients: z.array(radiusClientSchema).min(1, 'configure at least one NAS'),
+  })
+  .superRefine((r, ctx) => {
+    const names = new Set<string>();
+    const addrs = new Set<string>();
+    r.clients.forEach((c, i) => {
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'name'], message: `duplicate NAS name ${c.name}` });
+      if (addrs.has(c.address)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'address'], message: `duplicate NAS address ${c.address}` });
+      names.add(c.name);
+      addrs.add(c.address);
+    });
+  });
+
+export function agentConfigSchema<R extends z.ZodType>(routerSchema: R) {
+  return z
+    .strictObject({
+      plugin: z.strictObject({
+        url: z.url({ protocol: /^https?$/ }),
+        token: z.string().min(16, 'must be the agent token issued by the plugin (16 characters or more)'),
+        batchSize: z.number().int().min(1).max(1000).default(1000),
+        timeoutSeconds: z.number().int().min(1).max(600).default(30),
+      }),
+      spool: z.strictObject({
+        dir: z.string().min(1),
+        maxBytes: z.number().int().min(1024 * 1024, 'must be at least 1 MiB').default(1024 ** 3),
+      }),
+      /** Where the agent keeps small state files (open RADIUS sessions, poller counters). Default: <spool.dir>/state. */
+      stateDir: z.string().min(1).optional(),
+      radius: radiusSchema.optional(),
+      routers: z.array(routerSchema).default([]),
+      http: z
+        .strictObject({ host: hostSchema.default('127.0.0.1'), port: portSchema.default(9180) })
+        .default({ host: '127.0.0.1', port: 9180 }),
+      log: z
+        .strictObject({
+          level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+          format: z.enum(['json', 'text', 'auto']).default('auto'),
+        })
+        .default({ level: 'info', format: 'auto' }),
+    })
+    .transform((c) => ({ ...c, stateDir: c.stateDir ?? join(c.spool.dir, 'state') }));
+}
+
+export type AgentConfig<R = unknown> = Omit<z.output<ReturnType<typeof agentConfigSchema>>, 'routers'> & { routers: R[] };
+export type RadiusConfig = NonNullable<z.output<typeof radiusSchema>>;
+
+export function loadAgentConfig<R extends z.ZodType>(file: string, routerSchema: R, env: NodeJS.ProcessEnv = process.env): AgentConfig<z.output<R>> {
+  return loadConfigFile(file, agentConfigSchema(routerSchema), env) as AgentConfig<z.output<R>>;
+}
+
+/** Names of routers whose sessions the poller counts (sessionSource 'poll'): their RADIUS accounting is not recorded. */
+export function pollSourcedNames(routers: unknown[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of routers) {
+    const { name, sessionSource } = r as { name?: unknown; sessionSource?: unknown };
+    if (typeof name === 'string' && sessionSource === 'poll') out.add(name);
+  }
+  return out;
+}

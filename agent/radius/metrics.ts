@@ -1,0 +1,83 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export type DropReason =
+  | 'unknown-client'
+  | 'short'
+  | 'bad-length'
+  | 'truncated'
+  | 'bad-attribute'
+  | 'unsupported-code'
+  | 'bad-authenticator'
+  | 'undecodable'
+  | 'duplicate-in-progress'
+  | 'spool-full'
+  | 'spool-error';
+
+export type IgnoreReason = 'poll-source' | 'unsupported-status' | 'missing-session-id' | 'missing-user-name' | 'counter-out-of-range';
+
+export interface RadiusMetrics {
+  /** Counts an authenticated request by status type (label children cached: this runs per packet). */
+  packet(type: string): void;
+  drop(reason: DropReason): void;
+  packets: Counter<'type'>;
+  dropped: Counter<'reason'>;
+  ignored: Counter<'reason'>;
+  retransmits: Counter;
+  recorded: Counter;
+}
+
+export function registerRadiusMetrics(registry: Registry | undefined, openSessions: () => number): RadiusMetrics {
+  const registers = [registry ?? new Registry()];
+  new Gauge({
+    name: 'octet_agent_radius_open_sessions',
+    help: 'RADIUS sessions open on their NAS as far as accounting tells',
+    registers,
+    collect() {
+      this.set(openSessions());
+    },
+  });
+  const packets = new Counter({
+    name: 'octet_agent_radius_packets_total',
+    help: 'Authenticated Accounting-Requests by Acct-Status-Type',
+    labelNames: ['type'] as const,
+    registers,
+  });
+  const dropped = new Counter({
+    name: 'octet_agent_radius_dropped_total',
+    help: 'Packets dropped without an answer, by reason',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const byType = new Map<string, { inc(): void }>();
+  const byReason = new Map<string, { inc(): void }>();
+  return {
+    packet(type) {
+      let c = byType.get(type);
+      if (!c) byType.set(type, (c = packets.labels(type)));
+      c.inc();
+    },
+    drop(reason) {
+      let c = byReason.get(reason);
+      if (!c) byReason.set(reason, (c = dropped.labels(reason)));
+      c.inc();
+    },
+    packets,
+    dropped,
+    ignored: new Counter({
+      name: 'octet_agent_radius_ignored_total',
+      help: 'Accounting-Requests answered but not recorded, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    retransmits: new Counter({
+      name: 'octet_agent_radius_retransmits_total',
+      help: 'Retransmitted requests answered again without recording',
+      registers,
+    }),
+    recorded: new Counter({
+      name: 'octet_agent_radius_records_total',
+      help: 'Session observations written to the spool from RADIUS',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,364 @@
+import { open, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../plugin/common/clock.js';
+import { OperationalError, errorMessage } from '../../plugin/common/errors.js';
+import type { Logger } from '../../plugin/common/logger.js';
+import type { SessionObservation } from '../../plugin/common/wire.js';
+import type { ObservationSink } from '../types.js';
+import { ensureDir, listSegments, loadOrCreateSpoolId, readOptional, segmentName, syncDir, writeFileDurably } from './files.js';
+import { decodeRecords, encodeRecords, HEADER_BYTES } from './record-format.js';
+import { recoverTail } from './recovery.js';
+import { FillLevel, registerSpoolMetrics, type SpoolMetrics } from './spool-metrics.js';
+
+export interface SpoolOptions {
+  dir: string;
+  maxBytes: number;
+  /** A segment is closed and a new one started past this size; whole segments are deleted once acknowledged. */
+  segmentBytes?: number;
+  logger: Logger;
+  clock: Clock;
+  registry?: Registry;
+}
+
+export interface SpoolEntry {
+  seq: number;
+  record: SessionObservation;
+}
+
+export interface AppendResult {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+export interface SpoolStats {
+  /** Records written but not yet acknowledged by the plugin. */
+  depth: number;
+  bytes: number;
+  maxBytes: number;
+  ackedSeq: number;
+  lastSeq: number;
+  /** Age of the oldest unacknowledged record (0 when everything is acknowledged). */
+  lagMs: number;
+}
+
+/** Thrown by append when the spool is at its configured size: the caller must not acknowledge. */
+export class SpoolFullError extends OperationalError {}
+
+interface Segment {
+  firstSeq: number;
+  path: string;
+  /** Durable size: bytes written and fsynced. */
+  size: number;
+}
+
+interface Pending {
+  payloads: string[];
+  bytes: number;
+  resolve: (r: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+function noop(): void {}
+
+const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * The durable, append-only spool between the collectors and the shipper.
+ *
+ * Appends are group-committed: everything appended while a write+fdatasync is in flight goes out
+ * in the next single write+fdatasync, and each append resolves only once its records are on disk.
+ * Records carry a CRC, so a tail torn by a crash is found and truncated on open. Records leave the
+ * disk only when the plugin acknowledged them (ack cursor) and no local reader still holds them.
+ */
+export class Spool implements ObservationSink {
+  readonly id: string;
+  private segments: Segment[];
+  private fh: FileHandle;
+  private durableSeq: number;
+  private ackedSeq: number;
+  private bytes: number;
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private flushing = false;
+  private closed = false;
+  private holds = new Map<string, number>();
+  private ackChain: Promise<void> = Promise.resolve();
+  private readCache: { nextSeq: number; segFirst: number; offset: number } | undefined;
+  /** Append times, coarse (one entry per second at most), for the shipping-lag figure. */
+  private appendTimes: Array<{ lastSeq: number; at: number }> = [];
+  private appendListeners = new Set<() => void>();
+  private readonly fill: FillLevel;
+  private readonly metrics: SpoolMetrics;
+
+  private constructor(
+    private readonly opts: Required<Omit<SpoolOptions, 'registry'>> & { registry?: Registry },
+    state: { id: string; segments: Segment[]; fh: FileHandle; durableSeq: number; ackedSeq: number },
+  ) {
+    this.id = state.id;
+    this.segments = state.segments;
+    this.fh = state.fh;
+    this.durableSeq = state.durableSeq;
+    this.ackedSeq = state.ackedSeq;
+    this.bytes = state.segments.reduce((n, s) => n + s.size, 0);
+    if (this.durableSeq > this.ackedSeq) this.appendTimes.push({ lastSeq: this.durableSeq, at: opts.clock.now().getTime() });
+    this.fill = new FillLevel(opts.logger, opts.dir);
+    this.metrics = registerSpoolMetrics(opts.registry, () => this.stats());
+    this.fill.update(this.bytes, opts.maxBytes);
+  }
+
+  static async open(options: SpoolOptions): Promise<Spool> {
+    const opts = { segmentBytes: DEFAULT_SEGMENT_BYTES, ...options };
+    await ensureDir(opts.dir);
+    const id = await loadOrCreateSpoolId(opts.dir);
+    const cursor = await readOptional(join(opts.dir, 'ack.json'));
+    const ackedSeq = cursor ? Number((JSON.parse(cursor) as { ackedSeq: number }).ackedSeq) : 0;
+    const found = await listSegments(opts.dir);
+    const segments: Segment[] = [];
+    for (const f of found) segments.push({ firstSeq: f.firstSeq, path: f.path, size: (await stat(f.path)).size });
+    if (segments.length === 0) {
+      const path = join(opts.dir, segmentName(ackedSeq + 1));
+      await (await open(path, 'a')).close();
+      await syncDir(opts.dir);
+      segments.push({ firstSeq: ackedSeq + 1, path, size: 0 });
+    }
+    const last = segments[segments.length - 1]!;
+    const recovered = await recoverTail(last.path, last.firstSeq, opts.logger);
+    last.size = recovered.size;
+    const durableSeq = Math.max(last.firstSeq + recovered.records - 1, ackedSeq);
+    const fh = await open(last.path, 'a');
+    return new Spool(opts, { id, segments, fh, durableSeq, ackedSeq });
+  }
+
+  /** ObservationSink: resolves once the records are on disk; rejects with SpoolFullError when full. */
+  append(records: SessionObservation[]): Promise<void> {
+    return this.appendWithSeq(records).then(noop);
+  }
+
+  appendWithSeq(records: SessionObservation[]): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new OperationalError('spool is closed'));
+    const payloads = records.map((r) => JSON.stringify(r));
+    // Observations are ASCII in practice; byteLength keeps the size limit exact when they are not.
+    const bytes = payloads.reduce((n, p) => n + Buffer.byteLength(p, 'utf8') + HEADER_BYTES, 0);
+    if (this.bytes + this.pendingBytes + bytes > this.opts.maxBytes) {
+      this.metrics.refused.inc(records.length);
+      return Promise.reject(
+        new SpoolFullError(`spool is full (${this.bytes} of ${this.opts.maxBytes} bytes); is the plugin reachable?`),
+      );
+    }
+    this.pendingBytes += bytes;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ payloads, bytes, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the current turn of the event loop queue more appends before the first write.
+        setImmediate(() => void this.flushLoop());
+      }
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      const bytes = batch.reduce((n, p) => n + p.bytes, 0);
+      this.pendingBytes -= bytes;
+      try {
+        await this.rollIfFull();
+        const seg = this.segments[this.segments.length - 1]!;
+        let seq = this.durableSeq;
+        const results: AppendResult[] = [];
+        const payloads: string[] = [];
+        for (const p of batch) {
+          results.push({ firstSeq: seq + 1, lastSeq: seq + p.payloads.length });
+          seq += p.payloads.length;
+          for (const payload of p.payloads) payloads.push(payload);
+        }
+        const buf = encodeRecords(this.durableSeq + 1, payloads);
+        await this.writeDurably(seg, buf);
+        seg.size += buf.length;
+        this.bytes += buf.length;
+        this.durableSeq = seq;
+        this.noteAppendTime(seq);
+        this.metrics.fsyncs.inc();
+        this.fill.update(this.bytes, this.opts.maxBytes);
+        batch.forEach((p, i) => p.resolve(results[i]!));
+        for (const listener of this.appendListeners) listener();
+      } catch (err) {
+        const failure = new OperationalError(`spool write failed: ${errorMessage(err)}`, { cause: err });
+        this.opts.logger.error('spool: write failed; records not acknowledged', { error: errorMessage(err) });
+        batch.forEach((p) => p.reject(failure));
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async writeDurably(seg: Segment, buf: Buffer): Promise<void> {
+    try {
+      let off = 0;
+      while (off < buf.length) off += (await this.fh.write(buf, off, buf.length - off)).bytesWritten;
+      await this.fh.datasync();
+    } catch (err) {
+      // Cut the file back to its last durable size so a half-written batch cannot later be read
+      // as records that were never acknowledged.
+      await truncate(seg.path, seg.size).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async rollIfFull(): Promise<void> {
+    const cur = this.segments[this.segments.length - 1]!;
+    if (cur.size < this.opts.segmentBytes) return;
+    const firstSeq = this.durableSeq + 1;
+    const path = join(this.opts.dir, segmentName(firstSeq));
+    const fh = await open(path, 'a');
+    await syncDir(this.opts.dir);
+    await this.fh.close();
+    this.fh = fh;
+    this.segments.push({ firstSeq, path, size: 0 });
+  }
+
+  private noteAppendTime(lastSeq: number): void {
+    const now = this.opts.clock.now().getTime();
+    const tail = this.appendTimes[this.appendTimes.length - 1];
+    if (tail && now - tail.at < 1000) tail.lastSeq = lastSeq;
+    else this.appendTimes.push({ lastSeq, at: now });
+  }
+
+  /** Records with seq > afterSeq that are durable, oldest first, at most `max`. */
+  async read(afterSeq: number, max: number): Promise<SpoolEntry[]> {
+    const out: SpoolEntry[] = [];
+    let want = Math.max(afterSeq + 1, this.segments[0]!.firstSeq);
+    while (out.length < max && want <= this.durableSeq) {
+      const idx = this.segmentIndexOf(want);
+      const seg = this.segments[idx]!;
+      const segEndSeq = idx + 1 < this.segments.length ? this.segments[idx + 1]!.firstSeq - 1 : this.durableSeq;
+      const cache = this.readCache;
+      let offset = cache && cache.nextSeq === want && cache.segFirst === seg.firstSeq ? cache.offset : 0;
+      const fh = await open(seg.path, 'r');
+      try {
+        let chunk = READ_CHUNK;
+        while (out.length < max && want <= segEndSeq && offset < seg.size) {
+          const len = Math.min(chunk, seg.size - offset);
+          const buf = Buffer.allocUnsafe(len);
+          const { bytesRead } = await fh.read(buf, 0, len, offset);
+          const decoded = decodeRecords(buf.subarray(0, bytesRead));
+          if (decoded.records.length === 0) {
+            if (offset + len >= seg.size) throw new OperationalError(`spool: corrupt record in ${seg.path} at ${offset}`);
+            chunk *= 2; // one record larger than the chunk
+            continue;
+          }
+          let consumed = 0;
+          for (const r of decoded.records) {
+            if (out.length >= max) break;
+            if (r.seq >= want) {
+              out.push({ seq: r.seq, record: JSON.parse(r.payload.toString('utf8')) as SessionObservation });
+              want = r.seq + 1;
+            }
+            consumed = r.end;
+          }
+          offset += consumed;
+          chunk = READ_CHUNK;
+        }
+      } finally {
+        await fh.close();
+      }
+      this.readCache = { nextSeq: want, segFirst: seg.firstSeq, offset };
+      if (want <= segEndSeq && out.length < max) break;
+    }
+    return out;
+  }
+
+  private segmentIndexOf(seq: number): number {
+    for (let i = this.segments.length - 1; i >= 0; i--) if (this.segments[i]!.firstSeq <= seq) return i;
+    return 0;
+  }
+
+  /** Reads every durable record after `afterSeq` (acknowledged or not, as long as it is still on disk). */
+  async scan(afterSeq: number, onEntry: (e: SpoolEntry) => void, chunk = 5000): Promise<void> {
+    let after = afterSeq;
+    for (;;) {
+      const entries = await this.read(after, chunk);
+      if (entries.length === 0) return;
+      for (const e of entries) onEntry(e);
+      after = entries[entries.length - 1]!.seq;
+    }
+  }
+
+  /** Records not yet acknowledged, oldest first. */
+  readUnacked(max: number): Promise<SpoolEntry[]> {
+    return this.read(this.ackedSeq, max);
+  }
+
+  /** The plugin acknowledged everything up to `seq`: persist the cursor, then free whole segments. */
+  ack(seq: number): Promise<void> {
+    const run = this.ackChain.then(async () => {
+      const upto = Math.min(seq, this.durableSeq);
+      if (upto <= this.ackedSeq) return;
+      await writeFileDurably(this.opts.dir, 'ack.json', JSON.stringify({ ackedSeq: upto }) + '\n');
+      this.ackedSeq = upto;
+      while (this.appendTimes.length > 0 && this.appendTimes[0]!.lastSeq <= upto) this.appendTimes.shift();
+      await this.deleteReleasedSegments();
+    });
+    this.ackChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Keeps records after `seq` on disk even once acknowledged: a local reader (the RADIUS session
+   * book) replays them after a restart. `null` releases the hold.
+   */
+  async setHold(name: string, seq: number | null): Promise<void> {
+    if (seq === null) this.holds.delete(name);
+    else this.holds.set(name, seq);
+    await this.ackChain;
+    await this.deleteReleasedSegments();
+  }
+
+  private async deleteReleasedSegments(): Promise<void> {
+    let floor = this.ackedSeq;
+    for (const h of this.holds.values()) floor = Math.min(floor, h);
+    // The last segment is the one being written; it goes once it has rolled over.
+    while (this.segments.length > 1 && this.segments[1]!.firstSeq - 1 <= floor) {
+      const seg = this.segments.shift()!;
+      await unlink(seg.path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      this.bytes -= seg.size;
+      if (this.readCache?.segFirst === seg.firstSeq) this.readCache = undefined;
+    }
+    this.fill.update(this.bytes, this.opts.maxBytes);
+  }
+
+  /** Called after each durable append; returns an unsubscribe function. */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  get lastDurableSeq(): number {
+    return this.durableSeq;
+  }
+
+  stats(): SpoolStats {
+    const oldest = this.appendTimes[0];
+    return {
+      depth: this.durableSeq - this.ackedSeq,
+      bytes: this.bytes,
+      maxBytes: this.opts.maxBytes,
+      ackedSeq: this.ackedSeq,
+      lastSeq: this.durableSeq,
+      lagMs: oldest && this.durableSeq > this.ackedSeq ? Math.max(0, this.opts.clock.now().getTime() - oldest.at) : 0,
+    };
+  }
+
+  /** Waits for queued appends to reach disk, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing || this.pending.length > 0) await new Promise((r) => setImmediate(r));
+    await this.ackChain;
+    await this.fh.close();
+  }
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { agentConfigSchema } from '../../../agent/config.js';
+import { MIKROTIK_DICTIONARY, startAgent, type RunningAgent } from '../../../agent/main.js';
+import { createPollers, routerConfigSchema } from '../../../agent/poller/index.js';
+import { createRadiusCodec } from '../../../agent/radius/codec.js';
+import { startSimulator, type Simulator } from '../../../agent/simulator/index.js';
+import { SimulatedNas } from '../../../agent/simulator/radius-nas.js';
+import { generatePassword, hashPassword } from '../../auth/password.js';
+import type { Logger } from '../../common/logger.js';
+import { defaultPluginConfig, type PluginConfig } from '../../config.js';
+import { migrate } from '../../db/migrator.js';
+import { openPluginContext, startPlugin, type RunningPlugin } from '../../main.js';
+import { buildSubscribers } from '../../subscribers/index.js';
+import { buildUsage } from '../../usage/index.js';
+
+/**
+ * `octet demo`: the whole metering path on one machine, on the embedded default. A simulated
+ * MikroTik router (RouterOS API) and a simulated NAS (RADIUS accounting) carry subscriber
+ * traffic; the agent polls the one, receives the other, spools and ships; the plugin turns it
+ * into hourly usage in its pages. Some subscribers get accounts, others are left for staff to
+ * claim from the unclaimed logins page.
+ */
+export interface DemoOptions {
+  dir: string;
+  port: number;
+  /** Router poll and RADIUS interim interval. */
+  intervalSeconds: number;
+  logger: Logger;
+}
+
+export interface RunningDemo {
+  url: string;
+  adminEmail: string;
+  adminPassword: string;
+  router: Simulator;
+  agent: RunningAgent;
+  plugin: RunningPlugin;
+  stop(): Promise<void>;
+}
+
+export const DEMO_ADMIN = 'admin@demo.octet.example';
+const ROUTER = 'pop-north';
+const NAS = 'bras-1';
+const MB = 1_000_000 / 8; // bytes per second in one megabit per second
+
+/** Subscribers the demo gives accounts to; the rest of the simulated logins stay unclaimed. */
+const CUSTOMERS: Array<{ name: string; login: string; nas: string; tariff: string }> = [
+  { name: 'Ada Lovelace', login: 'user0001', nas: ROUTER, tariff: 'fibre-100' },
+  { name: 'Alan Turing', login: 'user0002', nas: ROUTER, tariff: 'fibre-100' },
+  { name: 'Grace Hopper', login: 'user0003', nas: ROUTER, tariff: 'fibre-300' },
+  { name: 'Edsger Dijkstra', login: 'user0004', nas: ROUTER, tariff: 'fibre-300' },
+  { name: 'Barbara Liskov', login: 'user0005', nas: ROUTER, tariff: 'fibre-100' },
+  { name: 'Café Müller', login: 'hs0001', nas: ROUTER, tariff: 'hotspot-day' },
+  { name: 'Ken Thompson', login: 'radius-01', nas: NAS, tariff: 'dsl-50' },
+  { name: 'Dennis Ritchie', login: 'radius-02', nas: NAS, tariff: 'dsl-50' },
+];
+
+export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  const { logger } = options;
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch((err: unknown) => logger.warn('demo: error while stopping', { err }));
+  };
+
+  try {
+    const config = defaultPluginConfig({ db: { url: `sqlite:${join(dir, 'octet.db')}` }, http: { host: '127.0.0.1', port: options.port } });
+    config.usage.rollupDelayMs = 1000;
+    const adminPassword = await prepareAdmin(config, logger);
+    const plugin = await startPlugin(config, { logger: logger.child({ part: 'plugin' }) });
+    cleanups.push(() => plugin.close());
+    const { ctx } = plugin;
+
+    // Agent names stay taken after a revoke, so each run registers its own agent.
+    const usage = buildUsage(ctx);
+    const { token } = await usage.agents.create(`demo-${Date.now().toString(36)}`, 'system:demo');
+
+    const routerPassword = randomBytes(9).toString('base64url');
+    const router = await startSimulator({
+      identity: ROUTER,
+      users: [{ name: 'octet', password: routerPassword }],
+      sessions: 8,
+      hotspotSessions: 2,
+      rates: { downloadBps: 20 * MB, uploadBps: 2 * MB },
+    });
+    cleanups.push(() => router.close());
+    router.model.setRates('user0003', { downloadBps: 150 * MB, uploadBps: 15 * MB });
+    router.model.setRates('user0007', { downloadBps: 60 * MB, uploadBps: 6 * MB });
+
+    await seedCustomers(plugin);
+
+    const radiusSecret = randomBytes(12).toString('base64url');
+    const agentConfig = agentConfigSchema(routerConfigSchema).parse({
+      plugin: { url: plugin.url, token },
+      spool: { dir: join(dir, 'agent-spool') },
+      radius: { host: '127.0.0.1', port: 0, clients: [{ name: NAS, address: '127.0.0.1', secret: radiusSecret }] },
+      routers: [
+        {
+          name: ROUTER,
+          host: router.host,
+          port: router.port,
+          username: 'octet',
+          password: routerPassword,
+          pollIntervalSeconds: options.intervalSeconds,
+          collect: { ppp: true, hotspot: true, queues: false },
+          inventoryEveryPolls: 1,
+        },
+      ],
+      http: { host: '127.0.0.1', port: 0 },
+    });
+    const agent = await startAgent(agentConfig, { logger: logger.child({ part: 'agent' }), createPollers });
+    cleanups.push(() => agent.stop());
+
+    const nas = new SimulatedNas({
+      host: '127.0.0.1',
+      port: agent.radiusPort!,
+      secret: radiusSecret,
+      codec: createRadiusCodec([MIKROTIK_DICTIONARY]),
+      logger: logger.child({ part: 'nas' }),
+      nasIdentifier: NAS,
+      interimSeconds: options.intervalSeconds,
+      subscribers: [
+        { login: 'radius-01', downloadBps: 40 * MB, uploadBps: 4 * MB },
+        { login: 'radius-02', downloadBps: 8 * MB, uploadBps: 1 * MB },
+        { login: 'radius-03', downloadBps: 25 * MB, uploadBps: 3 * MB },
+      ],
+    });
+    await nas.start();
+    cleanups.push(() => nas.stop());
+
+    return { url: plugin.url, adminEmail: DEMO_ADMIN, adminPassword, router, agent, plugin, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A fresh generated password on every run: there is no default password, even in the demo. */
+async function prepareAdmin(config: PluginConfig, logger: Logger): Promise<string> {
+  const ctx = await openPluginContext(config, { logger });
+  try {
+    await migrate(ctx.db, logger);
+    const password = generatePassword();
+    const existing = await ctx.repos.users.findByEmailWithHash(DEMO_ADMIN);
+    if (existing) await ctx.repos.users.setPasswordHash(existing.id, await hashPassword(password));
+    else await ctx.services.auth.createUser({ email: DEMO_ADMIN, name: 'Demo Admin', role: 'admin', password }, 'system:demo');
+    return password;
+  } finally {
+    await ctx.db.close();
+  }
+}
+
+/** Accounts and services for some of the simulated subscribers, once per demo database. */
+async function seedCustomers(plugin: RunningPlugin): Promise<void> {
+  const { subscribers } = buildSubscribers(plugin.ctx);
+  for (const c of CUSTOMERS) {
+    const page = await subscribers.listServices({ login: c.login }, 1);
+    if (page.items.length > 0) continue;
+    const account = await subscribers.createAccount({ name: c.name, email: `${c.login}@demo.octet.example`, externalId: `demo-${c.login}` }, 'system:demo');
+    await subscribers.createService(account.id, { login: c.login, tariff: c.tariff, nasName: c.nas, startDate: '2026-01-01' }, 'system:demo');
+  }
+}
