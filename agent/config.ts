@@ -2,11 +2,12 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile } from '../plugin/common/config-file.js';
+import { routerConfigSchema, type RouterConfig } from './poller/config.js';
 
 /**
  * The agent's configuration file (config/agent.example.yaml documents every key). Strict: an
- * unknown key is an error, so a typo never silently falls back to a default. The router schema
- * belongs to the poller and is passed in, which keeps this module free of the poller's code.
+ * unknown key is an error, so a typo never silently falls back to a default. Each router entry is
+ * the poller's schema.
  */
 
 const hostSchema = z.string().min(1);
@@ -41,8 +42,7 @@ const radiusSchema = z
     });
   });
 
-export function agentConfigSchema<R extends z.ZodType>(routerSchema: R) {
-  return z
+export const agentConfigSchema = z
     .strictObject({
       plugin: z.strictObject({
         url: z.url({ protocol: /^https?$/ }),
@@ -57,7 +57,7 @@ export function agentConfigSchema<R extends z.ZodType>(routerSchema: R) {
       /** Where the agent keeps small state files (open RADIUS sessions, poller counters). Default: <spool.dir>/state. */
       stateDir: z.string().min(1).optional(),
       radius: radiusSchema.optional(),
-      routers: z.array(routerSchema).default([]),
+      routers: z.array(routerConfigSchema).default([]),
       http: z
         .strictObject({ host: hostSchema.default('127.0.0.1'), port: portSchema.default(9180) })
         .default({ host: '127.0.0.1', port: 9180 }),
@@ -69,21 +69,15 @@ export function agentConfigSchema<R extends z.ZodType>(routerSchema: R) {
         .default({ level: 'info', format: 'auto' }),
     })
     .transform((c) => ({ ...c, stateDir: c.stateDir ?? join(c.spool.dir, 'state') }));
-}
 
-export type AgentConfig<R = unknown> = Omit<z.output<ReturnType<typeof agentConfigSchema>>, 'routers'> & { routers: R[] };
+export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type RadiusConfig = NonNullable<z.output<typeof radiusSchema>>;
 
-export function loadAgentConfig<R extends z.ZodType>(file: string, routerSchema: R, env: NodeJS.ProcessEnv = process.env): AgentConfig<z.output<R>> {
-  return loadConfigFile(file, agentConfigSchema(routerSchema), env) as AgentConfig<z.output<R>>;
+export function loadAgentConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  return loadConfigFile(file, agentConfigSchema, env);
 }
 
 /** Names of routers whose sessions the poller counts (sessionSource 'poll'): their RADIUS accounting is not recorded. */
-export function pollSourcedNames(routers: unknown[]): Set<string> {
-  const out = new Set<string>();
-  for (const r of routers) {
-    const { name, sessionSource } = r as { name?: unknown; sessionSource?: unknown };
-    if (typeof name === 'string' && sessionSource === 'poll') out.add(name);
-  }
-  return out;
+export function pollSourcedNames(routers: Array<Pick<RouterConfig, 'name' | 'sessionSource'>>): Set<string> {
+  return new Set(routers.filter((r) => r.sessionSource === 'poll').map((r) => r.name));
 }

@@ -3,15 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../plugin/common/errors.js';
 import type { Logger } from '../plugin/common/logger.js';
-
-/** One router as the poller reports it (contract: createPollers().status()). */
-export interface RouterStatus {
-  router: string;
-  up: boolean;
-  lastPollAt: string | Date | null;
-  lastError: string | null;
-  sessions: number;
-}
+import type { RouterStatus } from './poller/index.js';
 
 export interface HealthInputs {
   spool: { depth: number; bytes: number; maxBytes: number; lagMs: number };

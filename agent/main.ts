@@ -1,50 +1,23 @@
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { z } from 'zod';
 import { systemClock, type Clock } from '../plugin/common/clock.js';
 import { errorMessage } from '../plugin/common/errors.js';
 import { createLogger, type Logger } from '../plugin/common/logger.js';
 import { loadAgentConfig, pollSourcedNames, type AgentConfig } from './config.js';
-import { startAgentHttp, type RouterStatus } from './http.js';
+import { startAgentHttp } from './http.js';
 import { createRadiusCodec } from './radius/codec.js';
 import { RadiusAccountingServer } from './radius/server.js';
 import { SessionBook } from './radius/session-book.js';
 import { PluginClient } from './shipper/plugin-client.js';
 import { Shipper } from './shipper/shipper.js';
 import { Spool } from './spool/spool.js';
-import type { InventorySink, ObservationSink } from './types.js';
+import { createPollers, type Pollers } from './poller/index.js';
 
 /**
  * The agent's composition root: the only place that builds the parts and wires them together.
  * Everything below it gets its logger, clock, metrics registry and collaborators passed in.
  */
-
-export interface Pollers {
-  start(): void;
-  stop(): Promise<void>;
-  status(): RouterStatus[];
-}
-
-export interface PollerDeps<R> {
-  routers: R[];
-  sink: ObservationSink;
-  inventory?: InventorySink;
-  stateDir: string;
-  clock: Clock;
-  logger: Logger;
-  registry: Registry;
-}
-
-export interface PollerModule<R = unknown> {
-  routerConfigSchema: z.ZodType<R>;
-  createPollers(deps: PollerDeps<R>): Pollers;
-}
-
-/** The one import of the poller (another team's module); loaded lazily so the rest can run without it. */
-export async function loadPollerModule(): Promise<PollerModule> {
-  return (await import('./poller/index.js')) as unknown as PollerModule;
-}
 
 export const MIKROTIK_DICTIONARY = fileURLToPath(new URL('../config/dictionaries/dictionary.mikrotik', import.meta.url));
 
@@ -56,14 +29,14 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export interface StartOptions<R> {
+export interface StartOptions {
   logger: Logger;
   clock?: Clock;
-  /** Builds the router pollers; leave out to run without polling (no routers configured). */
-  createPollers?: (deps: PollerDeps<R>) => Pollers;
+  /** Builds the router pollers (tests substitute their own). */
+  createPollers?: typeof createPollers;
 }
 
-export async function startAgent<R>(config: AgentConfig<R>, options: StartOptions<R>): Promise<RunningAgent> {
+export async function startAgent(config: AgentConfig, options: StartOptions): Promise<RunningAgent> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const registry = new Registry();
@@ -116,8 +89,7 @@ export async function startAgent<R>(config: AgentConfig<R>, options: StartOption
 
     let pollers: Pollers | undefined;
     if (config.routers.length > 0) {
-      if (!options.createPollers) throw new Error('routers are configured but no poller is available');
-      pollers = options.createPollers({
+      pollers = (options.createPollers ?? createPollers)({
         routers: config.routers,
         sink: spool,
         inventory: shipper,
@@ -169,10 +141,9 @@ export function tuneHeapForAgent(): void {
 /** `octet agent --config FILE`: runs until SIGTERM or SIGINT, then stops in order and returns. */
 export async function runAgentCommand(configFile: string): Promise<void> {
   tuneHeapForAgent();
-  const poller = await loadPollerModule();
-  const config = loadAgentConfig(configFile, poller.routerConfigSchema);
+  const config = loadAgentConfig(configFile);
   const logger = createLogger({ level: config.log.level, format: config.log.format });
-  const agent = await startAgent(config, { logger, createPollers: poller.createPollers });
+  const agent = await startAgent(config, { logger });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info('agent: stopping', { signal });

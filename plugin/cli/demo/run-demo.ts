@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { agentConfigSchema } from '../../../agent/config.js';
 import { MIKROTIK_DICTIONARY, startAgent, type RunningAgent } from '../../../agent/main.js';
-import { createPollers, routerConfigSchema } from '../../../agent/poller/index.js';
 import { createRadiusCodec } from '../../../agent/radius/codec.js';
 import { startSimulator, type Simulator } from '../../../agent/simulator/index.js';
 import { SimulatedNas } from '../../../agent/simulator/radius-nas.js';
@@ -93,7 +92,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     await seedCustomers(plugin);
 
     const radiusSecret = randomBytes(12).toString('base64url');
-    const agentConfig = agentConfigSchema(routerConfigSchema).parse({
+    const agentConfig = agentConfigSchema.parse({
       plugin: { url: plugin.url, token },
       spool: { dir: join(dir, 'agent-spool') },
       radius: { host: '127.0.0.1', port: 0, clients: [{ name: NAS, address: '127.0.0.1', secret: radiusSecret }] },
@@ -111,7 +110,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       ],
       http: { host: '127.0.0.1', port: 0 },
     });
-    const agent = await startAgent(agentConfig, { logger: logger.child({ part: 'agent' }), createPollers });
+    const agent = await startAgent(agentConfig, { logger: logger.child({ part: 'agent' }) });
     cleanups.push(() => agent.stop());
 
     const nas = new SimulatedNas({
