@@ -4,6 +4,7 @@ import type { ApiTokenInfo } from '../auth/tokens.repository.js';
 import { AuthenticationError, ForbiddenError, httpStatusOf, UserError } from '../common/errors.js';
 import type { PluginContext } from '../context.js';
 import type { WebContribution } from '../web/app.js';
+import { clientHttpError } from '../web/http-errors.js';
 
 export function bearerToken(req: Request): string | null {
   const h = req.headers.authorization;
@@ -27,10 +28,11 @@ export function requireApiRole(role: Role) {
 /** Maps any error to the API's JSON error shape; one place for status codes. */
 export function apiErrorHandler(ctx: PluginContext) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const bodyError = (err as { type?: string }).type === 'entity.parse.failed';
-    const status = bodyError ? 400 : (err as { status?: number }).status === 413 ? 413 : httpStatusOf(err);
+    // Bad requests that express or body-parser caught (too large, bad JSON, bad charset…).
+    const client = err instanceof UserError ? null : clientHttpError(err);
+    const status = client ? client.status : httpStatusOf(err);
     if (status >= 500) ctx.logger.error('API request failed', { err, method: req.method, path: req.path });
-    const message = bodyError ? 'request body is not valid JSON' : status === 413 ? 'request body too large' : err instanceof UserError ? err.message : 'internal error';
+    const message = client ? client.message : err instanceof UserError ? err.message : 'internal error';
     res.status(status).json({ error: { message, issues: err instanceof UserError ? err.issues : [] } });
   };
 }
@@ -38,13 +40,14 @@ export function apiErrorHandler(ctx: PluginContext) {
 /** /api/v1: JSON in and out, bearer API tokens, roles per route. */
 export function apiRouter(ctx: PluginContext, contributions: WebContribution[]): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit: '2mb' }));
+  // The token is checked before the body is read: an anonymous caller gets 401, not 2 MB parsed.
   router.use(async (req, res, next) => {
     const token = bearerToken(req);
     if (!token) return next(new AuthenticationError('missing bearer token (Authorization: Bearer <token>)'));
     res.locals.apiToken = await ctx.services.auth.authenticateToken(token);
     next();
   });
+  router.use(express.json({ limit: '2mb' }));
   router.get('/me', (_req, res) => {
     const t = apiToken(res);
     res.json({ token: { id: t.id, name: t.name, role: t.role, prefix: t.prefix } });

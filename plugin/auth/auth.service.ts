@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Clock } from '../common/clock.js';
-import { AuthenticationError, ConflictError, ValidationError, type FieldIssue } from '../common/errors.js';
+import { AuthenticationError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../common/errors.js';
 import { isDuplicateKey } from '../db/database.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 import type { Role } from './roles.js';
@@ -72,6 +72,16 @@ export class AuthService {
       const created = await this.deps.tokens.create({ name: input.name.trim(), role: input.role, createdBy: actor, createdAt: this.deps.clock.now() }, t);
       await this.deps.audit.record({ actor, action: 'api_token.create', entityType: 'api_token', entityId: created.info.id, details: { name: created.info.name, role: created.info.role } }, t);
       return created;
+    });
+  }
+
+  /** Revokes an API token from now on; NotFoundError for no such token, ConflictError if revoked already. */
+  async revokeApiToken(id: number, actor: string): Promise<void> {
+    await this.deps.db.transaction(async (t) => {
+      const token = await this.deps.tokens.findById(id, t);
+      if (!token) throw new NotFoundError(`there is no API token #${id}`);
+      if (!(await this.deps.tokens.revoke(id, this.deps.clock.now(), t))) throw new ConflictError(`API token ${token.name} is revoked already`);
+      await this.deps.audit.record({ actor, action: 'api_token.revoke', entityType: 'api_token', entityId: id, details: { name: token.name } }, t);
     });
   }
 

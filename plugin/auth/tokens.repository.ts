@@ -61,6 +61,11 @@ export class ApiTokensRepository {
     return row ? toInfo(row.get({ plain: true })) : null;
   }
 
+  async findById(id: number, transaction?: Transaction): Promise<ApiTokenInfo | null> {
+    const row = await this.models.ApiToken.findByPk(id, { transaction });
+    return row ? toInfo(row.get({ plain: true })) : null;
+  }
+
   async touch(id: number, at: Date): Promise<void> {
     await this.models.ApiToken.update({ lastUsedAt: at }, { where: { id } });
   }

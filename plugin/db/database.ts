@@ -51,7 +51,9 @@ export function parseDbUrl(url: string, baseDir = process.cwd()): ParsedDbUrl {
 export async function openDatabase(url: string, logger: Logger, baseDir?: string): Promise<Database> {
   const parsed = parseDbUrl(url, baseDir);
   const common: Options = {
-    logging: (sql: string) => logger.debug('sql', { sql: sql.slice(0, 500) }),
+    // Values inlined by replacements (session ids, upload tokens, customers' details) stay out of
+    // the log: the statement's shape is what a debug log needs.
+    logging: (sql: string) => logger.debug('sql', { sql: withoutLiterals(sql).slice(0, 500) }),
     define: { underscored: true, timestamps: false, freezeTableName: true },
   };
   let sequelize: Sequelize;
@@ -112,4 +114,9 @@ export function isDuplicateKey(err: unknown): boolean {
   const e = err as { original?: { code?: string; errno?: number }; parent?: { code?: string } } | undefined;
   const code = e?.original?.code ?? e?.parent?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT' || e?.original?.errno === 1062;
+}
+
+/** SQL text with every quoted string literal replaced by '?' (both dialects' quoting). */
+export function withoutLiterals(sql: string): string {
+  return sql.replace(/'(?:[^'\\]|\\.|'')*'/g, "'?'");
 }

@@ -4,7 +4,7 @@ import { UserError } from '../common/errors.js';
 import { observationBatch, type BatchAck } from '../common/wire.js';
 import type { Database } from '../db/database.js';
 import type { IngestRepository } from './ingest.repository.js';
-import { checkRecords, describeIssues } from './validate.js';
+import { checkRecords, describeIssues, MAX_DESCRIBED_ISSUES } from './validate.js';
 
 export interface IngestOptions {
   /** How far ahead of the plugin's clock an observation may be (agents' clocks drift). */
@@ -22,7 +22,7 @@ export class IngestService {
   async ingestBatch(agent: AgentInfo, body: unknown): Promise<BatchAck> {
     const envelope = observationBatch.safeParse(body);
     if (!envelope.success) {
-      throw new UserError(`malformed batch: ${describeIssues(envelope.error)}`, envelope.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+      throw new UserError(`malformed batch: ${describeIssues(envelope.error)}`, envelope.error.issues.slice(0, MAX_DESCRIBED_ISSUES).map((i) => ({ field: i.path.join('.'), message: i.message })));
     }
     const { batchId, sentAt, records } = envelope.data;
     const now = this.deps.clock.now();

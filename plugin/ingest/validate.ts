@@ -27,8 +27,13 @@ export function sessionKeyOf(source: string, sourceName: string, sessionId: stri
   return createHash('sha1').update(`${source}\u0000${sourceName}\u0000${sessionId}`, 'utf8').digest('hex');
 }
 
+/** Problems named in one error message: an inventory of 200,000 bad entries must not become a 10 MB answer. */
+export const MAX_DESCRIBED_ISSUES = 10;
+
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  const shown = error.issues.slice(0, MAX_DESCRIBED_ISSUES).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+  const more = error.issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? `; and ${more} more problem(s)` : '');
 }
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;

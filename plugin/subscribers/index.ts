@@ -4,7 +4,9 @@ import { AccountsRepository } from './accounts.repository.js';
 import { subscribersApi } from './api.js';
 import { AccountImportService } from './import/import.service.js';
 import { ImportUploadsRepository } from './import/uploads.repository.js';
+import { StagedImportService } from './import/staged-import.service.js';
 import { importUploadParser, subscriberPages } from './pages.js';
+import { PREVIEW_PATH } from './web/import-pages.js';
 import { ServicesRepository } from './services.repository.js';
 import { SubscribersService } from './subscribers.service.js';
 import { UnclaimedRepository } from './unclaimed.repository.js';
@@ -18,7 +20,7 @@ export interface SubscribersParts {
 }
 
 /** Builds the module's repositories and services from the shared context (CLI commands use it too). */
-export function buildSubscribers(ctx: PluginContext): SubscribersParts & { uploads: ImportUploadsRepository; usage: ReturnType<typeof usageFor> } {
+export function buildSubscribers(ctx: PluginContext): SubscribersParts & { staged: StagedImportService; usage: ReturnType<typeof usageFor> } {
   const accounts = new AccountsRepository(ctx.db, ctx.models);
   const services = new ServicesRepository(ctx.models);
   const usage = usageFor(ctx);
@@ -26,7 +28,8 @@ export function buildSubscribers(ctx: PluginContext): SubscribersParts & { uploa
   const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, clock: ctx.clock, ...common });
   const importer = new AccountImportService({ db: ctx.db, accounts, services, subscribers, audit: ctx.repos.audit, defaultCurrency: common.defaultCurrency });
   const unclaimed = new UnclaimedLoginsService({ db: ctx.db, repo: new UnclaimedRepository(ctx.db), subscribers, audit: ctx.repos.audit, ...common });
-  return { subscribers, importer, unclaimed, uploads: new ImportUploadsRepository(ctx.db, ctx.clock), usage };
+  const staged = new StagedImportService({ importer, uploads: new ImportUploadsRepository(ctx.db, ctx.clock) });
+  return { subscribers, importer, unclaimed, staged, usage };
 }
 
 /** Accounts and services: REST API, pages, CSV import and the routers' unclaimed logins. */
@@ -40,7 +43,7 @@ export const subscribersModule: PluginModule = {
         { href: '/import/accounts', label: 'Import', role: 'billing', order: 20 },
         { href: '/inventory/unclaimed', label: 'Unclaimed logins', role: 'readonly', order: 40 },
       ],
-      raw: (app) => importUploadParser(app),
+      uploads: [{ path: PREVIEW_PATH, parse: importUploadParser() }],
       api: (router) => subscribersApi(router, parts.subscribers),
       pages: (router) => subscriberPages(router, { ...parts, audit: ctx.repos.audit, logger: ctx.logger }),
     };

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Logger } from '../common/logger.js';
 import type { AccountImportService } from './import/import.service.js';
-import type { ImportUploadsRepository } from './import/uploads.repository.js';
+import type { StagedImportService } from './import/staged-import.service.js';
 import type { SubscribersService } from './subscribers.service.js';
 import type { UnclaimedLoginsService } from './unclaimed.service.js';
 import type { UsageBinding } from './usage-binding.js';
@@ -16,7 +16,7 @@ export interface SubscriberPagesDeps {
   subscribers: SubscribersService;
   importer: AccountImportService;
   unclaimed: UnclaimedLoginsService;
-  uploads: ImportUploadsRepository;
+  staged: StagedImportService;
   usage: UsageBinding;
   audit: AuditRepository;
   logger: Logger;

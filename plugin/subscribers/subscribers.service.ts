@@ -39,6 +39,11 @@ export function loginTaken(login: string, holder?: Service): ConflictError {
   ]);
 }
 
+/** A closed account takes no new services until it is reopened (the pages offer none either). */
+export function acceptsNewServices(account: Pick<Account, 'status'>): boolean {
+  return account.status !== 'closed';
+}
+
 /** One use case per method: accounts and services created, changed and ended, each audited. */
 export class SubscribersService {
   constructor(private readonly deps: SubscribersDeps) {}
@@ -146,7 +151,7 @@ export class SubscribersService {
 
   /** Many services at once (the import, the bulk creation from unclaimed logins), each audited. */
   async insertServices(items: Array<{ account: Account; fields: ServiceFields }>, actor: string, t: Transaction): Promise<Service[]> {
-    const closed = items.find((i) => i.account.status === 'closed');
+    const closed = items.find((i) => !acceptsNewServices(i.account));
     if (closed) throw invalid([{ field: 'accountId', message: `account #${closed.account.id} is closed; reopen it before adding services` }]);
     const logins = items.map((i) => i.fields.login);
     const held = await this.deps.services.findLiveByLogins(logins, t);

@@ -41,15 +41,26 @@ export class UnclaimedRepository {
     return this.db.dialect === 'sqlite' ? `CAST(${expr} AS TEXT)` : `CAST(${expr} AS CHAR)`;
   }
 
-  async inventory(logins?: string[], transaction?: Transaction): Promise<InventorySighting[]> {
+  /**
+   * Sightings of unclaimed logins: of the given logins, or of the first `limit` unclaimed logins
+   * by name (a router can hold 100,000 entries; a page must not list them all).
+   */
+  async inventory(logins?: string[], transaction?: Transaction, limit?: number): Promise<InventorySighting[]> {
     const only = logins ? ' AND r.name IN (:logins)' : '';
     if (logins && !logins.length) return [];
+    // A derived table, since neither MySQL nor MariaDB take LIMIT inside an IN (...) subquery.
+    const first =
+      limit === undefined
+        ? ''
+        : `JOIN (SELECT DISTINCT r2.name AS n FROM router_inventory r2
+                  WHERE NOT EXISTS (SELECT 1 FROM services s2 WHERE s2.live_login = r2.name)
+                  ORDER BY r2.name LIMIT :limit) f ON f.n = r.name`;
     const rows = await this.db.sequelize.query<Record<string, unknown>>(
       `SELECT r.name AS login, r.router_name AS routerName, r.kind AS kind, r.profile AS profile, r.disabled AS disabled, r.comment AS comment
-         FROM router_inventory r
+         FROM router_inventory r ${first}
         WHERE NOT EXISTS (SELECT 1 FROM services s WHERE s.live_login = r.name)${only}
         ORDER BY r.name, r.router_name, r.kind`,
-      { type: QueryTypes.SELECT, replacements: { logins }, transaction },
+      { type: QueryTypes.SELECT, replacements: { logins, limit }, transaction },
     );
     return rows.map((r) => ({
       login: String(r.login),
@@ -61,7 +72,8 @@ export class UnclaimedRepository {
     }));
   }
 
-  async unassignedUsage(logins?: string[], transaction?: Transaction): Promise<UnassignedUsage[]> {
+  /** Unassigned usage per login: of the given logins, or of the first `limit` logins by name. */
+  async unassignedUsage(logins?: string[], transaction?: Transaction, limit?: number): Promise<UnassignedUsage[]> {
     const only = logins ? ' AND u.login IN (:logins)' : '';
     if (logins && !logins.length) return [];
     const rows = await this.db.sequelize.query<Record<string, unknown>>(
@@ -71,8 +83,8 @@ export class UnclaimedRepository {
         WHERE u.service_id IS NULL
           AND NOT EXISTS (SELECT 1 FROM services s WHERE s.live_login = u.login)${only}
         GROUP BY u.login
-        ORDER BY u.login`,
-      { type: QueryTypes.SELECT, replacements: { logins }, transaction },
+        ORDER BY u.login${limit === undefined ? '' : ' LIMIT :limit'}`,
+      { type: QueryTypes.SELECT, replacements: { logins, limit }, transaction },
     );
     return rows.map((r) => ({
       login: String(r.login),

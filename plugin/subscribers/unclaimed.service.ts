@@ -63,9 +63,14 @@ export class UnclaimedLoginsService {
     },
   ) {}
 
-  async list(): Promise<UnclaimedLogin[]> {
-    const [sightings, usage] = await Promise.all([this.deps.repo.inventory(), this.deps.repo.unassignedUsage()]);
-    return mergeUnclaimed(sightings, usage);
+  /**
+   * Unclaimed logins by name; with a limit, the first `limit` of them (the first N of the merged
+   * list are always among the first N of each source).
+   */
+  async list(limit?: number): Promise<UnclaimedLogin[]> {
+    const [sightings, usage] = await Promise.all([this.deps.repo.inventory(undefined, undefined, limit), this.deps.repo.unassignedUsage(undefined, undefined, limit)]);
+    const merged = mergeUnclaimed(sightings, usage);
+    return limit === undefined ? merged : merged.slice(0, limit);
   }
 
   /**

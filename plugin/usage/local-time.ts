@@ -25,10 +25,16 @@ export function localDayBounds(date: string, timezone: string): { startMs: numbe
  * meaning local midnight) or an ISO date-time with offset. Both bounds are rounded down to the
  * hour, since hours are the unit usage is kept in.
  */
-export function parsePeriod(from: unknown, to: unknown, timezone: string): { fromMs: number; toMs: number } {
+export function parsePeriod(from: unknown, to: unknown, timezone: string, options: { maxDays?: number } = {}): { fromMs: number; toMs: number } {
   const fromMs = parseBound(from, 'from', timezone);
   const toMs = parseBound(to, 'to', timezone);
   if (toMs <= fromMs) throw new ValidationError('`to` must be after `from`', [{ field: 'to', message: 'must be after from' }]);
+  // A day's length varies by an hour across DST; a period of N local days never exceeds this.
+  if (options.maxDays !== undefined && toMs - fromMs > options.maxDays * 24 * HOUR_MS + HOUR_MS) {
+    throw new ValidationError(`the period is longer than ${options.maxDays} days; ask for it in parts`, [
+      { field: 'to', message: `must be at most ${options.maxDays} days after from` },
+    ]);
+  }
   return { fromMs, toMs };
 }
 

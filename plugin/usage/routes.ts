@@ -53,11 +53,14 @@ function accountId(raw: string | undefined): number {
   return Number(raw);
 }
 
+/** The response lists every local day of the period: a year (leap or not) is the most one answer holds. */
+export const MAX_API_PERIOD_DAYS = 366;
+
 export function usageApi(router: Router, deps: UsageRouteDeps): void {
   /** GET /api/v1/accounts/{id}/usage?from=&to=[&granularity=day|hour] */
   router.get('/accounts/:id/usage', requireApiRole('readonly'), async (req, res) => {
     const id = accountId(String(req.params.id));
-    const { fromMs, toMs } = parsePeriod(req.query.from, req.query.to, deps.timezone);
+    const { fromMs, toMs } = parsePeriod(req.query.from, req.query.to, deps.timezone, { maxDays: MAX_API_PERIOD_DAYS });
     const granularity = req.query.granularity ?? 'day';
     if (granularity !== 'day' && granularity !== 'hour') {
       throw new ValidationError('granularity must be day or hour', [{ field: 'granularity', message: 'must be day or hour' }]);

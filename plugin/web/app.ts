@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { csrfSync } from 'csrf-sync';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import type { StaffUser } from '../auth/users.repository.js';
@@ -11,6 +11,7 @@ import { ForbiddenError, httpStatusOf, UserError } from '../common/errors.js';
 import type { PluginContext } from '../context.js';
 import { navFor, type NavItem } from './nav.js';
 import { DatabaseSessionStore } from './session-store.js';
+import { clientHttpError } from './http-errors.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { adminRoutes } from './routes/admin.js';
@@ -34,6 +35,12 @@ export interface WebContribution {
   api?: (router: Router) => void;
   /** Routes with their own authentication (the agent API), mounted before the others. */
   raw?: (app: express.Express) => void;
+  /**
+   * Multipart form posts (file uploads), which the app's body parser cannot read. The app runs
+   * `parse` for a POST to `path` only after the login check, then checks CSRF on the fields it
+   * parsed; the module's page route for `path` follows as for any form.
+   */
+  uploads?: Array<{ path: string; parse: RequestHandler }>;
 }
 
 export interface WebAppOptions {
@@ -63,6 +70,12 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
   for (const c of options.contributions) c.raw?.(app);
   app.use('/api/v1', apiRouter(ctx, options.contributions));
 
+  // Admin pages carry customer data and, once, new tokens: no browser or proxy may keep a copy
+  // (the back button after logout, a shared computer).
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
   app.use(
     session({
@@ -89,7 +102,11 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
     res.locals.csrfToken = () => csrf.generateToken(req);
     next();
   });
-  app.use(csrf.csrfSynchronisedProtection);
+  // A multipart upload's token is in its body, which only its own parser reads: its check is
+  // deferred to after the login check and that parser (below), never skipped.
+  const uploads = options.contributions.flatMap((c) => c.uploads ?? []);
+  const isUpload = (req: Request) => req.method === 'POST' && uploads.some((u) => u.path === req.path) && typeof req.is('multipart/form-data') === 'string';
+  app.use((req, res, next) => (isUpload(req) ? next() : csrf.csrfSynchronisedProtection(req, res, next)));
 
   const allNav: NavItem[] = [
     ...options.contributions.flatMap((c) => c.nav ?? []),
@@ -116,6 +133,15 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
   authRoutes(app, ctx);
   const pages = express.Router();
   pages.use(requireLogin);
+  for (const u of uploads) {
+    pages.post(u.path, (req, res, next) => {
+      if (!isUpload(req)) return next();
+      u.parse(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        next(csrf.isRequestValid(req) ? undefined : csrf.invalidCsrfTokenError);
+      });
+    });
+  }
   dashboardRoutes(pages, ctx);
   adminRoutes(pages, ctx);
   for (const c of options.contributions) c.pages?.(pages);
@@ -126,13 +152,17 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const isCsrf = (err as { code?: string }).code === 'EBADCSRFTOKEN';
-    const status = isCsrf ? 403 : httpStatusOf(err);
+    // Bad requests that express or body-parser caught (a form over the size limit, a bad URL).
+    const client = isCsrf || err instanceof UserError ? null : clientHttpError(err);
+    const status = isCsrf ? 403 : client ? client.status : httpStatusOf(err);
     if (status >= 500) logger.error('request failed', { err, method: req.method, path: req.path });
     const message = isCsrf
       ? 'The form was stale or forged (CSRF check failed). Go back, reload the page and try again.'
-      : err instanceof UserError
-        ? err.message
-        : 'Something went wrong on our side; it has been logged.';
+      : client
+        ? `The request was refused: ${client.message}.`
+        : err instanceof UserError
+          ? err.message
+          : 'Something went wrong on our side; it has been logged.';
     res.status(status).render('error', { title: 'Error', status, message });
   });
   return app;

@@ -82,7 +82,8 @@ export class AccountImportService {
     }
   }
 
-  async run(bytes: Uint8Array, opts: { dryRun: boolean; actor: string; source: string }): Promise<ImportReport> {
+  /** `alsoInTransaction` runs in the transaction that writes the import, only when it is applied. */
+  async run(bytes: Uint8Array, opts: { dryRun: boolean; actor: string; source: string; alsoInTransaction?: (t: Transaction) => Promise<void> }): Promise<ImportReport> {
     const read = this.read(bytes);
     if ('error' in read) return { dryRun: opts.dryRun, applied: false, rows: 0, delimiter: null, counts: NO_COUNTS, changes: [], errors: [read.error] };
     const { file } = read;
@@ -96,6 +97,7 @@ export class AccountImportService {
       await this.apply(plan, opts.actor, t);
       const counts = countPlan(plan);
       await this.deps.audit.record({ actor: opts.actor, action: 'accounts.import', entityType: 'import', details: { source: opts.source, rows: plan.rows, ...counts } }, t);
+      await opts.alsoInTransaction?.(t);
       return this.report(plan, file, false, true);
     });
   }

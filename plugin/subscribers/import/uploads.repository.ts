@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Clock } from '../../common/clock.js';
 import type { Database } from '../../db/database.js';
 
@@ -38,17 +38,19 @@ export class ImportUploadsRepository {
     return token;
   }
 
-  /** Only the staff member who uploaded it can use it. */
+  /** Only the staff member who uploaded it can use it, and only within the day it is kept. */
   async find(token: string, userId: number): Promise<ImportUpload | null> {
+    // Expired rows are deleted only when the next upload comes; until then they must not count.
+    const cutoff = new Date(this.clock.now().getTime() - KEEP_MS);
     const rows = await this.db.sequelize.query<{ filename: string; content: string }>(
-      'SELECT filename, content FROM import_uploads WHERE token = :token AND user_id = :userId',
-      { replacements: { token, userId }, type: QueryTypes.SELECT },
+      'SELECT filename, content FROM import_uploads WHERE token = :token AND user_id = :userId AND created_at >= :cutoff',
+      { replacements: { token, userId, cutoff }, type: QueryTypes.SELECT },
     );
     const r = rows[0];
     return r ? { token, userId, filename: r.filename, content: Buffer.from(r.content, 'base64') } : null;
   }
 
-  async remove(token: string): Promise<void> {
-    await this.db.sequelize.query('DELETE FROM import_uploads WHERE token = :token', { replacements: { token }, type: QueryTypes.DELETE });
+  async remove(token: string, transaction?: Transaction): Promise<void> {
+    await this.db.sequelize.query('DELETE FROM import_uploads WHERE token = :token', { replacements: { token }, type: QueryTypes.DELETE, transaction });
   }
 }

@@ -4,7 +4,7 @@ import { formatBytes } from '../../common/bytes.js';
 import { requireRole } from '../../web/app.js';
 import type { AccountFilter } from '../accounts.repository.js';
 import { parseLimit } from '../cursor.js';
-import type { SubscribersService } from '../subscribers.service.js';
+import { acceptsNewServices, type SubscribersService } from '../subscribers.service.js';
 import type { UsageBinding } from '../usage-binding.js';
 import { ACCOUNT_FIELDS, ACCOUNT_STATUSES, SERVICE_FIELDS } from '../validation.js';
 import { accountFormValues, actorOf, canWrite, formBody, formErrorsOf, idOf, NO_ERRORS, serviceFormValues, type FormErrors } from './forms.js';
@@ -88,6 +88,7 @@ export function accountPages(router: Router, deps: AccountPagesDeps): void {
     res.render('accounts/show', {
       title: account.name,
       canWrite: canWrite(res),
+      canAddService: canWrite(res) && acceptsNewServices(account),
       account: {
         ...accountFormValues(account),
         id: account.id,

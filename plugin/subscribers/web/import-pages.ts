@@ -1,9 +1,8 @@
-import type express from 'express';
-import type { Response, Router } from 'express';
+import type { RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
 import { currentUser, requireRole } from '../../web/app.js';
-import type { ImportUploadsRepository } from '../import/uploads.repository.js';
-import type { AccountImportService, ImportReport } from '../import/import.service.js';
+import type { ImportReport } from '../import/import.service.js';
+import type { StagedImportService } from '../import/staged-import.service.js';
 import { CSV_COLUMNS, REQUIRED_COLUMNS } from '../import/csv.js';
 import { actorOf } from './forms.js';
 
@@ -15,16 +14,13 @@ export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
 const SHOW_CHANGES = 500;
 
 /**
- * The upload is multipart, which the app's CSRF check cannot read (it looks at the urlencoded
- * body). So multer parses this one route first (mounted through the module's raw hook, ahead of
- * the session and CSRF middleware), leaving `_csrf` in req.body for the normal check, which
- * then runs as for any form. The login check follows as usual; a request without a session
- * cookie is not even parsed.
+ * The upload's parser (multipart, which the app's body parser does not read). The app runs it
+ * only for a logged-in user and checks CSRF on the fields it leaves in req.body (see
+ * WebContribution.uploads). A file over the limit is reported on the upload page, not as an error.
  */
-export function importUploadParser(app: express.Express): void {
+export function importUploadParser(): RequestHandler {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 } }).single('file');
-  app.post(PREVIEW_PATH, (req, res, next) => {
-    if (!/(^|;\s*)octet\.sid=/.test(req.headers.cookie ?? '')) return next();
+  return (req, res, next) => {
     upload(req, res, (err: unknown) => {
       if (err) {
         const code = (err as { code?: string }).code;
@@ -33,7 +29,7 @@ export function importUploadParser(app: express.Express): void {
       }
       next();
     });
-  });
+  };
 }
 
 function renderUpload(res: Response, error: string | null, status = 200): void {
@@ -53,7 +49,7 @@ function reportView(report: ImportReport, filename: string) {
   };
 }
 
-export function importPages(router: Router, deps: { importer: AccountImportService; uploads: ImportUploadsRepository }): void {
+export function importPages(router: Router, deps: { staged: StagedImportService }): void {
   const billing = requireRole('billing');
 
   router.get(IMPORT_PATH, billing, (_req, res) => renderUpload(res, null));
@@ -63,21 +59,19 @@ export function importPages(router: Router, deps: { importer: AccountImportServi
     if (res.locals.uploadError) return renderUpload(res, res.locals.uploadError as string, 413);
     const file = req.file;
     if (!file || file.size === 0) return renderUpload(res, 'Choose a CSV file to upload.', 422);
-    const report = await deps.importer.run(file.buffer, { dryRun: true, actor: actorOf(res), source: file.originalname });
-    const token = report.errors.length ? null : await deps.uploads.save(currentUser(res).id, file.originalname, file.buffer);
+    const { report, token } = await deps.staged.preview({ userId: currentUser(res).id, actor: actorOf(res), filename: file.originalname, content: file.buffer });
     res.status(report.errors.length ? 422 : 200).render('import/preview', { title: 'Import preview', report: reportView(report, file.originalname), token, applied: false });
   });
 
   // Step 2: the same file again, for real (re-planned in the transaction that writes it).
   router.post('/import/accounts/confirm', billing, async (req, res) => {
     const token = typeof (req.body as Record<string, unknown>)?.token === 'string' ? String((req.body as Record<string, unknown>).token) : '';
-    const upload = token ? await deps.uploads.find(token, currentUser(res).id) : null;
-    if (!upload) return renderUpload(res, 'That upload is gone (confirmed already, or older than a day). Upload the file again.', 410);
-    const report = await deps.importer.run(upload.content, { dryRun: false, actor: actorOf(res), source: upload.filename });
-    if (report.applied) await deps.uploads.remove(token);
+    const done = await deps.staged.confirm({ token, userId: currentUser(res).id, actor: actorOf(res) });
+    if (!done) return renderUpload(res, 'That upload is gone (confirmed already, or older than a day). Upload the file again.', 410);
+    const { report, filename } = done;
     res.status(report.applied ? 200 : 422).render('import/preview', {
       title: report.applied ? 'Import done' : 'Import refused',
-      report: reportView(report, upload.filename),
+      report: reportView(report, filename),
       token: null,
       applied: report.applied,
     });

@@ -6,13 +6,17 @@ import type { UnclaimedLoginsService } from '../unclaimed.service.js';
 import { actorOf, canWrite } from './forms.js';
 
 export const UNCLAIMED_PATH = '/inventory/unclaimed';
+/** Logins the page lists at once; claiming some brings the next ones up. */
+export const UNCLAIMED_PAGE_ROWS = 1000;
 
 export function inventoryPages(router: Router, deps: { unclaimed: UnclaimedLoginsService }): void {
   const render = async (res: import('express').Response, extra: { error?: string; created?: Array<{ login: string; accountId: number; accountName: string }> }, status = 200) => {
-    const list = await deps.unclaimed.list();
+    const fetched = await deps.unclaimed.list(UNCLAIMED_PAGE_ROWS + 1);
+    const list = fetched.slice(0, UNCLAIMED_PAGE_ROWS);
     res.status(status).render('inventory/unclaimed', {
       title: 'Unclaimed logins',
       canWrite: canWrite(res),
+      truncatedAt: fetched.length > UNCLAIMED_PAGE_ROWS ? UNCLAIMED_PAGE_ROWS : null,
       error: extra.error ?? null,
       created: extra.created ?? [],
       rows: list.map((u) => ({

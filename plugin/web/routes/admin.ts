@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { isRole, ROLES } from '../../auth/roles.js';
-import { UserError } from '../../common/errors.js';
+import { httpStatusOf, NotFoundError, UserError } from '../../common/errors.js';
 import type { PluginContext } from '../../context.js';
 import { currentUser, requireRole } from '../app.js';
 
@@ -31,7 +31,7 @@ export function adminRoutes(router: Router, ctx: PluginContext): void {
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       const errors = Object.fromEntries(err.issues.map((i) => [i.field, i.message]));
-      await renderUsers(res, form, errors, 422);
+      await renderUsers(res, form, errors, httpStatusOf(err));
     }
   });
 
@@ -54,13 +54,9 @@ export function adminRoutes(router: Router, ctx: PluginContext): void {
   });
 
   router.post('/admin/tokens/:id/revoke', admin, async (req, res) => {
-    const id = Number(req.params.id);
-    const actor = `user:${currentUser(res).id}`;
-    await ctx.db.transaction(async (t) => {
-      if (await ctx.repos.tokens.revoke(id, ctx.clock.now(), t)) {
-        await ctx.repos.audit.record({ actor, action: 'api_token.revoke', entityType: 'api_token', entityId: id }, t);
-      }
-    });
+    const raw = String(req.params.id);
+    if (!/^[1-9]\d{0,9}$/.test(raw)) throw new NotFoundError('There is no such API token.');
+    await ctx.services.auth.revokeApiToken(Number(raw), `user:${currentUser(res).id}`);
     res.redirect(303, '/admin/tokens');
   });
 }

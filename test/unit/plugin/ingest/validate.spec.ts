@@ -61,3 +61,15 @@ describe('checking the records of a batch: counters that are not integers', () =
     expect(rejected[0]!.reason).to.match(/^downloadOctets: must be a non-negative integer/);
   });
 });
+
+describe('describing a malformed message to the agent', () => {
+  it('names the first ten problems and counts the rest, however many entries are bad', async () => {
+    const { z } = await import('zod');
+    const { describeIssues } = await import('../../../../plugin/ingest/validate.js');
+    const parsed = z.array(z.string()).safeParse(Array.from({ length: 5000 }, () => 1));
+    if (parsed.success) throw new Error('expected a failure');
+    const text = describeIssues(parsed.error);
+    expect(text.split('; ')).to.have.length(11);
+    expect(text).to.match(/^0: /).and.to.match(/; and 4990 more problem\(s\)$/);
+  });
+});

@@ -23,3 +23,10 @@ describe('unclaimed logins', () => {
     expect(proposalFor(o!, '2026-03-05', 'UTC').startDate).to.equal('2026-03-05');
   });
 });
+
+describe('which accounts take new services', () => {
+  it('takes them on active and suspended accounts, never on a closed one', async () => {
+    const { acceptsNewServices } = await import('../../../../plugin/subscribers/subscribers.service.js');
+    expect(['active', 'suspended', 'closed'].map((status) => acceptsNewServices({ status: status as 'active' }))).to.deep.equal([true, true, false]);
+  });
+});

@@ -38,3 +38,17 @@ describe('reporting days in the ISP time zone', () => {
     expect(() => parsePeriod('yesterday', '2026-03-01', TZ)).to.throw(/from/);
   });
 });
+
+describe('the longest period one usage answer covers', () => {
+  it('takes a leap year of local days, across both DST changes', () => {
+    const p = parsePeriod('2028-01-01', '2029-01-01', TZ, { maxDays: 366 });
+    expect((p.toMs - p.fromMs) / H).to.equal(366 * 24);
+  });
+
+  it('refuses one day more, naming `to`', () => {
+    expect(() => parsePeriod('2028-01-01', '2029-01-02', TZ, { maxDays: 366 }))
+      .to.throw('longer than 366 days')
+      .with.property('issues')
+      .that.deep.equals([{ field: 'to', message: 'must be at most 366 days after from' }]);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Errors that the HTTP layer itself raises for a bad request, before any of our code runs:
+ * body-parser (body too large, bad JSON, unsupported charset or encoding, too many fields) and
+ * the router (a path parameter that is not valid percent-encoding). They are the client's to
+ * fix, so they must be answered with their 4xx status and a plain message, never as a 500 that
+ * is logged as our failure.
+ */
+export interface ClientHttpError {
+  status: number;
+  message: string;
+}
+
+const MESSAGES: Record<string, string> = {
+  'entity.too.large': 'request body too large',
+  'entity.parse.failed': 'request body is not valid JSON',
+  'entity.verify.failed': 'request body could not be verified',
+  'request.aborted': 'request body was cut off',
+  'request.size.invalid': 'request body is shorter or longer than its Content-Length',
+  'stream.encoding.set': 'request body could not be read',
+  'parameters.too.many': 'too many form fields',
+  'charset.unsupported': 'unsupported charset in Content-Type (use UTF-8)',
+  'encoding.unsupported': 'unsupported Content-Encoding',
+};
+
+export function clientHttpError(err: unknown): ClientHttpError | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; type?: unknown };
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : null;
+  if (status === null || status < 400 || status > 499) return null;
+  const type = typeof e.type === 'string' ? e.type : '';
+  if (err instanceof URIError) return { status: 400, message: 'the address is not valid percent-encoding' };
+  // http-errors marks the errors whose message is safe to show; anything else is ours.
+  if (e.expose !== true) return null;
+  return { status, message: MESSAGES[type] ?? 'bad request' };
+}
