@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import session from 'express-session';
 import { Op } from 'sequelize';
 import type { Clock } from '../common/clock.js';
@@ -7,8 +8,13 @@ type Callback = (err?: unknown, value?: session.SessionData | null) => void;
 
 /**
  * express-session store on the `web_sessions` table: sessions survive a restart and are shared by
- * every plugin instance behind a load balancer.
+ * every plugin instance behind a load balancer. Rows are keyed by the SHA-256 of the session id,
+ * so someone who can read the table (a backup, a replica) cannot use the ids in it.
  */
+function key(sid: string): string {
+  return createHash('sha256').update(sid).digest('hex');
+}
+
 export class DatabaseSessionStore extends session.Store {
   private lastSweep = 0;
 
@@ -21,7 +27,7 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override get(sid: string, cb: Callback): void {
-    this.models.WebSession.findByPk(sid)
+    this.models.WebSession.findByPk(key(sid))
       .then((row) => {
         if (!row) return cb(null, null);
         const expires = new Date(row.get('expiresAt') as Date);
@@ -32,20 +38,20 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override set(sid: string, data: session.SessionData, cb?: (err?: unknown) => void): void {
-    this.models.WebSession.upsert({ sid, expiresAt: this.expiryOf(data), data: JSON.stringify(data) })
+    this.models.WebSession.upsert({ sid: key(sid), expiresAt: this.expiryOf(data), data: JSON.stringify(data) })
       .then(() => this.sweep())
       .then(() => cb?.())
       .catch((err) => cb?.(err));
   }
 
   override touch(sid: string, data: session.SessionData, cb?: (err?: unknown) => void): void {
-    this.models.WebSession.update({ expiresAt: this.expiryOf(data) }, { where: { sid } })
+    this.models.WebSession.update({ expiresAt: this.expiryOf(data) }, { where: { sid: key(sid) } })
       .then(() => cb?.())
       .catch((err) => cb?.(err));
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
-    this.models.WebSession.destroy({ where: { sid } })
+    this.models.WebSession.destroy({ where: { sid: key(sid) } })
       .then(() => cb?.())
       .catch((err) => cb?.(err));
   }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { createWebApp } from '../../../../plugin/web/app.js';
 import { forEachDatabase } from '../../../support/databases.js';
@@ -102,6 +103,15 @@ forEachDatabase('admin shell login', (dialect) => {
     const restarted = createWebApp(plugin.ctx, { sessionSecret: 'test-session-secret', contributions: [], isReady: () => true });
     const res = await request(restarted).get('/').set('Cookie', cookie).expect(200);
     expect(res.text).to.contain('<h1>Dashboard</h1>');
+  });
+
+  it('stores sessions under a hash of their id, so the table alone cannot be used to log in', async () => {
+    const browser = await loggedIn(plugin.app, admin);
+    const cookie = (await browser.get('/')).request.cookies as unknown as string;
+    const sid = /octet\.sid=s:([^.;]+)/.exec(decodeURIComponent(String(cookie)))![1]!;
+    const rows = (await plugin.ctx.models.WebSession.findAll()).map((r) => String(r.get('sid')));
+    expect(rows).not.to.include(sid);
+    expect(rows).to.include(createHash('sha256').update(sid).digest('hex'));
   });
 
   it('ends the session on logout', async () => {
