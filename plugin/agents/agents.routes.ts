@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { DateTime } from 'luxon';
-import { UserError } from '../common/errors.js';
+import { httpStatusOf, UserError } from '../common/errors.js';
 import { currentUser, requireRole } from '../web/app.js';
 import type { AgentInfo } from './agents.repository.js';
 import type { AgentsService } from './agents.service.js';
@@ -40,7 +40,7 @@ export function agentPages(router: Router, deps: { agents: AgentsService; timezo
       await render(res, { created: { name: info.name, token } });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      await render(res, { error: err.message, name }, 400);
+      await render(res, { error: err.message, name }, httpStatusOf(err));
     }
   });
 

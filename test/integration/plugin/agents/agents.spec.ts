@@ -58,9 +58,9 @@ forEachDatabase('agents page and job leases', (dialect) => {
 
   it('refuses a duplicate or malformed agent name with the reason', async () => {
     const admin = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'admin', 'admin4@isp.example'));
-    const dup = await admin.post('/agents').type('form').send({ name: 'pop-east', _csrf: await csrfOf(admin, '/agents') }).expect(400);
+    const dup = await admin.post('/agents').type('form').send({ name: 'pop-east', _csrf: await csrfOf(admin, '/agents') }).expect(409);
     expect(dup.text).to.contain('exists already');
-    await admin.post('/agents').type('form').send({ name: 'has space', _csrf: await csrfOf(admin, '/agents') }).expect(400);
+    await admin.post('/agents').type('form').send({ name: 'has space', _csrf: await csrfOf(admin, '/agents') }).expect(422);
     await request(plugin.app).get('/agents').expect(303);
   });
 
