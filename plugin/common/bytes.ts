@@ -20,15 +20,17 @@ export function toBigInt(value: string | number | bigint | null | undefined): bi
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-/** Human-readable decimal size (1 GB = 10^9 bytes, as ISPs sell it). */
+/** Human-readable decimal size (1 GB = 10^9 bytes, as ISPs sell it), rounded half up to 2 places. */
 export function formatBytes(n: bigint): string {
-  let unit = 0;
-  let whole = n;
-  let scaled = Number(n);
-  while (whole >= 1000n && unit < UNITS.length - 1) {
-    whole /= 1000n;
-    scaled /= 1000;
+  if (n < 1000n) return `${n} B`;
+  let unit = 1;
+  // Hundredths of the unit, in bigint: no float rounding near 2^53 or at a unit boundary.
+  let hundredths = (n * 100n + 500n) / 1000n;
+  while (hundredths >= 100_000n && unit < UNITS.length - 1) {
+    hundredths = (hundredths + 500n) / 1000n;
     unit++;
   }
-  return unit === 0 ? `${n} B` : `${scaled.toFixed(2)} ${UNITS[unit]}`;
+  const whole = hundredths / 100n;
+  const frac = (hundredths % 100n).toString().padStart(2, '0');
+  return `${whole}.${frac} ${UNITS[unit]}`;
 }
