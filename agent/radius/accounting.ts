@@ -112,7 +112,7 @@ function text(v: AttributeValue | undefined): string | undefined {
   const x = first(v);
   if (typeof x !== 'string') return undefined;
   // Some NASes pad strings with NULs; the wire format caps lengths at 253.
-  const s = x.replace(/\0+$/, '');
+  const s = x.charCodeAt(x.length - 1) === 0 ? x.replace(/\0+$/, '') : x;
   return s.length > 0 ? s.slice(0, 253) : undefined;
 }
 

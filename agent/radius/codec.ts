@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { hash } from 'node:crypto';
+import { plainAccountingResponse } from './frame.js';
 
 /**
  * A typed face for the `radius` package (it ships no types). The package keeps its dictionaries
@@ -79,23 +79,13 @@ const ATTR_PROXY_STATE = 33;
 const ATTR_MESSAGE_AUTHENTICATOR = 80;
 
 /**
- * The common Accounting-Response: no attributes (RFC 2866 §4.2), Response Authenticator
- * MD5(5 + Identifier + Length + Request Authenticator + secret). Built directly because it is on
- * every request's path; a request carrying Proxy-State (echoed) or a Message-Authenticator (then
- * expected in the answer) goes through the library instead (returns undefined here).
+ * The common Accounting-Response (frame.ts); a request carrying Proxy-State (echoed) or a
+ * Message-Authenticator (then expected in the answer) goes through the library instead
+ * (returns undefined here).
  */
 function plainResponse(request: DecodedPacket, secretBytes: Buffer): Buffer | undefined {
   for (const [type] of request.raw_attributes) {
     if (type === ATTR_PROXY_STATE || type === ATTR_MESSAGE_AUTHENTICATOR) return undefined;
   }
-  const data = Buffer.allocUnsafe(20 + secretBytes.length);
-  data[0] = 5;
-  data[1] = request.identifier;
-  data.writeUInt16BE(20, 2);
-  request.authenticator.copy(data, 4);
-  secretBytes.copy(data, 20);
-  const out = Buffer.allocUnsafe(20);
-  data.copy(out, 0, 0, 4);
-  hash('md5', data, 'buffer').copy(out, 4);
-  return out;
+  return plainAccountingResponse(request.identifier, request.authenticator, secretBytes);
 }

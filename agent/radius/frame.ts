@@ -56,8 +56,8 @@ export function verifyAccountingRequest(buf: Buffer, frame: Frame, secret: Buffe
 }
 
 /**
- * Attributes accounting uses (RFC 2865/2866/2869 numbers). Only these are handed to the `radius`
- * library's decoder: it allocates per attribute, this runs for every packet, and everything else
+ * Attributes accounting uses (RFC 2865/2866/2869 numbers; attributes.ts reads the same ones
+ * directly in the common case). Only these are handed to the `radius` library's decoder: it allocates per attribute, this runs for every packet, and everything else
  * (Vendor-Specific attributes included, whichever vendor) would be decoded only to be ignored.
  * Unknown or unused attributes are therefore never fatal.
  */
@@ -93,4 +93,24 @@ export function withOnly(buf: Buffer, length: number, keep: ReadonlySet<number>)
   if (w === length && buf.length === length) return buf;
   out.writeUInt16BE(w, 2);
   return out.subarray(0, w);
+}
+
+/**
+ * The plain Accounting-Response: no attributes (RFC 2866 §4.2), Response Authenticator
+ * MD5(5 + Identifier + Length + Request Authenticator + secret) (RFC 2866 §3). Built here because
+ * it answers every request; one carrying Proxy-State (to echo) or a Message-Authenticator is
+ * answered through the `radius` package instead.
+ */
+export function plainAccountingResponse(identifier: number, requestAuthenticator: Buffer, secret: Buffer): Buffer {
+  const data = Buffer.allocUnsafe(HEADER_LENGTH + secret.length);
+  data[0] = CODE_ACCOUNTING_RESPONSE;
+  data[1] = identifier;
+  data.writeUInt16BE(HEADER_LENGTH, 2);
+  requestAuthenticator.copy(data, 4);
+  secret.copy(data, HEADER_LENGTH);
+  // A separate 20-byte answer, so that the buffer handed to the socket holds no secret.
+  const out = Buffer.allocUnsafe(HEADER_LENGTH);
+  data.copy(out, 0, 0, 4);
+  hash('md5', data, 'buffer').copy(out, 4);
+  return out;
 }

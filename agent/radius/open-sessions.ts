@@ -23,17 +23,23 @@ export class OpenSessions {
 
   apply(o: SessionObservation): void {
     if (o.source !== 'radius') return;
-    if (o.ended) this.remove(o.sourceName, o.sessionId);
-    else
-      this.put({
-        nas: o.sourceName,
-        sessionId: o.sessionId,
-        login: o.login,
-        sessionStart: o.sessionStart === null ? null : Date.parse(o.sessionStart),
-        observedAt: Date.parse(o.observedAt),
-        down: o.downloadOctets,
-        up: o.uploadOctets,
-      });
+    if (o.ended) {
+      this.remove(o.sourceName, o.sessionId);
+      return;
+    }
+    // An interim replaces the entry (entries are never mutated: a snapshot may be reading them)
+    // but keeps the previous entry's strings when equal: each new string would otherwise outlive
+    // the young generation and be copied by the garbage collector, for every request.
+    const prev = this.byNas.get(o.sourceName)?.get(o.sessionId);
+    this.put({
+      nas: prev?.nas ?? o.sourceName,
+      sessionId: prev?.sessionId ?? o.sessionId,
+      login: prev?.login === o.login ? prev.login : o.login,
+      sessionStart: o.sessionStart === null ? null : Date.parse(o.sessionStart),
+      observedAt: Date.parse(o.observedAt),
+      down: o.downloadOctets,
+      up: o.uploadOctets,
+    });
   }
 
   put(s: OpenSession): void {

@@ -10,9 +10,9 @@
  */
 export type Retransmit = 'pending' | 'answered';
 
-const PENDING = -1;
-
 export class RetransmitCache {
+  /** Requests being written: few (the ones in flight), so kept apart from the two generations. */
+  private readonly pending = new Set<string>();
   private current = new Map<string, number>();
   private previous = new Map<string, number>();
   private rotatedAt: number;
@@ -27,35 +27,33 @@ export class RetransmitCache {
   }
 
   lookup(key: string, now: number): Retransmit | undefined {
+    if (this.pending.has(key)) return 'pending';
     this.maybeRotate(now);
     const at = this.current.get(key) ?? this.previous.get(key);
     if (at === undefined) return undefined;
-    if (at === PENDING) return 'pending';
     return now - at > this.windowMs ? undefined : 'answered';
   }
 
-  begin(key: string, now: number): void {
-    this.set(key, PENDING, now);
+  begin(key: string): void {
+    this.pending.add(key);
   }
 
   answered(key: string, now: number): void {
-    this.set(key, now, now);
+    this.pending.delete(key);
+    this.maybeRotate(now);
+    this.previous.delete(key);
+    this.current.set(key, now);
   }
 
   /** The write failed: forget the request so the NAS's retransmission is processed afresh. */
   abandon(key: string): void {
+    this.pending.delete(key);
     this.current.delete(key);
     this.previous.delete(key);
   }
 
   get size(): number {
-    return this.current.size + this.previous.size;
-  }
-
-  private set(key: string, at: number, now: number): void {
-    this.maybeRotate(now);
-    this.previous.delete(key);
-    this.current.set(key, at);
+    return this.pending.size + this.current.size + this.previous.size;
   }
 
   private maybeRotate(now: number): void {

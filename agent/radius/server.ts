@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../plugin/common/clock.js';
 import { errorMessage } from '../../plugin/common/errors.js';
@@ -16,7 +18,16 @@ import {
   type SessionEvent,
 } from './accounting.js';
 import type { AttributeValue, DecodedPacket, RadiusCodec } from './codec.js';
-import { ACCOUNTING_ATTRIBUTES, CODE_ACCOUNTING_REQUEST, parseFrame, verifyAccountingRequest, withOnly } from './frame.js';
+import { readAccountingAttributes } from './attributes.js';
+import {
+  ACCOUNTING_ATTRIBUTES,
+  CODE_ACCOUNTING_REQUEST,
+  parseFrame,
+  plainAccountingResponse,
+  verifyAccountingRequest,
+  withOnly,
+  type Frame,
+} from './frame.js';
 import { LogLimiter } from './log-limiter.js';
 import { registerRadiusMetrics, type DropReason, type RadiusMetrics } from './metrics.js';
 import { RetransmitCache } from './retransmits.js';
@@ -73,7 +84,21 @@ export class RadiusAccountingServer {
   private readonly retransmits: RetransmitCache;
   private readonly metrics: RadiusMetrics;
   private readonly limiter: LogLimiter;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Packets being handled (their records on the way to disk): stop() lets them finish. */
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  /** Bound once: a closure per packet is garbage per packet. */
+  private readonly reply = (response: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>): void => this.send(response, rinfo);
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.limiter.warn('send', 'radius: cannot send an Accounting-Response', { error: errorMessage(err) });
+  };
+  private readonly onHandled = (): void => {
+    if (--this.inFlight === 0) this.drained?.();
+  };
+  private readonly onFailed = (err: unknown): void => {
+    this.opts.logger.error('radius: unexpected error handling a packet', { error: errorMessage(err) });
+    this.onHandled();
+  };
 
   constructor(private readonly opts: RadiusServerOptions) {
     for (const c of opts.clients) {
@@ -96,13 +121,13 @@ export class RadiusAccountingServer {
   }
 
   async start(): Promise<{ address: string; port: number }> {
-    const socket = createSocket({ type: this.opts.host.includes(':') ? 'udp6' : 'udp4' });
+    // The socket stays on this thread: moving it to a worker (answers and datagrams crossing in
+    // batches) was measured and cost more CPU per request than the system calls it took away,
+    // on the 2-core benchmark machine (issue 4).
+    const socket = createSocket({ type: this.opts.host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup });
     socket.on('message', (msg, rinfo) => {
-      const p = this.handle(msg, rinfo).catch((err: unknown) => {
-        this.opts.logger.error('radius: unexpected error handling a packet', { error: errorMessage(err) });
-      });
-      this.inFlight.add(p);
-      void p.finally(() => this.inFlight.delete(p));
+      this.inFlight++;
+      this.handle(msg, rinfo).then(this.onHandled, this.onFailed);
     });
     socket.on('error', (err) => this.opts.logger.error('radius: socket error', { error: errorMessage(err) }));
     await new Promise<void>((resolve, reject) => {
@@ -130,13 +155,13 @@ export class RadiusAccountingServer {
     const socket = this.socket;
     if (!socket) return;
     socket.removeAllListeners('message');
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r));
     this.socket = undefined;
     await new Promise<void>((r) => socket.close(() => r()));
   }
 
   /** One datagram, start to finish. Exposed for tests that drive the server without a socket. */
-  async handle(msg: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>, reply = this.send.bind(this)): Promise<PacketOutcome> {
+  async handle(msg: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>, reply = this.reply): Promise<PacketOutcome> {
     const client = this.clients.get(normaliseAddress(rinfo.address));
     if (!client) return this.drop('unknown-client', rinfo);
     const parsed = parseFrame(msg);
@@ -151,33 +176,40 @@ export class RadiusAccountingServer {
     const seen = this.retransmits.lookup(key, now);
     if (seen === 'pending') return this.drop('duplicate-in-progress', rinfo, client.name);
 
-    let packet: DecodedPacket;
-    try {
-      packet = this.opts.codec.decodeVerified(withOnly(msg, frame.length, ACCOUNTING_ATTRIBUTES));
-    } catch (err) {
-      return this.drop('undecodable', rinfo, client.name, errorMessage(err));
+    // The common request is read directly (attributes.ts); the `radius` package decodes the rest.
+    let attributes = readAccountingAttributes(msg, frame.length);
+    let packet: DecodedPacket | undefined;
+    if (!attributes) {
+      try {
+        packet = this.opts.codec.decodeVerified(withOnly(msg, frame.length, ACCOUNTING_ATTRIBUTES));
+      } catch (err) {
+        return this.drop('undecodable', rinfo, client.name, errorMessage(err));
+      }
+      attributes = packet.attributes;
     }
     if (seen === 'answered') {
       this.metrics.retransmits.inc();
-      reply(this.opts.codec.accountingResponse(packet, client.secret, client.secretBytes), rinfo);
+      reply(this.response(frame, packet, client), rinfo);
       return 'retransmit';
     }
 
-    const event = interpretAccounting(packet.attributes, client.direction, arrival);
-    this.metrics.packet(event.kind === 'unusable' ? 'other' : event.status);
+    const event = interpretAccounting(attributes, client.direction, arrival);
     // A NAS resending with a new Identifier (e.g. after updating Acct-Delay-Time) sends the same
     // event: same session, status, Event-Timestamp and counters. Recognised here, answered, not recorded.
-    const sameEvent = event.kind === 'session' ? eventKey(client.name, event, packet.attributes['Event-Timestamp']) : undefined;
+    const sameEvent = event.kind === 'session' ? eventKey(client.name, event, attributes['Event-Timestamp']) : undefined;
     if (sameEvent) {
       const prior = this.retransmits.lookup(sameEvent, now);
       if (prior === 'pending') return this.drop('duplicate-in-progress', rinfo, client.name);
       if (prior === 'answered') {
         this.metrics.retransmits.inc();
         this.retransmits.answered(key, now);
-        reply(this.opts.codec.accountingResponse(packet, client.secret, client.secretBytes), rinfo);
+        reply(this.response(frame, packet, client), rinfo);
         return 'retransmit';
       }
     }
+    // Counted once recognised as new: retransmissions, whether identical or resent with a new
+    // Identifier, go to the retransmissions counter only.
+    this.metrics.packet(event.kind === 'unusable' ? 'other' : event.status);
     let records: SessionObservation[] = [];
     if (event.kind === 'unusable') {
       this.metrics.ignored.inc({ reason: event.reason });
@@ -194,31 +226,37 @@ export class RadiusAccountingServer {
       records = closingObservations(key, event, this.opts.sessions.openFor(client.name));
     }
 
+    // One cache entry per request: the event's key when it has one (an identical retransmission
+    // has the same event, so it is recognised just above), else the packet's. Half the entries of
+    // keeping both, and so half the garbage the cache's turnover makes at high rates.
+    const entry = sameEvent ?? key;
     if (records.length > 0) {
-      this.retransmits.begin(key, now);
-      if (sameEvent) this.retransmits.begin(sameEvent, now);
+      this.retransmits.begin(entry);
       try {
         await this.opts.sink.append(records);
       } catch (err) {
-        this.retransmits.abandon(key);
-        if (sameEvent) this.retransmits.abandon(sameEvent);
+        this.retransmits.abandon(entry);
         return this.drop(err instanceof SpoolFullError ? 'spool-full' : 'spool-error', rinfo, client.name, errorMessage(err));
       }
       this.opts.sessions.apply(records);
       this.metrics.recorded.inc(records.length);
     }
-    const response = this.opts.codec.accountingResponse(packet, client.secret, client.secretBytes);
+    const response = this.response(frame, packet, client);
     const answeredAt = this.opts.clock.now().getTime();
-    this.retransmits.answered(key, answeredAt);
-    if (sameEvent) this.retransmits.answered(sameEvent, answeredAt);
+    this.retransmits.answered(entry, answeredAt);
     reply(response, rinfo);
     return records.length > 0 ? 'recorded' : 'ignored';
   }
 
+  /** `packet`: the package's decoding, when the request needed it (it may have to echo Proxy-State). */
+  private response(frame: Frame, packet: DecodedPacket | undefined, client: Client): Buffer {
+    return packet
+      ? this.opts.codec.accountingResponse(packet, client.secret, client.secretBytes)
+      : plainAccountingResponse(frame.identifier, frame.authenticator, client.secretBytes);
+  }
+
   private send(response: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>): void {
-    this.socket?.send(response, rinfo.port, rinfo.address, (err) => {
-      if (err) this.limiter.warn('send', 'radius: cannot send an Accounting-Response', { error: errorMessage(err) });
-    });
+    this.socket?.send(response, rinfo.port, rinfo.address, this.onSent);
   }
 
   private drop(reason: DropReason, rinfo: Pick<RemoteInfo, 'address' | 'port'>, nas?: string, detail?: string): 'dropped' {
@@ -240,6 +278,21 @@ function eventKey(nasName: string, e: SessionEvent, stamp: AttributeValue | unde
   if (!(at instanceof Date)) return undefined;
   // Hashed to 16 bytes (24 base64 characters): the cache holds many of these.
   return hash('md5', `${nasName}\0${e.sessionId}\0${e.status}\0${at.getTime()}\0${e.download}\0${e.upload}`, 'base64');
+}
+
+/**
+ * The socket's resolver. An answer goes to the address the request came from, always a literal;
+ * dns.lookup would hand it back only on the next tick, through a closure, for every answer.
+ * Names (a configured listen host) still go to dns.lookup.
+ */
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 /** An IPv4 client seen on a dual-stack socket arrives as ::ffff:a.b.c.d. */

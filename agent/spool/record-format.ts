@@ -16,23 +16,24 @@ export const MAX_PAYLOAD_BYTES = 1 << 20;
  * Encodes many records (payloads as JSON text) into one buffer, without a buffer per record: the
  * group commit writes it with a single write().
  */
-export function encodeRecords(firstSeq: number, payloads: string[]): Buffer {
+export function encodeRecords(firstSeq: number, payloads: string[], knownLengths?: number[]): Buffer {
+  // `knownLengths`: the payloads' UTF-8 lengths, when the caller has them already.
+  const lengths = knownLengths ?? payloads.map((p) => Buffer.byteLength(p, 'utf8'));
   let total = 0;
-  const lengths = payloads.map((p) => {
-    const n = Buffer.byteLength(p, 'utf8');
-    total += HEADER_BYTES + n;
-    return n;
-  });
+  for (const n of lengths) total += HEADER_BYTES + n;
   const out = Buffer.allocUnsafe(total);
   let off = 0;
-  payloads.forEach((p, i) => {
+  for (let i = 0; i < payloads.length; i++) {
     const len = lengths[i]!;
+    const seq = firstSeq + i;
     out.writeUInt32BE(len, off);
-    out.writeBigUInt64BE(BigInt(firstSeq + i), off + 8);
-    out.write(p, off + HEADER_BYTES, len, 'utf8');
+    // The u64 as two halves: exact below 2^53, and no BigInt per record.
+    out.writeUInt32BE(Math.floor(seq / 2 ** 32), off + 8);
+    out.writeUInt32BE(seq >>> 0, off + 12);
+    out.write(payloads[i]!, off + HEADER_BYTES, len, 'utf8');
     out.writeUInt32BE(crc32(out.subarray(off + 8, off + HEADER_BYTES + len)), off + 4);
     off += HEADER_BYTES + len;
-  });
+  }
   return out;
 }
 

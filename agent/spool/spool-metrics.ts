@@ -43,7 +43,7 @@ export function registerSpoolMetrics(registry: Registry | undefined, stats: () =
     },
   });
   return {
-    fsyncs: new Counter({ name: 'octet_agent_spool_fsyncs_total', help: 'Group commits (write + fdatasync)', registers }),
+    fsyncs: new Counter({ name: 'octet_agent_spool_fsyncs_total', help: 'Group commits (one durable write each: O_DSYNC, or write + fdatasync)', registers }),
     refused: new Counter({
       name: 'octet_agent_spool_refused_records_total',
       help: 'Records refused because the spool was full (the RADIUS NAS retries them)',

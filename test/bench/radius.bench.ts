@@ -1,17 +1,20 @@
 /**
  * RADIUS accounting throughput: the agent (accounting server + durable spool, every request
- * answered only after its record is fdatasync'ed) against FreeRADIUS 3.2 from Debian with its
- * `detail` writer, under the same load from the same generator.
+ * answered only after its record is on disk: one O_DSYNC write per group commit) against
+ * FreeRADIUS 3.2 from Debian with its `detail` writer, under the same load from the same generator.
  *
- *   npx tsx test/bench/radius.bench.ts [--requests 60000] [--rounds 3] [--sockets 4] [--window 16]
+ *   npx tsx test/bench/radius.bench.ts [--requests 60000] [--rounds 5] [--sockets 4] [--window 16]
  *
  * The default window (4 sockets x 16 outstanding) is one FreeRADIUS absorbs without dropping;
  * at 4 x 64 it drops a few dozen requests per run and its figure then includes the 2 s
  * retransmission timeout of the generator.
  *
  * Prints requests/s and latency p50/p99 for each, the ratio agent/FreeRADIUS (target ≥ 1.0),
- * then one JSON line. Loopback only; each run is bounded (a request unanswered after 5 retries is
- * given up and reported).
+ * then one JSON line. The two run in alternating rounds under the same load; each side's median
+ * round is reported, with every round and the per-round ratios, so that noise from other work on
+ * the machine shows as a spread instead of hiding in one figure (the load average before and
+ * after is printed too). Loopback only; each run is bounded (a request unanswered after 5 retries
+ * is given up and reported).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -30,7 +33,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '60000' },
     sockets: { type: 'string', default: '4' },
     window: { type: 'string', default: '16' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -215,6 +218,7 @@ function summary(name: string, r: LoadResult) {
   };
 }
 
+const loadBefore = loadavg()[0]!;
 try {
   const warm = templates(3000, 'warm');
   const agent = await startAgentHarness();
@@ -227,7 +231,7 @@ try {
   const agentRuns: Run[] = [];
   const frRuns: Run[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    agentRuns.push(await measured('octet-agent (fdatasync per group commit)', agent.child.pid!, agent.port, templates(REQUESTS, `a${round}`)));
+    agentRuns.push(await measured('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, templates(REQUESTS, `a${round}`)));
     frRuns.push(await measured('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, templates(REQUESTS, `f${round}`)));
   }
   await stop(agent.child);
@@ -236,16 +240,24 @@ try {
   const agentResult = median(agentRuns);
   const frResult = median(frRuns);
   const ratio = agentResult.perSecond / frResult.perSecond;
-  console.log(`load: ${REQUESTS} Interim-Updates per round, ${ROUNDS} rounds, ${SOCKETS} sockets x window ${WINDOW} outstanding, ${cpus().length} CPUs, loopback, load average ${loadavg()[0]!.toFixed(1)}`);
-  console.log(`rounds agent req/s: ${agentRuns.map((r) => r.perSecond).join(', ')}; freeradius req/s: ${frRuns.map((r) => r.perSecond).join(', ')}`);
+  // Round i of each side ran back to back, so their quotient is least affected by drifting load.
+  const pairRatios = agentRuns.map((a, i) => a.perSecond / frRuns[i]!.perSecond).sort((x, y) => x - y);
+  const pairMedian = pairRatios[Math.floor(pairRatios.length / 2)]!;
+  const spread = (runs: Run[]) => {
+    const v = runs.map((r) => r.perSecond);
+    return `${Math.min(...v)}-${Math.max(...v)}`;
+  };
+  console.log(`load: ${REQUESTS} Interim-Updates per round, ${ROUNDS} rounds, ${SOCKETS} sockets x window ${WINDOW} outstanding, ${cpus().length} CPUs, loopback, load average before ${loadBefore.toFixed(1)}`);
+  console.log(`rounds agent req/s: ${agentRuns.map((r) => r.perSecond).join(', ')} (spread ${spread(agentRuns)}); freeradius req/s: ${frRuns.map((r) => r.perSecond).join(', ')} (spread ${spread(frRuns)})`);
+  console.log(`rounds agent CPU µs/req: ${agentRuns.map((r) => r.cpuMicrosPerRequest).join(', ')}; freeradius CPU µs/req: ${frRuns.map((r) => r.cpuMicrosPerRequest).join(', ')}`);
   for (const r of [agentResult, frResult]) {
     console.log(
-      `${r.name.padEnd(42)} ${String(r.perSecond).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  CPU ${r.cpuMicrosPerRequest} µs/req  answered ${r.answered}/${r.requests}  retransmissions ${r.retransmissions}  (median round)`,
+      `${r.name.padEnd(46)} ${String(r.perSecond).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  CPU ${r.cpuMicrosPerRequest} µs/req  answered ${r.answered}/${r.requests}  retransmissions ${r.retransmissions}  (median round)`,
     );
   }
   const cpuRatio = frResult.cpuMicrosPerRequest / agentResult.cpuMicrosPerRequest;
-  console.log(`ratio agent/freeradius: ${ratio.toFixed(2)}x requests/s (target >= 1.0x); ${cpuRatio.toFixed(2)}x in CPU per request (>1 means the agent uses less)`);
-  console.log(JSON.stringify({ bench: 'radius', requests: REQUESTS, rounds: ROUNDS, sockets: SOCKETS, window: WINDOW, agent: agentResult, freeradius: frResult, ratio: Number(ratio.toFixed(3)), cpuRatio: Number(cpuRatio.toFixed(3)), agentRounds: agentRuns.map((r) => r.perSecond), freeradiusRounds: frRuns.map((r) => r.perSecond) }));
+  console.log(`ratio agent/freeradius: ${ratio.toFixed(2)}x requests/s (target >= 1.0x); per round ${pairRatios.map((r) => r.toFixed(2)).join(', ')} (median ${pairMedian.toFixed(2)}x); ${cpuRatio.toFixed(2)}x in CPU per request (>1 means the agent uses less); load average after ${loadavg()[0]!.toFixed(1)}`);
+  console.log(JSON.stringify({ bench: 'radius', requests: REQUESTS, rounds: ROUNDS, sockets: SOCKETS, window: WINDOW, agent: agentResult, freeradius: frResult, ratio: Number(ratio.toFixed(3)), roundRatios: pairRatios.map((r) => Number(r.toFixed(3))), roundRatioMedian: Number(pairMedian.toFixed(3)), cpuRatio: Number(cpuRatio.toFixed(3)), agentRounds: agentRuns.map((r) => r.perSecond), freeradiusRounds: frRuns.map((r) => r.perSecond) }));
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });

@@ -90,6 +90,26 @@ describe('RADIUS accounting server', () => {
     expect(t.replies[1]!.equals(t.replies[0]!)).to.equal(true);
   });
 
+  it('counts retransmissions, identical or with a new Identifier, as retransmissions and not as packets', async () => {
+    const t = setup();
+    const attrs = sessionAttrs('Stop', { outOctets: 10, extra: [['Event-Timestamp', new Date('2026-03-01T09:59:00Z')]] });
+    const req = acct(c, SECRET, attrs, 1);
+    await t.send(req);
+    expect(await t.send(Buffer.from(req))).to.equal('retransmit');
+    expect(await t.send(acct(c, SECRET, attrs, 2))).to.equal('retransmit');
+    expect(await t.metric('octet_agent_radius_packets_total')).to.equal(1);
+    expect(await t.metric('octet_agent_radius_retransmits_total')).to.equal(2);
+    expect(t.sink.records).to.have.length(1);
+  });
+
+  it('recognises an identical retransmission of a request without Event-Timestamp', async () => {
+    const t = setup();
+    const req = acct(c, SECRET, sessionAttrs('Interim-Update', { outOctets: 10 }));
+    await t.send(req);
+    expect(await t.send(Buffer.from(req))).to.equal('retransmit');
+    expect(t.sink.records).to.have.length(1);
+  });
+
   it('does not answer when the spool refuses the record, and records it when the NAS retries', async () => {
     const t = setup();
     const req = acct(c, SECRET, sessionAttrs('Interim-Update', { outOctets: 10 }));
@@ -168,6 +188,51 @@ describe('RADIUS accounting server', () => {
     const t = setup();
     expect(await t.send(acct(c, SECRET, [['Acct-Status-Type', 'Accounting-Off'], ['NAS-IP-Address', '192.0.2.10']]))).to.equal('ignored');
     expect(t.replies).to.have.length(1);
+  });
+
+  it('records a request carrying Proxy-State and echoes it in the answer (decoded by the radius package)', async () => {
+    const t = setup();
+    const req = acct(c, SECRET, sessionAttrs('Interim-Update', { outOctets: 9, extra: [['Proxy-State', Buffer.from('hop1')]] }));
+    expect(await t.send(req)).to.equal('recorded');
+    expect(t.sink.records[0]).to.include({ login: 'alice', downloadOctets: '9' });
+    expect(t.replies[0]!.subarray(20).equals(Buffer.from([33, 6, ...Buffer.from('hop1')]))).to.equal(true);
+  });
+
+  it('records a request with a repeated User-Name as the radius package reads it (the first value)', async () => {
+    const t = setup();
+    const req = acct(c, SECRET, sessionAttrs('Start', { user: 'first', extra: [['User-Name', 'second']] }));
+    expect(await t.send(req)).to.equal('recorded');
+    expect(t.sink.records[0]).to.include({ login: 'first' });
+  });
+
+  it('lets a request being written finish and be answered when stopped', async () => {
+    const sink = new MemorySink();
+    let began: () => void = () => undefined;
+    const appendBegan = new Promise<void>((r) => (began = r));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const gated = {
+      append: async (records: Parameters<MemorySink['append']>[0]) => {
+        began();
+        await released;
+        await sink.append(records);
+      },
+    };
+    const t = setup({ clients: [{ name: 'lo', address: '127.0.0.1', secret: SECRET }], sink: gated });
+    const { port } = await t.server.start();
+    const client = createSocket('udp4');
+    try {
+      const reply = new Promise<Buffer>((resolve) => client.on('message', (m) => resolve(m)));
+      client.send(acct(c, SECRET, sessionAttrs('Start')), port, '127.0.0.1');
+      await appendBegan;
+      const stopped = t.server.stop();
+      release();
+      await stopped;
+      expect((await reply)[0]).to.equal(5);
+      expect(sink.records).to.have.length(1);
+    } finally {
+      client.close();
+    }
   });
 
   it('serves accounting over UDP on its socket', async () => {
