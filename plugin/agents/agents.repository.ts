@@ -74,6 +74,18 @@ export class AgentsRepository {
     await this.models.Agent.update({ lastSeenAt: at }, { where: { id } });
   }
 
+  /**
+   * Replaces the agent's token in one UPDATE: from its commit the old token matches no row, and
+   * the agent keeps its id (so its record-id deduplication scope). A revoked agent becomes active
+   * again with the new token. Returns the new token in clear, the only time it is available.
+   */
+  async rotateToken(id: number, transaction?: Transaction): Promise<{ token: string; prefix: string } | null> {
+    const token = generateToken('agent');
+    const prefix = token.slice(0, 14);
+    const [n] = await this.models.Agent.update({ tokenHash: hashToken(token), prefix, revokedAt: null }, { where: { id }, transaction });
+    return n > 0 ? { token, prefix } : null;
+  }
+
   async revoke(id: number, at: Date, transaction?: Transaction): Promise<boolean> {
     const [n] = await this.models.Agent.update({ revokedAt: at }, { where: { id, revokedAt: { [Op.is]: null } }, transaction });
     return n > 0;

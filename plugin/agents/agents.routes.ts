@@ -21,12 +21,12 @@ function agentRows(agents: readonly AgentInfo[], timezone: string) {
   }));
 }
 
-/** Admin page: agents, creating one (its token shown once) and revoking one. */
+/** Admin page: agents, creating one or rotating its token (the token shown once), revoking one. */
 export function agentPages(router: Router, deps: { agents: AgentsService; timezone: string }): void {
-  const render = async (res: Parameters<Parameters<Router['get']>[1]>[1], extra: { created?: { name: string; token: string }; error?: string; name?: string }, status = 200) => {
+  const render = async (res: Parameters<Parameters<Router['get']>[1]>[1], extra: { created?: { name: string; token: string }; rotated?: { name: string; token: string }; error?: string; name?: string }, status = 200) => {
     const agents = agentRows(await deps.agents.list(), deps.timezone);
     const quarantined = (await deps.agents.latestQuarantined(50)).map((q) => ({ ...q, receivedAt: when(q.receivedAt, deps.timezone), recordId: q.recordId ?? '' }));
-    res.status(status).render('agents/index', { title: 'Agents', agents, quarantined, created: extra.created ?? null, error: extra.error ?? null, name: extra.name ?? '' });
+    res.status(status).render('agents/index', { title: 'Agents', agents, quarantined, created: extra.created ?? null, rotated: extra.rotated ?? null, error: extra.error ?? null, name: extra.name ?? '' });
   };
 
   router.get('/agents', requireRole('admin'), async (_req, res) => {
@@ -42,6 +42,12 @@ export function agentPages(router: Router, deps: { agents: AgentsService; timezo
       if (!(err instanceof UserError)) throw err;
       await render(res, { error: err.message, name }, httpStatusOf(err));
     }
+  });
+
+  // The new token is rendered in this response only (like a created agent's), never redirected to.
+  router.post('/agents/:name/rotate', requireRole('admin'), async (req, res) => {
+    const { token, info } = await deps.agents.rotate(String(req.params.name), `user:${currentUser(res).id}`);
+    await render(res, { rotated: { name: info.name, token } });
   });
 
   router.post('/agents/:name/revoke', requireRole('admin'), async (req, res) => {

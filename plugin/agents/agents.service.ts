@@ -10,7 +10,7 @@ export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** How often an agent's last_seen_at is written: once a minute is enough to show it is alive. */
 const TOUCH_EVERY_MS = 60_000;
 
-/** Registering, revoking and authenticating agents. */
+/** Registering, rotating, revoking and authenticating agents. */
 export class AgentsService {
   private readonly touchedAt = new Map<number, number>();
 
@@ -30,12 +30,29 @@ export class AgentsService {
       });
     } catch (err) {
       if (isDuplicateKey(err)) {
-        throw new ConflictError(`an agent named ${name} exists already (names stay taken after a revoke; choose another)`, [
+        throw new ConflictError(`an agent named ${name} exists already (names stay taken after a revoke; to replace its token, rotate it)`, [
           { field: 'name', message: 'is taken' },
         ]);
       }
       throw err;
     }
+  }
+
+  /**
+   * A new token for the same agent (same id, so records it re-sends are still recognised as
+   * seen); the old token stops working when this commits. Rotating a revoked agent reactivates
+   * it: that is how a leaked token is replaced after an emergency revoke.
+   */
+  async rotate(name: string, actor: string): Promise<{ token: string; info: AgentInfo }> {
+    return this.deps.db.transaction(async (t) => {
+      const agent = await this.deps.agents.findByName(name, t);
+      if (!agent) throw new NotFoundError(`no agent named ${name}`);
+      const rotated = await this.deps.agents.rotateToken(agent.id, t);
+      if (!rotated) throw new NotFoundError(`no agent named ${name}`);
+      const details = { name, oldPrefix: agent.prefix, newPrefix: rotated.prefix, reactivated: agent.revokedAt !== null };
+      await this.deps.audit.record({ actor, action: 'agent.rotate', entityType: 'agent', entityId: agent.id, details }, t);
+      return { token: rotated.token, info: { ...agent, prefix: rotated.prefix, revokedAt: null } };
+    });
   }
 
   async revoke(name: string, actor: string): Promise<AgentInfo> {

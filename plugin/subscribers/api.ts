@@ -102,8 +102,11 @@ export function subscribersApi(router: Router, svc: SubscribersService): void {
   });
 
   router.get('/accounts/:id/services', read, async (req, res) => {
-    const services = await svc.servicesOf(idParam(req));
-    res.json({ items: services.map(serviceJson) });
+    const issues: FieldIssue[] = [];
+    const { limit, cursor } = pageParams(req, issues);
+    failIf(issues);
+    const page = await svc.servicesPageOf(idParam(req), limit, cursor);
+    res.json({ items: page.items.map(serviceJson), nextCursor: page.nextCursor });
   });
 
   router.post('/accounts/:id/services', write, async (req, res) => {

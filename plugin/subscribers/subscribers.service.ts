@@ -81,6 +81,12 @@ export class SubscribersService {
     return { items, nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null };
   }
 
+  /** One page of an account's services, oldest first; NotFoundError for an unknown account. */
+  async servicesPageOf(accountId: number, limit: number, cursor?: string): Promise<Page<Service>> {
+    await this.getAccount(accountId);
+    return this.listServices({ accountId }, limit, cursor);
+  }
+
   async servicesOf(accountId: number): Promise<Service[]> {
     await this.getAccount(accountId);
     return this.deps.services.listByAccounts([accountId]);

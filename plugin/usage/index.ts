@@ -5,7 +5,8 @@
  * - `createUsageQueries(ctx): UsageQueries` — usage per service/account for a period
  *   (`serviceUsage(serviceId, fromMs, toMs)`, `accountUsage(accountId, fromMs, toMs)`,
  *   `serviceHours(serviceIds, fromMs, toMs)`), `topUsers(fromMs, toMs, limit)`,
- *   `liveSessions({ sourceName?, logins? })`, `unassigned(limit)`. Bytes are bigint.
+ *   `liveSessions({ sourceName?, logins? }, limit?)`, `countLiveSessions(filter)`, `unassigned(limit)`,
+ *   `countUnassigned()`. Bytes are bigint.
  * - `assignUnassignedUsage(ctx, { login, serviceId }, transaction?): Promise<{ hours }>` — call it
  *   in the transaction that creates a service (or changes its login or dates): the login's
  *   unassigned hours within the service's dates become the service's. (The rollup also does this
@@ -35,7 +36,7 @@ import { UsageRepository } from './usage.repository.js';
 
 export { assignUnassignedUsage } from './assign.js';
 export { usageConfigSchema, type UsageConfig } from './config.js';
-export type { AccountUsage, LiveSession, ServiceUsage, TopUser, UnassignedLogin, UsageQueries } from './queries.js';
+export type { AccountUsage, LiveFilter, LiveSession, ServiceUsage, TopUser, UnassignedLogin, UsageQueries } from './queries.js';
 
 export function createUsageQueries(ctx: Pick<PluginContext, 'db' | 'clock' | 'config'>): UsageQueries {
   return new UsageQueries({

@@ -47,6 +47,11 @@ export interface LiveSession {
   framedIp: string | null;
 }
 
+export interface LiveFilter {
+  sourceName?: string;
+  logins?: readonly string[];
+}
+
 export interface UnassignedLogin {
   login: string;
   firstHour: Date;
@@ -144,9 +149,8 @@ export class UsageQueries {
     });
   }
 
-  /** Sessions not ended and seen within the live window, optionally of some logins only. */
-  async liveSessions(filter: { sourceName?: string; logins?: readonly string[] } = {}): Promise<LiveSession[]> {
-    if (filter.logins && filter.logins.length === 0) return [];
+  /** The WHERE of live sessions: not ended and seen within the live window, optionally filtered. */
+  private liveWhere(filter: LiveFilter): { where: string; replacements: unknown[] } {
     const since = this.deps.clock.now().getTime() - this.deps.liveWindowMinutes * 60_000;
     const where = ['ended = 0', 'last_observed_at >= ?'];
     const replacements: unknown[] = [this.t(since)];
@@ -158,11 +162,18 @@ export class UsageQueries {
       where.push('login IN (?)');
       replacements.push(filter.logins);
     }
+    return { where: where.join(' AND '), replacements };
+  }
+
+  /** Sessions not ended and seen within the live window, optionally of some logins only; at most `limit`. */
+  async liveSessions(filter: LiveFilter = {}, limit = 10_000): Promise<LiveSession[]> {
+    if (filter.logins && filter.logins.length === 0) return [];
+    const { where, replacements } = this.liveWhere(filter);
     const rows = await this.q<Record<string, unknown>>(
       `SELECT source, source_name, session_id, login, session_start, last_observed_at, CAST(last_download AS CHAR) AS d,
               CAST(last_upload AS CHAR) AS u, framed_ip
-         FROM usage_sessions WHERE ${where.join(' AND ')} ORDER BY source_name, login LIMIT 10000`,
-      replacements,
+         FROM usage_sessions WHERE ${where} ORDER BY source_name, login LIMIT ?`,
+      [...replacements, limit],
     );
     return rows.map((r) => ({
       source: r.source as ObservationSource,
@@ -177,7 +188,21 @@ export class UsageQueries {
     }));
   }
 
-  /** Usage kept for logins that no service had at the time. */
+  /** How many sessions liveSessions(filter) would return without a limit. */
+  async countLiveSessions(filter: LiveFilter = {}): Promise<number> {
+    if (filter.logins && filter.logins.length === 0) return 0;
+    const { where, replacements } = this.liveWhere(filter);
+    const rows = await this.q<{ n: number | string }>(`SELECT COUNT(*) AS n FROM usage_sessions WHERE ${where}`, replacements);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** How many logins unassigned() would return without a limit. */
+  async countUnassigned(): Promise<number> {
+    const rows = await this.q<{ n: number | string }>('SELECT COUNT(DISTINCT login) AS n FROM usage_hourly WHERE service_id IS NULL', []);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Usage kept for logins that no service had at the time (by login; at most `limit`). */
   async unassigned(limit = 500): Promise<UnassignedLogin[]> {
     const rows = await this.q<{ login: string; lo: unknown; hi: unknown; n: number; d: string; u: string }>(
       `SELECT login, MIN(hour_start) AS lo, MAX(hour_start) AS hi, COUNT(*) AS n, CAST(SUM(download) AS CHAR) AS d, CAST(SUM(upload) AS CHAR) AS u

@@ -5,12 +5,16 @@ import { ValidationError } from '../common/errors.js';
 import { requireRole } from '../web/app.js';
 import { parsePeriod } from './local-time.js';
 import type { UsageQueries } from './queries.js';
-import { dayJson, hourJson, liveByRouterView, localTime, topUsersView, unassignedView } from './view-models.js';
+import { dayJson, hourJson, liveByRouterView, localTime, topUsersView, truncationNote, unassignedView } from './view-models.js';
+
+/** The most rows the list pages show; past these they say how many there are in all. */
+export const LIST_LIMITS = { live: 10_000, unassigned: 500 } as const;
 
 export interface UsageRouteDeps {
   queries: UsageQueries;
   timezone: string;
   now: () => Date;
+  listLimits?: { live: number; unassigned: number };
 }
 
 /** This month so far, in the ISP's time zone: the default period of the pages. */
@@ -36,15 +40,24 @@ export function usagePages(router: Router, deps: UsageRouteDeps): void {
     res.render('usage/overview', { title: 'Usage', from, to, timezone: deps.timezone, rows, error });
   });
 
+  const limits = deps.listLimits ?? LIST_LIMITS;
+
+  // Each list asks for one row more than it shows, so it knows when it stopped short; only then is it counted.
   router.get('/usage/live', requireRole('readonly'), async (_req, res) => {
     const now = deps.now();
-    const routers = liveByRouterView(await deps.queries.liveSessions(), deps.timezone, now.getTime());
-    res.render('usage/live', { title: 'Live sessions', routers, asOf: localTime(now, deps.timezone), timezone: deps.timezone });
+    const sessions = await deps.queries.liveSessions({}, limits.live + 1);
+    const total = sessions.length > limits.live ? await deps.queries.countLiveSessions() : null;
+    const routers = liveByRouterView(sessions.slice(0, limits.live), deps.timezone, now.getTime());
+    const truncated = truncationNote(limits.live, sessions.length, total);
+    res.render('usage/live', { title: 'Live sessions', routers, truncated, asOf: localTime(now, deps.timezone), timezone: deps.timezone });
   });
 
   router.get('/usage/unassigned', requireRole('readonly'), async (_req, res) => {
-    const rows = unassignedView(await deps.queries.unassigned(), deps.timezone);
-    res.render('usage/unassigned', { title: 'Unassigned usage', rows, timezone: deps.timezone });
+    const logins = await deps.queries.unassigned(limits.unassigned + 1);
+    const total = logins.length > limits.unassigned ? await deps.queries.countUnassigned() : null;
+    const rows = unassignedView(logins.slice(0, limits.unassigned), deps.timezone);
+    const truncated = truncationNote(limits.unassigned, logins.length, total);
+    res.render('usage/unassigned', { title: 'Unassigned usage', rows, truncated, timezone: deps.timezone });
   });
 }
 

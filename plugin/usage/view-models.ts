@@ -51,6 +51,18 @@ export function unassignedView(rows: readonly UnassignedLogin[], timezone: strin
   }));
 }
 
+/**
+ * What a page says when its list stops at `limit`: `fetched` is how many rows the query gave
+ * when asked for limit + 1, `total` the count of all of them (null when not counted). The count
+ * runs apart from the list, so it may lag; then the note says only that more exist.
+ */
+export function truncationNote(limit: number, fetched: number, total: number | null): string | null {
+  if (fetched <= limit) return null;
+  const n = limit.toLocaleString('en-US');
+  if (total !== null && total > limit) return `Showing the first ${n} of ${total.toLocaleString('en-US')}.`;
+  return `Showing the first ${n}; more exist.`;
+}
+
 /** JSON shape of usage: bytes as decimal strings (they exceed 2^53). */
 export function hourJson(h: HourRow) {
   return { hourStart: new Date(h.hourMs).toISOString(), download: h.download.toString(), upload: h.upload.toString() };

@@ -38,6 +38,17 @@ export function registerAgentToken(program: Command): void {
       }
     });
   });
+  withPluginConfigOption(
+    cmd
+      .command('rotate')
+      .argument('<name>', 'agent name')
+      .description('replace an agent\'s token (same agent, reactivated if revoked); prints the new token once, the old one gets 401 at once'),
+  ).action(async (name: string, opts: { config?: string }) => {
+    await withAgents(opts, async (agents) => {
+      const { token, info } = await agents.rotate(name, 'cli');
+      process.stdout.write(`rotated token of agent ${info.name}; the old token no longer works\ntoken (shown once; replace plugin.token in the agent's config): ${token}\n`);
+    });
+  });
   withPluginConfigOption(cmd.command('revoke').argument('<name>', 'agent name').description('revoke an agent\'s token: its requests get 401 from now on')).action(
     async (name: string, opts: { config?: string }) => {
       await withAgents(opts, async (agents) => {

@@ -15,6 +15,9 @@ export interface AccountPagesDeps {
   audit: AuditRepository;
 }
 
+/** How many audit entries the account page shows (its own and its services', newest first). */
+const HISTORY_ROWS = 30;
+
 const SERVICE_FORM_FIELDS = ['login', 'tariff', 'nasName', 'startDate', 'status'] as const;
 
 function renderAccountForm(res: Response, model: { accountId: number | null; values: Record<string, string>; errors: FormErrors }, status = 200): void {
@@ -76,15 +79,14 @@ export function accountPages(router: Router, deps: AccountPagesDeps): void {
     const services = await subscribers.servicesOf(account.id);
     const usage = deps.usage.accountUsage ? await deps.usage.accountUsage(account.id, [...new Set(services.map((s) => s.login))]) : null;
     const usageOf = new Map(usage?.perService.map((u) => [u.serviceId, u]) ?? []);
-    // The account's own entries and those of its services, newest first.
-    const lists = await Promise.all([
-      deps.audit.list({ entityType: 'account', entityId: String(account.id), limit: 20 }),
-      ...services.map((sv) => deps.audit.list({ entityType: 'service', entityId: String(sv.id), limit: 20 })),
-    ]);
-    const history = lists
-      .flat()
-      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0))
-      .slice(0, 30);
+    // The account's own entries and those of its services, newest first, in one query.
+    const history = await deps.audit.listForEntities(
+      [
+        { entityType: 'account', entityIds: [account.id] },
+        { entityType: 'service', entityIds: services.map((sv) => sv.id) },
+      ],
+      HISTORY_ROWS,
+    );
     res.render('accounts/show', {
       title: account.name,
       canWrite: canWrite(res),

@@ -37,6 +37,21 @@ describe('octet agent-token (CLI, SQLite)', function () {
     expect(again.stderr).to.contain('revoked already');
   });
 
+  it('rotates a revoked agent\'s token: prints the new token once and lists the agent active again', async () => {
+    const r = await runOctet(['agent-token', 'rotate', 'pop-north', '--config', config]);
+    expect(r.code, r.stderr).to.equal(0);
+    const token = /^rotated token of agent pop-north; the old token no longer works\ntoken \(shown once.*\): (oct_agent_[A-Za-z0-9_-]{43})\n$/.exec(r.stdout)?.[1];
+    expect(token, r.stdout).to.be.a('string');
+    const list = await runOctet(['agent-token', 'list', '--config', config]);
+    expect(list.stdout).to.equal(`pop-north\t${token!.slice(0, 14)}…\tactive\tlast seen never\n`);
+  });
+
+  it('refuses to rotate an agent that does not exist with exit 2', async () => {
+    const r = await runOctet(['agent-token', 'rotate', 'pop-nowhere', '--config', config]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('no agent named pop-nowhere');
+  });
+
   it('refuses a malformed name with exit 2', async () => {
     const r = await runOctet(['agent-token', 'create', 'no spaces please', '--config', config]);
     expect(r.code).to.equal(2);

@@ -173,6 +173,44 @@ forEachDatabase('accounts and services REST API', (dialect) => {
       const byNas = await call('get', '/api/v1/services?nasName=bras-9', readonly);
       expect(byNas.body.items.map((s: { login: string }) => s.login)).to.deep.equal(['two-2']);
     });
+
+    it('pages through an account\'s services with limit and cursor, oldest first, each once', async () => {
+      const a = await newAccount({ name: 'Five Services' });
+      const other = await newAccount({ name: 'Neighbour' });
+      for (let i = 1; i <= 5; i++) await call('post', `/api/v1/accounts/${a.id}/services`, billing, { login: `five-${i}` });
+      await call('post', `/api/v1/accounts/${other.id}/services`, billing, { login: 'not-five' });
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await call('get', `/api/v1/accounts/${a.id}/services?limit=2${cursor ? `&cursor=${cursor}` : ''}`, readonly);
+        expect(res.status).to.equal(200);
+        pages.push(res.body.items.map((s: { login: string }) => s.login));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(pages).to.deep.equal([['five-1', 'five-2'], ['five-3', 'five-4'], ['five-5']]);
+    });
+
+    it('gives an account\'s services 50 at a time without a limit, with the cursor of the rest', async () => {
+      const a = await newAccount({ name: 'Fifty-One Services' });
+      for (let i = 1; i <= 51; i++) await call('post', `/api/v1/accounts/${a.id}/services`, billing, { login: `many-${i}` });
+      const first = await call('get', `/api/v1/accounts/${a.id}/services`, readonly);
+      expect(first.body.items).to.have.length(50);
+      expect(first.body.nextCursor).to.be.a('string');
+      const rest = await call('get', `/api/v1/accounts/${a.id}/services?cursor=${first.body.nextCursor}`, readonly);
+      expect(rest.body.items.map((s: { login: string }) => s.login)).to.deep.equal(['many-51']);
+      expect(rest.body.nextCursor).to.equal(null);
+    });
+
+    it('answers 422 to a bad limit or cursor for an account\'s services, and 404 to an unknown account', async () => {
+      const a = await newAccount({ name: 'Bad Paging' });
+      const res = await call('get', `/api/v1/accounts/${a.id}/services?limit=0&cursor=garbage`, readonly);
+      expect(res.status).to.equal(422);
+      expect(res.body.error.issues.map((i: { field: string }) => i.field)).to.include('limit');
+      const badCursor = await call('get', `/api/v1/accounts/${a.id}/services?cursor=garbage`, readonly);
+      expect(badCursor.status).to.equal(422);
+      expect(badCursor.body.error.issues).to.deep.equal([{ field: 'cursor', message: 'is not a cursor from a previous page' }]);
+      expect((await call('get', '/api/v1/accounts/999999/services', readonly)).status).to.equal(404);
+    });
   });
 
   describe('search and pagination', () => {

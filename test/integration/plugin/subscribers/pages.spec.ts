@@ -89,6 +89,39 @@ forEachDatabase('account, service, import and unclaimed-login pages', (dialect) 
     });
   });
 
+  describe('account page history', () => {
+    it('reads the history of an account and all its services in one audit query, newest first', async () => {
+      const a = await parts.subscribers.createAccount({ name: 'Many Services' }, 'test');
+      const services = [];
+      for (let i = 1; i <= 4; i++) services.push(await parts.subscribers.createService(a.id, { login: `hist-${i}` }, `user:${i}`));
+      await parts.subscribers.updateService(services[1]!.id, { tariff: 'home-200' }, 'user:9');
+      await parts.subscribers.createAccount({ name: 'Someone Else' }, 'user:99');
+      const auditQueries: string[] = [];
+      const sequelize = plugin.ctx.db.sequelize;
+      sequelize.addHook('afterQuery', 'count-audit-queries', (_options, query) => {
+        const sql = (query as unknown as { sql?: string }).sql ?? '';
+        if (/\baudit_log\b/.test(sql) && /^\s*SELECT/i.test(sql)) auditQueries.push(sql);
+      });
+      let page: string;
+      try {
+        page = (await readonly.get(`/accounts/${a.id}`).expect(200)).text;
+      } finally {
+        sequelize.removeHook('afterQuery', 'count-audit-queries');
+      }
+      expect(auditQueries).to.have.length(1);
+      const history = /<table id="history">([\s\S]*?)<\/table>/.exec(page)![1]!;
+      const rows = [...history.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+      expect(rows).to.deep.equal([
+        `user:9 service.update service #${services[1]!.id}`,
+        `user:4 service.create service #${services[3]!.id}`,
+        `user:3 service.create service #${services[2]!.id}`,
+        `user:2 service.create service #${services[1]!.id}`,
+        `user:1 service.create service #${services[0]!.id}`,
+        'test account.create account',
+      ]);
+    });
+  });
+
   describe('import page', () => {
     const file = (text: string) => Buffer.from(text, 'utf8');
 

@@ -3,7 +3,7 @@ import type { AgentInfo, AgentsRepository } from '../../../../plugin/agents/agen
 import { AgentsService } from '../../../../plugin/agents/agents.service.js';
 import type { AuditRepository } from '../../../../plugin/audit/audit.repository.js';
 import { ManualClock } from '../../../../plugin/common/clock.js';
-import { AuthenticationError, ValidationError } from '../../../../plugin/common/errors.js';
+import { AuthenticationError, NotFoundError, ValidationError } from '../../../../plugin/common/errors.js';
 import type { Database } from '../../../../plugin/db/database.js';
 
 const agent: AgentInfo = { id: 7, name: 'pop-north', prefix: 'oct_agent_abcd', createdBy: 'cli', createdAt: new Date(0), lastSeenAt: null, revokedAt: null };
@@ -51,6 +51,33 @@ describe('agents service', () => {
       } catch (err) {
         expect(err).to.be.instanceOf(ValidationError);
       }
+    }
+  });
+
+  it('rotates a named agent\'s token and audits old and new prefix in the same transaction', async () => {
+    const tx = { id: 'tx-1' };
+    const seen: Array<[string, unknown]> = [];
+    const repo = {
+      findByName: async (name: string, t: unknown) => (seen.push(['find', t]), name === agent.name ? { ...agent, revokedAt: new Date(0) } : null),
+      rotateToken: async (id: number, t: unknown) => (seen.push(['rotate', t]), id === agent.id ? { token: 'oct_agent_wxyz-new', prefix: 'oct_agent_wxyz' } : null),
+    } as unknown as AgentsRepository;
+    const audits: unknown[] = [];
+    const audit = { record: async (e: unknown, t: unknown) => void (audits.push(e), seen.push(['audit', t])) } as unknown as AuditRepository;
+    const db = { transaction: async <T>(fn: (t: never) => Promise<T>) => fn(tx as never) } as unknown as Database;
+    const svc = new AgentsService({ db, agents: repo, audit, clock: new ManualClock('2026-03-01T00:00:00Z') });
+
+    const rotated = await svc.rotate('pop-north', 'user:3');
+
+    expect(rotated).to.deep.equal({ token: 'oct_agent_wxyz-new', info: { ...agent, prefix: 'oct_agent_wxyz', revokedAt: null } });
+    expect(audits).to.deep.equal([
+      { actor: 'user:3', action: 'agent.rotate', entityType: 'agent', entityId: 7, details: { name: 'pop-north', oldPrefix: 'oct_agent_abcd', newPrefix: 'oct_agent_wxyz', reactivated: true } },
+    ]);
+    expect(seen).to.deep.equal([['find', tx], ['rotate', tx], ['audit', tx]]);
+    try {
+      await svc.rotate('pop-south', 'user:3');
+      expect.fail('rotated an unknown agent');
+    } catch (err) {
+      expect(err).to.be.instanceOf(NotFoundError);
     }
   });
 });
