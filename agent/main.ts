@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { systemClock, type Clock } from '../plugin/common/clock.js';
 import { errorMessage } from '../plugin/common/errors.js';
@@ -126,16 +125,16 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
 }
 
 /**
- * The agent is a long-running process whose live state (open sessions, retransmission cache) is
- * large next to what it allocates per packet. With V8's default heap growing factor the heap
- * settles at about 2.5 times the live data (≈ 220 MB RSS with 100,000 open sessions); growing by
- * 20% keeps it near 160 MB, with no throughput loss measured (test/bench/agent-memory.bench.ts,
- * test/bench/radius.bench.ts). Set before any work starts; `node --heap-growing-percent=N` on the
- * command line takes precedence.
+ * Where the agent's V8 heap settings are decided. It used to set --heap-growing-percent=20 (heap
+ * near 160 MB RSS with 100,000 open sessions instead of about 180 MB); measured again under the
+ * RADIUS load, that made major GCs so frequent that the event loop stalled for twice as long at
+ * p99 (about 9 ms against 5 ms), cost 2–3 µs of CPU per request, and kept the agent below
+ * FreeRADIUS's requests/s (test/bench/radius.bench.ts, issue 4). V8's defaults are kept: 100,000
+ * open sessions stay under the 200 MB target (test/bench/agent-memory.bench.ts). Call it before
+ * any work starts; `node --heap-growing-percent=N` trades throughput for memory where RAM is short.
  */
 export function tuneHeapForAgent(): void {
-  if (process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) return;
-  setFlagsFromString('--heap-growing-percent=20');
+  // Deliberately nothing: see above.
 }
 
 /** `octet agent --config FILE`: runs until SIGTERM or SIGINT, then stops in order and returns. */

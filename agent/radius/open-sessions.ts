@@ -27,16 +27,26 @@ export class OpenSessions {
       this.remove(o.sourceName, o.sessionId);
       return;
     }
-    // An interim replaces the entry (entries are never mutated: a snapshot may be reading them)
-    // but keeps the previous entry's strings when equal: each new string would otherwise outlive
-    // the young generation and be copied by the garbage collector, for every request.
+    // An interim updates the entry in place: a replacement object per request would outlive the
+    // young generation (it lives until the session's next interim) and be copied and promoted by
+    // the garbage collector, for every request. Snapshots copy the entries instead (all()).
+    const start = o.sessionStart === null ? null : Date.parse(o.sessionStart);
+    const observedAt = Date.parse(o.observedAt);
     const prev = this.byNas.get(o.sourceName)?.get(o.sessionId);
+    if (prev) {
+      if (prev.login !== o.login) prev.login = o.login;
+      prev.sessionStart = start;
+      prev.observedAt = observedAt;
+      prev.down = o.downloadOctets;
+      prev.up = o.uploadOctets;
+      return;
+    }
     this.put({
-      nas: prev?.nas ?? o.sourceName,
-      sessionId: prev?.sessionId ?? o.sessionId,
-      login: prev?.login === o.login ? prev.login : o.login,
-      sessionStart: o.sessionStart === null ? null : Date.parse(o.sessionStart),
-      observedAt: Date.parse(o.observedAt),
+      nas: o.sourceName,
+      sessionId: o.sessionId,
+      login: o.login,
+      sessionStart: start,
+      observedAt,
       down: o.downloadOctets,
       up: o.uploadOctets,
     });
@@ -69,9 +79,14 @@ export class OpenSessions {
     }));
   }
 
+  /** Copies of every entry, as of now: entries are updated in place, and a snapshot outlives this turn. */
   all(): OpenSession[] {
     const out: OpenSession[] = [];
-    for (const nas of this.byNas.values()) out.push(...nas.values());
+    for (const nas of this.byNas.values()) {
+      for (const s of nas.values()) {
+        out.push({ nas: s.nas, sessionId: s.sessionId, login: s.login, sessionStart: s.sessionStart, observedAt: s.observedAt, down: s.down, up: s.up });
+      }
+    }
     return out;
   }
 

@@ -106,7 +106,7 @@ export class SessionBook {
       // continuation (which applies the records), so the table really covers `seq`.
       await new Promise((r) => setImmediate(r));
       const seq = this.opts.spool.lastDurableSeq;
-      // Entries are replaced, never mutated, so this array is the table as of `seq`.
+      // Copies taken now, in this same turn: the table as of `seq`, whatever later interims change.
       const sessions = this.table.all();
       this.dirty = false;
       try {

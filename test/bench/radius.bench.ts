@@ -9,6 +9,9 @@
  * at 4 x 64 it drops a few dozen requests per run and its figure then includes the 2 s
  * retransmission timeout of the generator.
  *
+ * Environment: HARNESS_NODE_FLAGS (node flags for the agent's process, e.g. --cpu-prof) and
+ * HARNESS_ARGS (harness options, e.g. --gc-stats: GC pauses and event-loop delay on stderr).
+ *
  * Prints requests/s and latency p50/p99 for each, the ratio agent/FreeRADIUS (target ≥ 1.0),
  * then one JSON line. The two run in alternating rounds under the same load; each side's median
  * round is reported, with every round and the per-round ratios, so that noise from other work on
@@ -109,7 +112,7 @@ async function measured(name: string, pid: number, port: number, packets: Buffer
 }
 
 async function startAgentHarness(): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...(process.env.HARNESS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', HARNESS, '--dir', join(work, 'agent'), '--secret', SECRET], {
+  const child = spawn(process.execPath, [...(process.env.HARNESS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', HARNESS, '--dir', join(work, 'agent'), '--secret', SECRET, ...(process.env.HARNESS_ARGS ?? '').split(' ').filter(Boolean)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);

@@ -8,6 +8,7 @@
  * Prints one JSON line {"port": N} on stdout once it listens. SIGTERM stops it cleanly.
  */
 import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver, constants as perf } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { systemClock } from '../../../../plugin/common/clock.js';
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     'max-bytes': { type: 'string', default: String(1024 ** 3) },
     /** Leave V8's heap settings at Node's defaults instead of the agent's (for comparison). */
     'node-defaults': { type: 'boolean', default: false },
+    /** Print garbage-collection pauses and event-loop stalls on stderr when stopped (for benchmark investigations). */
+    'gc-stats': { type: 'boolean', default: false },
   },
 });
 // As `octet agent` does.
@@ -58,11 +61,44 @@ process.on('SIGUSR2', () => {
   process.stdout.write(JSON.stringify({ memory: process.memoryUsage(), openSessions: book.size }) + '\n');
 });
 
+const printStats = values['gc-stats'] ? gcStats() : undefined;
+
 process.once('SIGTERM', () => {
   void (async () => {
+    printStats?.();
     await server.stop();
     await book.stop();
     await spool.close();
     process.exit(0);
   })();
 });
+
+/** Collects GC pauses by kind and the event loop's delay; returns a function that prints them. */
+function gcStats(): () => void {
+  const kinds: Record<number, string> = {
+    [perf.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [perf.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [perf.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [perf.NODE_PERFORMANCE_GC_WEAKCB]: 'weak',
+  };
+  const byKind = new Map<string, { n: number; ms: number; max: number; over5: number }>();
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = kinds[(e as unknown as { detail: { kind: number } }).detail.kind] ?? 'other';
+      const k = byKind.get(kind) ?? { n: 0, ms: 0, max: 0, over5: 0 };
+      k.n++;
+      k.ms += e.duration;
+      k.max = Math.max(k.max, e.duration);
+      if (e.duration > 5) k.over5++;
+      byKind.set(kind, k);
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  return () => {
+    const gc = Object.fromEntries([...byKind].map(([k, v]) => [k, { n: v.n, totalMs: Math.round(v.ms), maxMs: Number(v.max.toFixed(1)), over5ms: v.over5 }]));
+    const ms = (ns: number) => Number((ns / 1e6).toFixed(1));
+    process.stderr.write(JSON.stringify({ gc, loopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), p999: ms(loop.percentile(99.9)), max: ms(loop.max) } }) + '\n');
+  };
+}
