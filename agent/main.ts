@@ -124,22 +124,11 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
   }
 }
 
-/**
- * Where the agent's V8 heap settings are decided. It used to set --heap-growing-percent=20 (heap
- * near 160 MB RSS with 100,000 open sessions instead of about 180 MB); measured again under the
- * RADIUS load, that made major GCs so frequent that the event loop stalled for twice as long at
- * p99 (about 9 ms against 5 ms), cost 2–3 µs of CPU per request, and kept the agent below
- * FreeRADIUS's requests/s (test/bench/radius.bench.ts, issue 4). V8's defaults are kept: 100,000
- * open sessions stay under the 200 MB target (test/bench/agent-memory.bench.ts). Call it before
- * any work starts; `node --heap-growing-percent=N` trades throughput for memory where RAM is short.
- */
-export function tuneHeapForAgent(): void {
-  // Deliberately nothing: see above.
-}
-
 /** `octet agent --config FILE`: runs until SIGTERM or SIGINT, then stops in order and returns. */
 export async function runAgentCommand(configFile: string): Promise<void> {
-  tuneHeapForAgent();
+  // V8's default heap growth on purpose: --heap-growing-percent=20 kept 100,000 open sessions near
+  // 160 MB instead of ~180 MB, but its frequent major GCs doubled the p99 event-loop stall and
+  // kept the RADIUS server below FreeRADIUS (test/bench/radius.bench.ts, agent-memory.bench.ts).
   const config = loadAgentConfig(configFile);
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   const agent = await startAgent(config, { logger });

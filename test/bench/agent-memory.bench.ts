@@ -6,7 +6,7 @@
  * Runs the agent's RADIUS side (accounting server, session book, spool) as a child process, opens
  * the sessions with a Start each and then sends one Interim-Update each (so the retransmission
  * cache is full too), and reads the child's VmRSS / VmHWM from /proc. It does so twice: as the
- * agent runs (V8's default heap settings: see tuneHeapForAgent in agent/main.ts), and with
+ * agent runs (V8's default heap settings: see runAgentCommand in agent/main.ts), and with
  * `--heap-growing-percent=20` for comparison (less memory, slower: issue 4). The target applies
  * to the first. Prints one JSON line last.
  *

@@ -3,7 +3,7 @@
  * spool (no shipper, so every record stays in the spool to be checked). Used by the crash test
  * (killed with SIGKILL mid-stream) and by the RADIUS benchmark.
  *
- *   npx tsx test/e2e/agent/crash/harness.ts --dir DIR --secret SECRET [--port 0] [--node-defaults]
+ *   npx tsx test/e2e/agent/crash/harness.ts --dir DIR --secret SECRET [--port 0]
  *
  * Prints one JSON line {"port": N} on stdout once it listens. SIGTERM stops it cleanly.
  */
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { systemClock } from '../../../../plugin/common/clock.js';
 import { createLogger } from '../../../../plugin/common/logger.js';
-import { MIKROTIK_DICTIONARY, tuneHeapForAgent } from '../../../../agent/main.js';
+import { MIKROTIK_DICTIONARY } from '../../../../agent/main.js';
 import { createRadiusCodec } from '../../../../agent/radius/codec.js';
 import { RadiusAccountingServer } from '../../../../agent/radius/server.js';
 import { SessionBook } from '../../../../agent/radius/session-book.js';
@@ -26,13 +26,11 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'max-bytes': { type: 'string', default: String(1024 ** 3) },
     /** Leave V8's heap settings at Node's defaults instead of the agent's (for comparison). */
-    'node-defaults': { type: 'boolean', default: false },
     /** Print garbage-collection pauses and event-loop stalls on stderr when stopped (for benchmark investigations). */
     'gc-stats': { type: 'boolean', default: false },
   },
 });
 // As `octet agent` does.
-if (!values['node-defaults']) tuneHeapForAgent();
 if (!values.dir || !values.secret) throw new Error('usage: harness --dir DIR --secret SECRET [--port N]');
 
 const logger = createLogger({ level: 'warn', format: 'json' });
