@@ -116,10 +116,11 @@ export function subscribersApi(router: Router, svc: SubscribersService): void {
 
   router.get('/services', read, async (req, res) => {
     const issues: FieldIssue[] = [];
-    const accountId = queryText(req, 'accountId', issues);
-    if (accountId !== undefined && !/^[1-9]\d{0,9}$/.test(accountId)) issues.push({ field: 'accountId', message: 'must be a positive whole number' });
+    const rawAccountId = queryText(req, 'accountId', issues);
+    const accountIdOk = rawAccountId === undefined || /^[1-9]\d{0,9}$/.test(rawAccountId);
+    if (!accountIdOk) issues.push({ field: 'accountId', message: 'must be a positive whole number' });
     const filter: ServiceFilter = {
-      accountId: accountId && /^[1-9]\d{0,9}$/.test(accountId) ? Number(accountId) : undefined,
+      accountId: rawAccountId !== undefined && accountIdOk ? Number(rawAccountId) : undefined,
       login: queryText(req, 'login', issues),
       nasName: queryText(req, 'nasName', issues),
       status: queryEnum<ServiceStatus>(req, 'status', SERVICE_STATUSES, issues),

@@ -153,6 +153,22 @@ describe('RADIUS accounting against FreeRADIUS radclient', function () {
   });
 });
 
+/** The whole agent with RADIUS on an ephemeral port for NAS bras1 (127.0.0.1), no routers. */
+function startRadiusAgent(url: string, token: string, dir: string) {
+  return startAgent(
+    {
+      plugin: { url, token, batchSize: 1000, timeoutSeconds: 10 },
+      spool: { dir: join(dir, 'spool'), maxBytes: 64 * 1024 * 1024 },
+      stateDir: join(dir, 'state'),
+      radius: { host: '127.0.0.1', port: 0, duplicateWindowSeconds: 30, clients: [{ name: 'bras1', address: '127.0.0.1', secret: SECRET, direction: 'rfc' }] },
+      routers: [],
+      http: { host: '127.0.0.1', port: 0 },
+      log: { level: 'error', format: 'json' },
+    },
+    { logger: nullLogger },
+  );
+}
+
 describe('the agent end to end: radclient to the plugin', function () {
   this.timeout(120_000);
 
@@ -160,18 +176,7 @@ describe('the agent end to end: radclient to the plugin', function () {
     const dir = mkdtempSync(join(tmpdir(), 'octet-agent-e2e-'));
     const plugin = new FakePlugin();
     const url = await plugin.start();
-    const agent = await startAgent(
-      {
-        plugin: { url, token: plugin.token, batchSize: 1000, timeoutSeconds: 10 },
-        spool: { dir: join(dir, 'spool'), maxBytes: 64 * 1024 * 1024 },
-        stateDir: join(dir, 'state'),
-        radius: { host: '127.0.0.1', port: 0, duplicateWindowSeconds: 30, clients: [{ name: 'bras1', address: '127.0.0.1', secret: SECRET, direction: 'rfc' }] },
-        routers: [],
-        http: { host: '127.0.0.1', port: 0 },
-        log: { level: 'error', format: 'json' },
-      },
-      { logger: nullLogger },
-    );
+    const agent = await startRadiusAgent(url, plugin.token, dir);
     try {
       for (const status of ['Start', 'Interim-Update', 'Stop']) {
         const res = await radclient(agent.radiusPort!, SECRET, session(status, ['Acct-Output-Octets = 4242']));
@@ -199,18 +204,7 @@ describe('the agent end to end: radclient to the plugin', function () {
     const plugin = new FakePlugin();
     plugin.script = Array.from({ length: 1000 }, () => '500' as const);
     const url = await plugin.start();
-    const agent = await startAgent(
-      {
-        plugin: { url, token: plugin.token, batchSize: 1000, timeoutSeconds: 10 },
-        spool: { dir: join(dir, 'spool'), maxBytes: 64 * 1024 * 1024 },
-        stateDir: join(dir, 'state'),
-        radius: { host: '127.0.0.1', port: 0, duplicateWindowSeconds: 30, clients: [{ name: 'bras1', address: '127.0.0.1', secret: SECRET, direction: 'rfc' }] },
-        routers: [],
-        http: { host: '127.0.0.1', port: 0 },
-        log: { level: 'error', format: 'json' },
-      },
-      { logger: nullLogger },
-    );
+    const agent = await startRadiusAgent(url, plugin.token, dir);
     try {
       expect((await radclient(agent.radiusPort!, SECRET, session('Start'))).answered).to.equal(true);
       // Until the shipper has seen its first failure, the agent is still healthy.
