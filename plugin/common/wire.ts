@@ -45,6 +45,13 @@ export const sessionObservation = z.strictObject({
   uploadOctets: octetsString,
   /** True on a RADIUS Stop, or when the session vanished from the router. */
   ended: z.boolean(),
+  /**
+   * True when the agent made this record up rather than a NAS or router reporting these counters
+   * at this time: the close of a NAS's open sessions on Accounting-On/Off, or of a polled session
+   * that vanished. Such a record repeats counters already seen; the plugin never reads it as a
+   * reset (a new segment), so at most it confirms counters and never adds bytes of its own.
+   */
+  synthetic: z.boolean().optional(),
   /** Optional context; never needed for billing. */
   framedIp: z.string().max(64).optional(),
   callerId: z.string().max(128).optional(),
