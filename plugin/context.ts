@@ -7,6 +7,7 @@ import type { Logger } from './common/logger.js';
 import type { PluginConfig } from './config.js';
 import type { Database } from './db/database.js';
 import type { Models } from './db/models/index.js';
+import type { PluginEvents } from './events.js';
 import type { SettingsRepository } from './settings/settings.repository.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
@@ -16,6 +17,8 @@ export interface PluginContext {
   clock: Clock;
   db: Database;
   models: Models;
+  /** Notifications between modules (ingest -> usage rollup). */
+  events: PluginEvents;
   repos: {
     users: UsersRepository;
     tokens: ApiTokensRepository;

@@ -11,6 +11,7 @@ import type { PluginContext } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
 import { defineModels } from './db/models/index.js';
+import { PluginEvents } from './events.js';
 import { pluginModules, type InstalledModule, type PluginModule } from './modules.js';
 import { SettingsRepository } from './settings/settings.repository.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
@@ -36,6 +37,7 @@ export function buildContext(config: PluginConfig, db: Database, logger: Logger,
     clock,
     db,
     models,
+    events: new PluginEvents(),
     repos: { users, tokens, audit, settings },
     services: { auth: new AuthService({ db, users, tokens, audit, clock }) },
   };

@@ -1,5 +1,6 @@
 import type { PluginContext } from './context.js';
 import type { WebContribution } from './web/app.js';
+import { ingestModule } from './ingest/index.js';
 import { usageModule } from './usage/index.js';
 import { subscribersModule } from './subscribers/index.js';
 
@@ -20,4 +21,4 @@ export interface InstalledModule extends WebContribution {
 }
 
 /** Every module of the plugin, in install order. */
-export const pluginModules: PluginModule[] = [usageModule, subscribersModule];
+export const pluginModules: PluginModule[] = [ingestModule, usageModule, subscribersModule];

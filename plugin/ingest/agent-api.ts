@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { AgentInfo } from '../agents/agents.repository.js';
-import type { AgentsService } from '../agents/agents.service.js';
+import type { AgentInfo } from './agents.repository.js';
+import type { AgentsService } from './agents.service.js';
 import { bearerToken } from '../api/router.js';
 import { AGENT_API_PREFIX } from '../common/wire.js';
 import type { IngestService } from './ingest.service.js';

@@ -2,7 +2,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import type { RejectedRecord } from '../common/wire.js';
 import type { Database } from '../db/database.js';
 import type { Models } from '../db/models/index.js';
-import { insertIgnore, sqlTime, valuesPlaceholders } from '../usage/sql-time.js';
+import { insertIgnore, sqlTime, valuesPlaceholders } from '../db/sql.js';
 import type { ValidObservation } from './validate.js';
 
 /** Rows per INSERT: big enough to amortise round trips, small enough for any packet limit. */

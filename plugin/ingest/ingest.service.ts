@@ -1,4 +1,4 @@
-import type { AgentInfo } from '../agents/agents.repository.js';
+import type { AgentInfo } from './agents.repository.js';
 import type { Clock } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
 import { observationBatch, type BatchAck } from '../common/wire.js';

@@ -1,5 +1,5 @@
 import { Op } from 'sequelize';
-import type { AgentInfo } from '../agents/agents.repository.js';
+import type { AgentInfo } from './agents.repository.js';
 import type { Clock } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
 import { inventorySnapshot, type InventoryEntry } from '../common/wire.js';

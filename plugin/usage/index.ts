@@ -1,5 +1,5 @@
 /**
- * Usage: agents, the agent API ingest, sessions, hourly usage, queries, retention.
+ * Usage: sessions, hourly usage, queries, retention (the agents and their API are ingest's).
  *
  * For other modules (stable names):
  * - `createUsageQueries(ctx): UsageQueries` — usage per service/account for a period
@@ -16,15 +16,8 @@
  *   upload: what invoices are built from; service_id NULL = unassigned), `router_inventory`
  *   (latest snapshot per agent and router, one row per PPP secret/hotspot user).
  */
-import { AgentsRepository } from '../agents/agents.repository.js';
-import { agentPages } from '../agents/agents.routes.js';
-import { AgentsService } from '../agents/agents.service.js';
-import { apiErrorHandler } from '../api/router.js';
 import type { PluginContext } from '../context.js';
-import { mountAgentApi } from '../ingest/agent-api.js';
-import { IngestRepository } from '../ingest/ingest.repository.js';
-import { IngestService } from '../ingest/ingest.service.js';
-import { InventoryService } from '../ingest/inventory.service.js';
+import { onObservationsAccepted } from '../ingest/index.js';
 import type { PluginModule } from '../modules.js';
 import { UsageJobs } from './jobs.js';
 import { LeaseRepository } from './lease.repository.js';
@@ -52,37 +45,22 @@ export function buildUsage(ctx: PluginContext) {
   const config = ctx.config.usage;
   const timezone = ctx.config.billing.timezone;
   const usage = new UsageRepository(ctx.db);
-  const agents = new AgentsService({ db: ctx.db, agents: new AgentsRepository(ctx.models), audit: ctx.repos.audit, clock: ctx.clock });
-  const ingest = new IngestService({
-    db: ctx.db,
-    ingest: new IngestRepository(ctx.db, ctx.models),
-    clock: ctx.clock,
-    options: { futureToleranceMs: config.futureToleranceMinutes * 60_000 },
-  });
-  const inventory = new InventoryService({ db: ctx.db, models: ctx.models, clock: ctx.clock });
   const rollup = new RollupService({ db: ctx.db, usage, clock: ctx.clock, logger: ctx.logger, timezone });
   const prune = new PruneService({ db: ctx.db, usage, clock: ctx.clock, logger: ctx.logger });
   const jobs = new UsageJobs({ rollup, prune, leases: new LeaseRepository(ctx.models, ctx.clock), logger: ctx.logger, config });
   const queries = createUsageQueries(ctx);
-  return { config, timezone, usage, agents, ingest, inventory, rollup, prune, jobs, queries };
+  return { config, timezone, usage, rollup, prune, jobs, queries };
 }
 
 export const usageModule: PluginModule = {
   name: 'usage',
   install(ctx) {
     const u = buildUsage(ctx);
+    onObservationsAccepted(ctx, () => u.jobs.nudge());
     const routeDeps = { queries: u.queries, timezone: u.timezone, now: () => ctx.clock.now() };
     return {
-      nav: [
-        { href: '/usage', label: 'Usage', role: 'readonly', order: 30 },
-        { href: '/agents', label: 'Agents', role: 'admin', order: 90 },
-      ],
-      raw: (app) =>
-        mountAgentApi(app, { agents: u.agents, ingest: u.ingest, inventory: u.inventory, onAccepted: () => u.jobs.nudge(), errorHandler: apiErrorHandler(ctx) }),
-      pages: (router) => {
-        usagePages(router, routeDeps);
-        agentPages(router, { agents: u.agents, timezone: u.timezone });
-      },
+      nav: [{ href: '/usage', label: 'Usage', role: 'readonly', order: 30 }],
+      pages: (router) => usagePages(router, routeDeps),
       api: (router) => usageApi(router, routeDeps),
       start: () => u.jobs.start(),
       stop: () => u.jobs.stop(),

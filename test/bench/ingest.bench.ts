@@ -18,8 +18,8 @@ import { nullLogger } from '../../plugin/common/logger.js';
 import type { SessionObservation } from '../../plugin/common/wire.js';
 import { pluginConfigSchema } from '../../plugin/config.js';
 import { startPlugin } from '../../plugin/main.js';
-import type { PluginModule } from '../../plugin/modules.js';
-import { buildUsage, usageModule } from '../../plugin/usage/index.js';
+import { buildIngest, ingestModule } from '../../plugin/ingest/index.js';
+import { usageModule } from '../../plugin/usage/index.js';
 import { createTestDatabase } from '../support/databases.js';
 
 const { values } = parseArgs({
@@ -36,8 +36,6 @@ const CONCURRENCY = Number(values.concurrency);
 const SESSIONS = 20_000;
 const DAY0 = Date.UTC(2026, 2, 1);
 
-// Ingest alone: the module without its scheduled jobs.
-const ingestOnly: PluginModule = { name: 'usage', install: (ctx) => ({ ...usageModule.install(ctx), start: undefined }) };
 
 function body(b: number): string {
   const records: SessionObservation[] = [];
@@ -65,9 +63,9 @@ function body(b: number): string {
 const database = await createTestDatabase('mysql');
 const config = pluginConfigSchema.parse({ db: { url: database.url }, http: { host: '127.0.0.1', port: 0 } });
 const WITH_ROLLUP = values['with-rollup'] === true;
-const plugin = await startPlugin(config, { logger: nullLogger, clock: new ManualClock('2026-04-01T00:00:00Z'), modules: [WITH_ROLLUP ? usageModule : ingestOnly] });
+const plugin = await startPlugin(config, { logger: nullLogger, clock: new ManualClock('2026-04-01T00:00:00Z'), modules: WITH_ROLLUP ? [ingestModule, usageModule] : [ingestModule] });
 try {
-  const { token } = await buildUsage(plugin.ctx).agents.create('bench', 'bench');
+  const { token } = await buildIngest(plugin.ctx).agents.create('bench', 'bench');
   process.stdout.write(`preparing ${BATCHES} batches of ${SIZE} observations…\n`);
   const bodies = Array.from({ length: BATCHES }, (_, b) => body(b));
   const url = `${plugin.url}/api/v1/agent/batches`;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { AgentsRepository } from '../../agents/agents.repository.js';
-import { AgentsService } from '../../agents/agents.service.js';
+import { AgentsRepository } from '../../ingest/agents.repository.js';
+import { AgentsService } from '../../ingest/agents.service.js';
 import { migrate } from '../../db/migrator.js';
 import { openPluginContext } from '../../main.js';
 import { resolvePluginConfig, withPluginConfigOption } from '../plugin-config.js';

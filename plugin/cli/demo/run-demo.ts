@@ -12,7 +12,7 @@ import { defaultPluginConfig, type PluginConfig } from '../../config.js';
 import { migrate } from '../../db/migrator.js';
 import { openPluginContext, startPlugin, type RunningPlugin } from '../../main.js';
 import { buildSubscribers } from '../../subscribers/index.js';
-import { buildUsage } from '../../usage/index.js';
+import { buildIngest } from '../../ingest/index.js';
 
 /**
  * `octet demo`: the whole metering path on one machine, on the embedded default. A simulated
@@ -74,8 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     const { ctx } = plugin;
 
     // Agent names stay taken after a revoke, so each run registers its own agent.
-    const usage = buildUsage(ctx);
-    const { token } = await usage.agents.create(`demo-${Date.now().toString(36)}`, 'system:demo');
+    const { token } = await buildIngest(ctx).agents.create(`demo-${Date.now().toString(36)}`, 'system:demo');
 
     const routerPassword = randomBytes(9).toString('base64url');
     const router = await startSimulator({

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ManualClock } from '../../../../plugin/common/clock.js';
-import { buildUsage, usageModule } from '../../../../plugin/usage/index.js';
+import { buildIngest, ingestModule } from '../../../../plugin/ingest/index.js';
+import { usageModule } from '../../../../plugin/usage/index.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { batch, count, createAgent, observation, postBatch } from '../usage/fixtures.js';
@@ -11,7 +12,7 @@ forEachDatabase('agent API ingest', (dialect) => {
   let token: string;
 
   before(async () => {
-    plugin = await createTestPlugin(dialect, { modules: [usageModule], clock: new ManualClock('2026-03-02T00:00:00Z') });
+    plugin = await createTestPlugin(dialect, { modules: [ingestModule, usageModule], clock: new ManualClock('2026-03-02T00:00:00Z') });
     token = await createAgent(plugin.ctx);
   });
   after(async () => plugin?.close());
@@ -101,7 +102,7 @@ forEachDatabase('agent API ingest', (dialect) => {
       await postBatch(plugin.app, revoked, records()).expect(200);
       await postBatch(plugin.app, revoked, batch([observation({ login: 'mallory', observedAt: '2026-03-01T10:09:00Z' })])).expect(200);
       const [obs, batches, quarantine] = [await count(plugin.ctx, 'usage_observations'), await count(plugin.ctx, 'ingest_batches'), await count(plugin.ctx, 'ingest_quarantine')];
-      await buildUsage(plugin.ctx).agents.revoke('pop-old', 'test');
+      await buildIngest(plugin.ctx).agents.revoke('pop-old', 'test');
       await postBatch(plugin.app, revoked, batch([observation({ login: 'mallory' }), { nonsense: true }])).expect(401);
       expect([await count(plugin.ctx, 'usage_observations'), await count(plugin.ctx, 'ingest_batches'), await count(plugin.ctx, 'ingest_quarantine')]).to.deep.equal([obs, batches, quarantine]);
     });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { PluginClient } from '../../../../agent/shipper/plugin-client.js';
 import { ManualClock } from '../../../../plugin/common/clock.js';
-import { buildUsage, usageModule } from '../../../../plugin/usage/index.js';
+import { buildIngest, ingestModule } from '../../../../plugin/ingest/index.js';
+import { usageModule } from '../../../../plugin/usage/index.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { batch, createAgent, observation } from '../usage/fixtures.js';
@@ -17,7 +18,7 @@ forEachDatabase('agent shipper client against the agent API', (dialect) => {
   const signal = new AbortController().signal;
 
   before(async () => {
-    plugin = await createTestPlugin(dialect, { modules: [usageModule], clock: new ManualClock('2026-03-02T00:00:00Z') });
+    plugin = await createTestPlugin(dialect, { modules: [ingestModule, usageModule], clock: new ManualClock('2026-03-02T00:00:00Z') });
     token = await createAgent(plugin.ctx, 'pop-client');
     server = await new Promise<Server>((resolve) => {
       const s = plugin.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -46,7 +47,7 @@ forEachDatabase('agent shipper client against the agent API', (dialect) => {
 
   it('is told "unauthorized" once its agent is revoked', async () => {
     const revoked = await createAgent(plugin.ctx, 'pop-gone');
-    await buildUsage(plugin.ctx).agents.revoke('pop-gone', 'test');
+    await buildIngest(plugin.ctx).agents.revoke('pop-gone', 'test');
     const client = new PluginClient({ url, token: revoked, timeoutMs: 10_000 });
     expect(await client.postBatch(batch([observation()]), signal)).to.deep.equal({ kind: 'unauthorized', status: 401 });
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import { buildSubscribers } from '../../../../plugin/subscribers/index.js';
-import { buildUsage } from '../../../../plugin/usage/index.js';
+import { buildIngest } from '../../../../plugin/ingest/index.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { createStaff, csrfFrom, csrfOf, loggedIn, type Browser } from '../../../support/web.js';
@@ -37,10 +37,10 @@ forEachDatabase('subscriber pages: expiring uploads, bounded lists, closed accou
   });
 
   it('lists the first 1,000 unclaimed logins by name and says there are more', async () => {
-    const usage = buildUsage(plugin.ctx);
-    const { info: agent } = await usage.agents.create('pop-many', 'test');
+    const ingest = buildIngest(plugin.ctx);
+    const { info: agent } = await ingest.agents.create('pop-many', 'test');
     const entries = Array.from({ length: 1005 }, (_, i) => ({ kind: 'ppp' as const, name: `many-${String(i).padStart(4, '0')}`, profile: '', disabled: false, comment: '' }));
-    await usage.inventory.store(agent, { routerName: 'rtr-many', takenAt: clock.now().toISOString(), entries });
+    await ingest.inventory.store(agent, { routerName: 'rtr-many', takenAt: clock.now().toISOString(), entries });
     const page = await billing.get('/inventory/unclaimed').expect(200);
     expect(page.text.match(/name="logins"/g)).to.have.length(1000);
     expect(page.text).to.contain('value="many-0999"').and.not.to.contain('value="many-1000"');

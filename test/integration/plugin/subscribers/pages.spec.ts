@@ -170,8 +170,8 @@ forEachDatabase('account, service, import and unclaimed-login pages', (dialect) 
 
   describe('unclaimed logins page', () => {
     it('creates an account and a service for each ticked login', async () => {
-      const { info: agent } = await (await import('../../../../plugin/usage/index.js')).buildUsage(plugin.ctx).agents.create('pop-pages', 'test');
-      await (await import('../../../../plugin/usage/index.js')).buildUsage(plugin.ctx).inventory.store(agent, {
+      const { info: agent } = await (await import('../../../../plugin/ingest/index.js')).buildIngest(plugin.ctx).agents.create('pop-pages', 'test');
+      await (await import('../../../../plugin/ingest/index.js')).buildIngest(plugin.ctx).inventory.store(agent, {
         routerName: 'rtr-9',
         takenAt: '2026-02-28T00:00:00Z',
         entries: [{ kind: 'ppp', name: 'from-router', profile: 'p1', disabled: false, comment: 'Router Person' }],

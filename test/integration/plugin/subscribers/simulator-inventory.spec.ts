@@ -6,7 +6,7 @@ import { RouterOsClient } from '../../../../agent/routeros/client.js';
 import { startSimulator, type Simulator } from '../../../../agent/simulator/index.js';
 import { AGENT_API_PREFIX } from '../../../../plugin/common/wire.js';
 import { buildSubscribers } from '../../../../plugin/subscribers/index.js';
-import { buildUsage } from '../../../../plugin/usage/index.js';
+import { buildIngest } from '../../../../plugin/ingest/index.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 
@@ -37,7 +37,7 @@ forEachDatabase('router inventory from the RouterOS simulator', (dialect) => {
   it('lists every secret and hotspot user the router has as unclaimed, until a service claims one', async () => {
     const router = routerConfigSchema.parse({ name: 'bras-west', host: sim.host, port: sim.port, username: 'api', password: 'secret', collect: { hotspot: true } });
     const entries = await collectInventory(client, router, 10_000);
-    const { token } = await buildUsage(plugin.ctx).agents.create('pop-west', 'test');
+    const { token } = await buildIngest(plugin.ctx).agents.create('pop-west', 'test');
     await request(plugin.app)
       .post(`${AGENT_API_PREFIX}/inventory`)
       .set('Authorization', `Bearer ${token}`)

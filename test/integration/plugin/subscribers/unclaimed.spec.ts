@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import type { SessionObservation } from '../../../../plugin/common/wire.js';
 import { buildSubscribers } from '../../../../plugin/subscribers/index.js';
+import { buildIngest } from '../../../../plugin/ingest/index.js';
 import { buildUsage } from '../../../../plugin/usage/index.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
@@ -46,11 +47,11 @@ forEachDatabase('unclaimed logins from router inventory and unassigned usage', (
     plugin = await createTestPlugin(dialect, { clock: new ManualClock('2026-03-03T12:00:00Z'), config: { billing: { currency: 'EUR', timezone: 'Europe/Berlin' } } });
     parts = buildSubscribers(plugin.ctx);
     usage = buildUsage(plugin.ctx);
-    const { info: agent } = await usage.agents.create('pop-north', 'test');
+    const { info: agent } = await buildIngest(plugin.ctx).agents.create('pop-north', 'test');
     // bob already has a service; alice and guest1 are only on the router; carol only in accounting.
     const bobAccount = await parts.subscribers.createAccount({ name: 'Bob Builder' }, 'test');
     await parts.subscribers.createService(bobAccount.id, { login: 'bob', startDate: '2026-01-01' }, 'test');
-    await usage.inventory.store(agent, {
+    await buildIngest(plugin.ctx).inventory.store(agent, {
       routerName: 'router-a',
       takenAt: '2026-03-03T11:00:00Z',
       entries: [
@@ -59,7 +60,7 @@ forEachDatabase('unclaimed logins from router inventory and unassigned usage', (
         { kind: 'hotspot', name: 'guest1', profile: 'default', disabled: true },
       ],
     });
-    await usage.ingest.ingestBatch(agent, {
+    await buildIngest(plugin.ctx).ingest.ingestBatch(agent, {
       batchId: randomUUID(),
       sentAt: '2026-03-03T11:00:00Z',
       records: [

@@ -4,7 +4,7 @@ import type { Transaction } from 'sequelize';
 import request from 'supertest';
 import type { SessionObservation } from '../../../../plugin/common/wire.js';
 import type { PluginContext } from '../../../../plugin/context.js';
-import { buildUsage } from '../../../../plugin/usage/index.js';
+import { buildIngest } from '../../../../plugin/ingest/index.js';
 
 /** A valid observation; override what the test is about. */
 export function observation(over: Partial<SessionObservation> = {}): SessionObservation {
@@ -34,7 +34,7 @@ export function postBatch(app: express.Express, token: string | null, body: unkn
 }
 
 export async function createAgent(ctx: PluginContext, name = 'pop-north'): Promise<string> {
-  return (await buildUsage(ctx).agents.create(name, 'test')).token;
+  return (await buildIngest(ctx).agents.create(name, 'test')).token;
 }
 
 export async function count(ctx: PluginContext, table: string): Promise<number> {

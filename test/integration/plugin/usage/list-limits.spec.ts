@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { AgentInfo } from '../../../../plugin/agents/agents.repository.js';
+import { buildIngest, ingestModule, type AgentInfo } from '../../../../plugin/ingest/index.js';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import type { SessionObservation } from '../../../../plugin/common/wire.js';
 import type { PluginModule } from '../../../../plugin/modules.js';
@@ -13,12 +13,12 @@ import { batch, observation } from './fixtures.js';
 const OBSERVED = '2026-03-02T10:00:00.000Z';
 
 /** One live session with usage for each login, no service for any: live and unassigned at once. */
-async function sessionsFor(usage: ReturnType<typeof buildUsage>, agent: AgentInfo, logins: readonly string[]): Promise<void> {
+async function sessionsFor(plugin: TestPlugin, usage: ReturnType<typeof buildUsage>, agent: AgentInfo, logins: readonly string[]): Promise<void> {
   const records: SessionObservation[] = logins.map((login) =>
     observation({ login, sessionId: `S-${login}`, sessionStart: '2026-03-02T09:30:00.000Z', observedAt: OBSERVED, downloadOctets: '1000', uploadOctets: '100' }),
   );
   for (let i = 0; i < records.length; i += 1000) {
-    const ack = await usage.ingest.ingestBatch(agent, batch(records.slice(i, i + 1000)));
+    const ack = await buildIngest(plugin.ctx).ingest.ingestBatch(agent, batch(records.slice(i, i + 1000)));
     expect(ack.rejected).to.deep.equal([]);
   }
   await usage.rollup.rollupPending();
@@ -47,24 +47,24 @@ forEachDatabase('usage list pages that stop at a limit', (dialect) => {
     before(async () => {
       plugin = await createTestPlugin(dialect, { modules: [smallLists], clock });
       usage = buildUsage(plugin.ctx);
-      agent = (await usage.agents.create('pop-lists', 'test')).info;
+      agent = (await buildIngest(plugin.ctx).agents.create('pop-lists', 'test')).info;
       staff = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'readonly'));
     });
     after(async () => plugin?.close());
 
     it('shows every row and no note while the lists fit their limits exactly', async () => {
-      await sessionsFor(usage, agent, ['user-1', 'user-2']);
+      await sessionsFor(plugin, usage, agent, ['user-1', 'user-2']);
       const unassigned = await staff.get('/usage/unassigned').expect(200);
       expect(listed(unassigned.text)).to.deep.equal(['user-1', 'user-2']);
       expect(unassigned.text).not.to.contain('list-truncated');
-      await sessionsFor(usage, agent, ['user-3']);
+      await sessionsFor(plugin, usage, agent, ['user-3']);
       const live = await staff.get('/usage/live').expect(200);
       expect(listed(live.text)).to.deep.equal(['user-1', 'user-2', 'user-3']);
       expect(live.text).not.to.contain('list-truncated');
     });
 
     it('says "showing the first 3 of 5" on the live page when more sessions are live than it shows', async () => {
-      await sessionsFor(usage, agent, ['user-4', 'user-5']);
+      await sessionsFor(plugin, usage, agent, ['user-4', 'user-5']);
       const live = await staff.get('/usage/live').expect(200);
       expect(listed(live.text)).to.deep.equal(['user-1', 'user-2', 'user-3']);
       expect(live.text).to.contain('Showing the first 3 of 5.');
@@ -83,10 +83,10 @@ forEachDatabase('usage list pages that stop at a limit', (dialect) => {
 
     before(async function () {
       this.timeout(120_000);
-      plugin = await createTestPlugin(dialect, { modules: [usageModule], clock });
+      plugin = await createTestPlugin(dialect, { modules: [ingestModule, usageModule], clock });
       const usage = buildUsage(plugin.ctx);
-      const agent = (await usage.agents.create('pop-many', 'test')).info;
-      await sessionsFor(usage, agent, Array.from({ length: 501 }, (_, i) => `user-${String(i).padStart(3, '0')}`));
+      const agent = (await buildIngest(plugin.ctx).agents.create('pop-many', 'test')).info;
+      await sessionsFor(plugin, usage, agent, Array.from({ length: 501 }, (_, i) => `user-${String(i).padStart(3, '0')}`));
     });
     after(async () => plugin?.close());
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import type { SessionObservation } from '../../../../plugin/common/wire.js';
+import { ingestModule } from '../../../../plugin/ingest/index.js';
 import { assignUnassignedUsage, buildUsage, createUsageQueries, usageModule } from '../../../../plugin/usage/index.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
@@ -15,7 +16,7 @@ forEachDatabase('usage rollup', (dialect) => {
   const clock = new ManualClock('2026-11-01T00:00:00Z');
 
   before(async () => {
-    plugin = await createTestPlugin(dialect, { modules: [usageModule], clock, config: { billing: { timezone: 'Europe/Berlin', currency: 'EUR' } } });
+    plugin = await createTestPlugin(dialect, { modules: [ingestModule, usageModule], clock, config: { billing: { timezone: 'Europe/Berlin', currency: 'EUR' } } });
     token = await createAgent(plugin.ctx);
     usage = buildUsage(plugin.ctx);
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ManualClock } from '../../../../plugin/common/clock.js';
+import { ingestModule } from '../../../../plugin/ingest/index.js';
 import { buildUsage, usageModule } from '../../../../plugin/usage/index.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { expectValidResponse } from '../../../support/openapi.js';
@@ -17,7 +18,7 @@ forEachDatabase('usage API and pages', (dialect) => {
 
   before(async () => {
     plugin = await createTestPlugin(dialect, {
-      modules: [usageModule],
+      modules: [ingestModule, usageModule],
       clock: new ManualClock('2026-03-30T12:00:00Z'),
       config: { billing: { timezone: 'Europe/Berlin', currency: 'EUR' } },
     });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ManualClock } from '../../../../plugin/common/clock.js';
+import { ingestModule } from '../../../../plugin/ingest/index.js';
 import { usageModule } from '../../../../plugin/usage/index.js';
 import { LeaseRepository } from '../../../../plugin/usage/lease.repository.js';
 import { forEachDatabase } from '../../../support/databases.js';
@@ -13,7 +14,7 @@ forEachDatabase('agents page and job leases', (dialect) => {
   const clock = new ManualClock('2026-03-02T00:00:00Z');
 
   before(async () => {
-    plugin = await createTestPlugin(dialect, { modules: [usageModule], clock });
+    plugin = await createTestPlugin(dialect, { modules: [ingestModule, usageModule], clock });
   });
   after(async () => plugin?.close());
 

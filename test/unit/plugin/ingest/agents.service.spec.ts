@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { AgentInfo, AgentsRepository } from '../../../../plugin/agents/agents.repository.js';
-import { AgentsService } from '../../../../plugin/agents/agents.service.js';
+import type { AgentInfo, AgentsRepository } from '../../../../plugin/ingest/agents.repository.js';
+import { AgentsService } from '../../../../plugin/ingest/agents.service.js';
 import type { AuditRepository } from '../../../../plugin/audit/audit.repository.js';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import { AuthenticationError, NotFoundError, ValidationError } from '../../../../plugin/common/errors.js';
