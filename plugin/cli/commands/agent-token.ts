@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { AgentsRepository } from '../../ingest/agents.repository.js';
-import { AgentsService } from '../../ingest/agents.service.js';
+import { buildIngest, type AgentsService } from '../../ingest/index.js';
 import { migrate } from '../../db/migrator.js';
 import { openPluginContext } from '../../main.js';
 import { resolvePluginConfig, withPluginConfigOption } from '../plugin-config.js';
@@ -11,8 +10,7 @@ async function withAgents<T>(opts: { config?: string }, fn: (agents: AgentsServi
   const ctx = await openPluginContext(config, { logger });
   try {
     await migrate(ctx.db, logger);
-    const agents = new AgentsService({ db: ctx.db, agents: new AgentsRepository(ctx.models), audit: ctx.repos.audit, clock: ctx.clock });
-    return await fn(agents, ctx);
+    return await fn(buildIngest(ctx).agents, ctx);
   } finally {
     await ctx.db.close();
   }
