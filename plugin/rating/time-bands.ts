@@ -1,0 +1,140 @@
+import { DateTime } from 'luxon';
+import type { FieldIssue } from '../common/errors.js';
+import { Dec } from '../common/money.js';
+
+/**
+ * Time bands (pure). Rules:
+ * - A band is a local time-of-day range in the ISP's zone, [from, to) as HH:MM ("24:00" ends at
+ *   midnight); `to` before `from` wraps past midnight (22:00-06:00). Bytes used in a band count
+ *   at `percent` of their amount (0 = free, 50 = half); bytes outside every band count in full.
+ * - Bands apply to usage buckets before the charge model (and before the allowance): a bucket
+ *   belongs to the band that holds its local start time.
+ * - A band boundary must fall on a bucket boundary in every UTC offset the zone has over the
+ *   span being rated (hourly buckets are UTC hours: 00:00 is fine in Europe/Berlin, but in
+ *   Asia/Kolkata local hours start at :30 UTC, so there a band must start at HH:30). Otherwise a
+ *   bucket would straddle two prices; that is an error when the tariff is validated.
+ * - Bands never overlap.
+ */
+
+export interface TimeBand {
+  name: string;
+  from: string;
+  to: string;
+  percent: Dec;
+}
+
+export interface UsageBucket {
+  startMs: number;
+  bytes: bigint;
+}
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
+const DAY_MIN = 24 * 60;
+
+function minuteOfDay(hhmm: string): number {
+  const [h, m] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+/** The local minutes [from, to) a band covers, as up to two non-wrapping ranges. */
+function ranges(band: TimeBand): Array<[number, number]> {
+  const from = minuteOfDay(band.from);
+  const to = minuteOfDay(band.to);
+  if (to > from) return [[from, to]];
+  return [[from, DAY_MIN], [0, to]].filter(([a, b]) => b! > a!) as Array<[number, number]>;
+}
+
+/** The UTC offsets (minutes) the zone takes over [fromMs, toMs), sampled daily and at both ends. */
+export function offsetsOver(timezone: string, fromMs: number, toMs: number): number[] {
+  const seen = new Set<number>();
+  for (let t = fromMs; t < toMs; t += 86_400_000) seen.add(DateTime.fromMillis(t, { zone: timezone }).offset);
+  seen.add(DateTime.fromMillis(Math.max(fromMs, toMs - 1), { zone: timezone }).offset);
+  return [...seen].sort((a, b) => a - b);
+}
+
+export function timeBandIssues(
+  bands: TimeBand[],
+  ctx: { timezone: string; bucketMinutes: number; fromMs: number; toMs: number },
+  path = 'timeBands',
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const offsets = offsetsOver(ctx.timezone, ctx.fromMs, ctx.toMs);
+  const covered = new Map<number, string>();
+  bands.forEach((band, i) => {
+    const at = `${path}.${i}`;
+    let ok = true;
+    for (const key of ['from', 'to'] as const) {
+      if (!HHMM.test(band[key])) {
+        issues.push({ field: `${at}.${key}`, message: 'must be a local time HH:MM (00:00 to 24:00)' });
+        ok = false;
+      }
+    }
+    if (band.percent.isNegative()) issues.push({ field: `${at}.percent`, message: 'must not be negative' });
+    if (!ok) return;
+    if (minuteOfDay(band.from) % DAY_MIN === minuteOfDay(band.to) % DAY_MIN) {
+      issues.push({ field: `${at}.to`, message: 'must differ from from' });
+      return;
+    }
+    for (const key of ['from', 'to'] as const) {
+      const m = minuteOfDay(band[key]);
+      const bad = offsets.find((off) => (((m - off) % ctx.bucketMinutes) + ctx.bucketMinutes) % ctx.bucketMinutes !== 0);
+      if (bad !== undefined) {
+        issues.push({
+          field: `${at}.${key}`,
+          message: `${band[key]} in ${ctx.timezone} (UTC${formatOffset(bad)}) is not on a ${ctx.bucketMinutes}-minute usage bucket boundary`,
+        });
+      }
+    }
+    for (const [a, b] of ranges(band)) {
+      for (let m = a; m < b; m++) {
+        const other = covered.get(m);
+        if (other !== undefined) {
+          issues.push({ field: `${at}.from`, message: `overlaps band ${JSON.stringify(other)}` });
+          return;
+        }
+      }
+    }
+    for (const [a, b] of ranges(band)) for (let m = a; m < b; m++) covered.set(m, band.name);
+  });
+  return issues;
+}
+
+function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** Index of the band holding the local start of a bucket, or -1 (full price). */
+export function bandOf(startMs: number, bands: TimeBand[], timezone: string): number {
+  const local = DateTime.fromMillis(startMs, { zone: timezone });
+  const m = local.hour * 60 + local.minute;
+  return bands.findIndex((band) => ranges(band).some(([a, b]) => m >= a && m < b));
+}
+
+export interface BandTotal {
+  /** null: outside every band, counted in full. */
+  band: string | null;
+  percent: Dec;
+  bytes: bigint;
+  weightedBytes: Dec;
+}
+
+/** Weighs buckets by their band: the bytes that count, and the split per band for the invoice. */
+export function weighByBands(buckets: UsageBucket[], bands: TimeBand[], timezone: string): { weightedBytes: Dec; byBand: BandTotal[] } {
+  const sums = new Array<bigint>(bands.length + 1).fill(0n);
+  for (const b of buckets) {
+    const i = bands.length ? bandOf(b.startMs, bands, timezone) : -1;
+    sums[i + 1]! += b.bytes;
+  }
+  const byBand: BandTotal[] = [];
+  let weighted = new Dec(0);
+  sums.forEach((bytes, j) => {
+    const band = j === 0 ? null : bands[j - 1]!;
+    const percent = band ? band.percent : new Dec(100);
+    const w = new Dec(bytes.toString()).times(percent).div(100);
+    weighted = weighted.plus(w);
+    if (band || bytes > 0n || bands.length === 0) byBand.push({ band: band ? band.name : null, percent, bytes, weightedBytes: w });
+  });
+  return { weightedBytes: weighted, byBand };
+}
