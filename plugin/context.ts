@@ -8,7 +8,10 @@ import type { PluginConfig } from './config.js';
 import type { Database } from './db/database.js';
 import type { Models } from './db/models/index.js';
 import type { PluginEvents } from './events.js';
+import type { IngestServices } from './ingest/index.js';
 import type { SettingsRepository } from './settings/settings.repository.js';
+import type { SubscribersServices } from './subscribers/index.js';
+import type { UsageServices } from './usage/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
 export interface PluginContext {
@@ -28,4 +31,14 @@ export interface PluginContext {
   services: {
     auth: AuthService;
   };
+}
+
+/**
+ * Every module's services, built once per program by the composition root (plugin/main.ts) and
+ * shared by `octet serve`, the CLI commands and the demo.
+ */
+export interface ModuleServices {
+  ingest: IngestServices;
+  usage: UsageServices;
+  subscribers: SubscribersServices;
 }

@@ -7,13 +7,16 @@ import { UsersRepository } from './auth/users.repository.js';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Logger } from './common/logger.js';
 import type { PluginConfig } from './config.js';
-import type { PluginContext } from './context.js';
+import type { ModuleServices, PluginContext } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
 import { defineModels } from './db/models/index.js';
 import { PluginEvents } from './events.js';
+import { buildIngest } from './ingest/index.js';
 import { pluginModules, type InstalledModule, type PluginModule } from './modules.js';
 import { SettingsRepository } from './settings/settings.repository.js';
+import { buildSubscribers } from './subscribers/index.js';
+import { buildUsage } from './usage/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
 
 export interface PluginDeps {
@@ -43,26 +46,58 @@ export function buildContext(config: PluginConfig, db: Database, logger: Logger,
   };
 }
 
-export async function openPluginContext(config: PluginConfig, deps: PluginDeps): Promise<PluginContext> {
+/** Builds every module's services once on the context; `octet serve`, the CLI and the demo share them. */
+export function buildModuleServices(ctx: PluginContext): ModuleServices {
+  const ingest = buildIngest(ctx);
+  const usage = buildUsage(ctx);
+  const subscribers = buildSubscribers(ctx);
+  return { ingest, usage, subscribers };
+}
+
+/** The plugin built on an open database: what every command of `octet` works with. */
+export interface Plugin {
+  config: PluginConfig;
+  ctx: PluginContext;
+  services: ModuleServices;
+  /** Applies pending migrations (every command runs it before touching tables). */
+  migrate(): Promise<string[]>;
+  /** Closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The plugin's composition root: opens the database and builds the context, the repositories and
+ * every module's services, once. `octet serve` (startPlugin), the CLI commands and the demo all
+ * start here, so none of them constructs a repository itself.
+ */
+export async function buildPlugin(config: PluginConfig, deps: Omit<PluginDeps, 'modules'>): Promise<Plugin> {
   const db = await openDatabase(config.db.url, deps.logger, deps.baseDir);
-  return buildContext(config, db, deps.logger, deps.clock ?? systemClock);
+  const ctx = buildContext(config, db, deps.logger, deps.clock ?? systemClock);
+  const services = buildModuleServices(ctx);
+  return { config, ctx, services, migrate: () => migrate(db, deps.logger), close: () => db.close() };
 }
 
 export interface RunningPlugin {
   ctx: PluginContext;
+  services: ModuleServices;
   server: Server;
   url: string;
   modules: InstalledModule[];
   close(): Promise<void>;
 }
 
-/** The plugin's composition root for `octet serve`: migrate, build, listen, start jobs. */
+/** `octet serve`: build (buildPlugin), migrate, listen, start jobs. */
 export async function startPlugin(config: PluginConfig, deps: PluginDeps): Promise<RunningPlugin> {
-  const ctx = await openPluginContext(config, deps);
+  return servePlugin(await buildPlugin(config, deps), deps);
+}
+
+/** Migrates a built plugin, installs its modules, listens on config.http and starts their jobs. */
+export async function servePlugin(plugin: Plugin, deps: Pick<PluginDeps, 'logger' | 'modules'>): Promise<RunningPlugin> {
+  const { config, ctx, services } = plugin;
   let ready = false;
   try {
-    await migrate(ctx.db, deps.logger);
-    const modules = (deps.modules ?? pluginModules).map((m) => m.install(ctx));
+    await plugin.migrate();
+    const modules = (deps.modules ?? pluginModules).map((m) => m.install(ctx, services));
     const sessionSecret = await ctx.repos.settings.getOrCreate('web.session_secret', newSessionSecret);
     const app = createWebApp(ctx, { sessionSecret, contributions: modules, isReady: () => ready });
     const server = await new Promise<Server>((resolve, reject) => {
@@ -79,6 +114,7 @@ export async function startPlugin(config: PluginConfig, deps: PluginDeps): Promi
     deps.logger.info('plugin listening', { url });
     return {
       ctx,
+      services,
       server,
       url,
       modules,

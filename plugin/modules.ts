@@ -1,17 +1,17 @@
-import type { PluginContext } from './context.js';
+import type { ModuleServices, PluginContext } from './context.js';
 import type { WebContribution } from './web/app.js';
 import { ingestModule } from './ingest/index.js';
 import { usageModule } from './usage/index.js';
 import { subscribersModule } from './subscribers/index.js';
 
 /**
- * A capability of the plugin (usage, subscribers, billing…). Installing it builds its
- * repositories and services from the shared context and returns what it adds to the HTTP surface
- * and the scheduler.
+ * A capability of the plugin (usage, subscribers, billing…). Installing it returns what it adds
+ * to the HTTP surface and the scheduler, from the services the composition root built once
+ * (plugin/main.ts, buildModuleServices); it builds no repositories of its own.
  */
 export interface PluginModule {
   name: string;
-  install(ctx: PluginContext): InstalledModule;
+  install(ctx: PluginContext, services: ModuleServices): InstalledModule;
 }
 
 export interface InstalledModule extends WebContribution {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger, type Logger } from '../common/logger.js';
 import { defaultPluginConfig, loadPluginConfig, type PluginConfig } from '../config.js';
+import { buildPlugin, type Plugin } from '../main.js';
 
 /** `--config FILE` for the plugin's commands; OCTET_CONFIG works too; none means the defaults. */
 export function withPluginConfigOption(cmd: Command): Command {
@@ -12,4 +13,19 @@ export function resolvePluginConfig(opts: { config?: string }): { config: Plugin
   const config = file ? loadPluginConfig(file) : defaultPluginConfig();
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   return { config, logger };
+}
+
+/**
+ * Runs one command on the plugin as `octet serve` builds it (the one composition root,
+ * plugin/main.ts): config, database, every module's services; migrated first, closed after.
+ */
+export async function withPlugin<T>(opts: { config?: string }, fn: (plugin: Plugin) => Promise<T>): Promise<T> {
+  const { config, logger } = resolvePluginConfig(opts);
+  const plugin = await buildPlugin(config, { logger });
+  try {
+    await plugin.migrate();
+    return await fn(plugin);
+  } finally {
+    await plugin.close();
+  }
 }

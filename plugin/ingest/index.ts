@@ -42,10 +42,12 @@ export function buildIngest(ctx: PluginContext) {
   return { agents, ingest, inventory };
 }
 
+export type IngestServices = ReturnType<typeof buildIngest>;
+
 export const ingestModule: PluginModule = {
   name: 'ingest',
-  install(ctx) {
-    const i = buildIngest(ctx);
+  install(ctx, services) {
+    const i = services.ingest;
     const timezone = ctx.config.billing.timezone;
     return {
       nav: [{ href: '/agents', label: 'Agents', role: 'admin', order: 90 }],

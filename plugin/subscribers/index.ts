@@ -13,6 +13,8 @@ import { UnclaimedRepository } from './unclaimed.repository.js';
 import { UnclaimedLoginsService } from './unclaimed.service.js';
 import { usageFor } from './usage-binding.js';
 
+export { reportText } from './import/report-text.js';
+
 export interface SubscribersParts {
   subscribers: SubscribersService;
   importer: AccountImportService;
@@ -32,11 +34,13 @@ export function buildSubscribers(ctx: PluginContext): SubscribersParts & { stage
   return { subscribers, importer, unclaimed, staged, usage };
 }
 
+export type SubscribersServices = ReturnType<typeof buildSubscribers>;
+
 /** Accounts and services: REST API, pages, CSV import and the routers' unclaimed logins. */
 export const subscribersModule: PluginModule = {
   name: 'subscribers',
-  install(ctx: PluginContext): InstalledModule {
-    const parts = buildSubscribers(ctx);
+  install(ctx: PluginContext, services): InstalledModule {
+    const parts = services.subscribers;
     return {
       nav: [
         { href: '/accounts', label: 'Accounts', role: 'readonly', order: 10 },

@@ -52,10 +52,12 @@ export function buildUsage(ctx: PluginContext) {
   return { config, timezone, usage, rollup, prune, jobs, queries };
 }
 
+export type UsageServices = ReturnType<typeof buildUsage>;
+
 export const usageModule: PluginModule = {
   name: 'usage',
-  install(ctx) {
-    const u = buildUsage(ctx);
+  install(ctx, services) {
+    const u = services.usage;
     onObservationsAccepted(ctx, () => u.jobs.nudge());
     const routeDeps = { queries: u.queries, timezone: u.timezone, now: () => ctx.clock.now() };
     return {

@@ -2,16 +2,18 @@ import type express from 'express';
 import { ManualClock, type Clock } from '../../plugin/common/clock.js';
 import { nullLogger, type Logger } from '../../plugin/common/logger.js';
 import { pluginConfigSchema, type PluginConfig } from '../../plugin/config.js';
-import type { PluginContext } from '../../plugin/context.js';
+import type { ModuleServices, PluginContext } from '../../plugin/context.js';
 import { openDatabase } from '../../plugin/db/database.js';
 import { migrate } from '../../plugin/db/migrator.js';
-import { buildContext } from '../../plugin/main.js';
+import { buildContext, buildModuleServices } from '../../plugin/main.js';
 import { pluginModules, type InstalledModule, type PluginModule } from '../../plugin/modules.js';
 import { createWebApp } from '../../plugin/web/app.js';
 import { createTestDatabase, type TestDialect } from './databases.js';
 
 export interface TestPlugin {
   ctx: PluginContext;
+  /** Every module's services, built once as the composition root builds them. */
+  services: ModuleServices;
   app: express.Express;
   modules: InstalledModule[];
   clock: Clock;
@@ -34,10 +36,12 @@ export async function createTestPlugin(
   const db = await openDatabase(database.url, logger);
   await migrate(db, logger);
   const ctx = buildContext(config, db, logger, clock);
-  const modules = (options.modules ?? pluginModules).map((m) => m.install(ctx));
+  const services = buildModuleServices(ctx);
+  const modules = (options.modules ?? pluginModules).map((m) => m.install(ctx, services));
   const app = createWebApp(ctx, { sessionSecret: 'test-session-secret', contributions: modules, isReady: () => true });
   return {
     ctx,
+    services,
     app,
     modules,
     clock,

@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
-import { buildIngest, type AgentsService } from '../../ingest/index.js';
-import { migrate } from '../../db/migrator.js';
-import { openPluginContext } from '../../main.js';
-import { resolvePluginConfig, withPluginConfigOption } from '../plugin-config.js';
-import type { PluginContext } from '../../context.js';
+import type { AgentsService } from '../../ingest/index.js';
+import { withPlugin, withPluginConfigOption } from '../plugin-config.js';
 
-async function withAgents<T>(opts: { config?: string }, fn: (agents: AgentsService, ctx: PluginContext) => Promise<T>): Promise<T> {
-  const { config, logger } = resolvePluginConfig(opts);
-  const ctx = await openPluginContext(config, { logger });
-  try {
-    await migrate(ctx.db, logger);
-    return await fn(buildIngest(ctx).agents, ctx);
-  } finally {
-    await ctx.db.close();
-  }
+function withAgents<T>(opts: { config?: string }, fn: (agents: AgentsService) => Promise<T>): Promise<T> {
+  return withPlugin(opts, (plugin) => fn(plugin.services.ingest.agents));
 }
 
 export function registerAgentToken(program: Command): void {

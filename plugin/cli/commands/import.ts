@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../common/errors.js';
-import { migrate } from '../../db/migrator.js';
-import { openPluginContext } from '../../main.js';
-import { reportText } from '../../subscribers/import/report-text.js';
-import { buildSubscribers } from '../../subscribers/index.js';
-import { resolvePluginConfig, withPluginConfigOption } from '../plugin-config.js';
+import { reportText } from '../../subscribers/index.js';
+import { withPlugin, withPluginConfigOption } from '../plugin-config.js';
 
 function readInput(file: string): Buffer {
   try {
@@ -26,18 +23,12 @@ export function registerImport(program: Command): void {
       .description('create or update accounts and their services from a CSV file; external_id matches rows to accounts, so a re-import never creates twice. Any bad line: nothing is written and every problem is listed'),
   ).action(async (file: string, opts: { config?: string; dryRun?: boolean }) => {
     const bytes = readInput(file);
-    const { config, logger } = resolvePluginConfig(opts);
-    const ctx = await openPluginContext(config, { logger });
-    try {
-      await migrate(ctx.db, logger);
-      const { importer } = buildSubscribers(ctx);
-      const report = await importer.run(bytes, { dryRun: !!opts.dryRun, actor: 'cli', source: file });
+    await withPlugin(opts, async (plugin) => {
+      const report = await plugin.services.subscribers.importer.run(bytes, { dryRun: !!opts.dryRun, actor: 'cli', source: file });
       const text = reportText(report, file);
       for (const line of text.out) process.stdout.write(`${line}\n`);
       for (const line of text.err.slice(0, -1)) process.stderr.write(`${line}\n`);
       if (report.errors.length) throw new UserError(text.err[text.err.length - 1]!);
-    } finally {
-      await ctx.db.close();
-    }
+    });
   });
 }

@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../common/bytes.js';
 import { UserError } from '../../common/errors.js';
-import { migrate } from '../../db/migrator.js';
-import { openPluginContext } from '../../main.js';
-import { buildSubscribers } from '../../subscribers/index.js';
-import { resolvePluginConfig, withPluginConfigOption } from '../plugin-config.js';
-import type { PluginContext } from '../../context.js';
+import type { SubscribersServices } from '../../subscribers/index.js';
+import { withPlugin, withPluginConfigOption } from '../plugin-config.js';
 
-async function withSubscribers<T>(opts: { config?: string }, fn: (parts: ReturnType<typeof buildSubscribers>, ctx: PluginContext) => Promise<T>): Promise<T> {
-  const { config, logger } = resolvePluginConfig(opts);
-  const ctx = await openPluginContext(config, { logger });
-  try {
-    await migrate(ctx.db, logger);
-    return await fn(buildSubscribers(ctx), ctx);
-  } finally {
-    await ctx.db.close();
-  }
+function withSubscribers<T>(opts: { config?: string }, fn: (parts: SubscribersServices) => Promise<T>): Promise<T> {
+  return withPlugin(opts, (plugin) => fn(plugin.services.subscribers));
 }
 
 export function registerUnclaimed(program: Command): void {

@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { generatePassword } from '../../auth/password.js';
 import { ROLES, type Role } from '../../auth/roles.js';
-import { migrate } from '../../db/migrator.js';
-import { openPluginContext } from '../../main.js';
-import { resolvePluginConfig, withPluginConfigOption } from '../plugin-config.js';
+import { withPlugin, withPluginConfigOption } from '../plugin-config.js';
 
 export function registerUser(program: Command): void {
   const user = program.command('user').description('manage staff users of the admin shell');
@@ -17,16 +15,11 @@ export function registerUser(program: Command): void {
       .addOption(new Option('--role <role>', 'admin, billing or readonly').choices(ROLES).default('admin'))
       .option('--password-stdin', 'read the password from standard input instead of generating one'),
   ).action(async (opts: { config?: string; email: string; name: string; role: Role; passwordStdin?: boolean }) => {
-    const { config, logger } = resolvePluginConfig(opts);
     const password = opts.passwordStdin ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : generatePassword();
-    const ctx = await openPluginContext(config, { logger });
-    try {
-      await migrate(ctx.db, logger);
+    await withPlugin(opts, async ({ ctx }) => {
       const created = await ctx.services.auth.createUser({ email: opts.email, name: opts.name, role: opts.role, password }, 'cli');
       process.stdout.write(`created ${created.role} ${created.email}\n`);
       if (!opts.passwordStdin) process.stdout.write(`password (shown once, change it after logging in): ${password}\n`);
-    } finally {
-      await ctx.db.close();
-    }
+    });
   });
 }

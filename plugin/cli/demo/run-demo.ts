@@ -9,10 +9,7 @@ import { SimulatedNas } from '../../../agent/simulator/radius-nas.js';
 import { generatePassword, hashPassword } from '../../auth/password.js';
 import type { Logger } from '../../common/logger.js';
 import { defaultPluginConfig, type PluginConfig } from '../../config.js';
-import { migrate } from '../../db/migrator.js';
-import { openPluginContext, startPlugin, type RunningPlugin } from '../../main.js';
-import { buildSubscribers } from '../../subscribers/index.js';
-import { buildIngest } from '../../ingest/index.js';
+import { buildPlugin, servePlugin, type Plugin, type RunningPlugin } from '../../main.js';
 
 /**
  * `octet demo`: the whole metering path on one machine, on the embedded default. A simulated
@@ -68,13 +65,11 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   try {
     const config = defaultPluginConfig({ db: { url: `sqlite:${join(dir, 'octet.db')}` }, http: { host: '127.0.0.1', port: options.port } });
     config.usage.rollupDelayMs = 1000;
-    const adminPassword = await prepareAdmin(config, logger);
-    const plugin = await startPlugin(config, { logger: logger.child({ part: 'plugin' }) });
+    const { plugin, adminPassword } = await startDemoPlugin(config, logger.child({ part: 'plugin' }));
     cleanups.push(() => plugin.close());
-    const { ctx } = plugin;
 
     // Agent names stay taken after a revoke, so each run registers its own agent.
-    const { token } = await buildIngest(ctx).agents.create(`demo-${Date.now().toString(36)}`, 'system:demo');
+    const { token } = await plugin.services.ingest.agents.create(`demo-${Date.now().toString(36)}`, 'system:demo');
 
     const routerPassword = randomBytes(9).toString('base64url');
     const router = await startSimulator({
@@ -136,24 +131,33 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   }
 }
 
-/** A fresh generated password on every run: there is no default password, even in the demo. */
-async function prepareAdmin(config: PluginConfig, logger: Logger): Promise<string> {
-  const ctx = await openPluginContext(config, { logger });
+/** The plugin as `octet serve` builds it (one composition root), with the admin made before it listens. */
+async function startDemoPlugin(config: PluginConfig, logger: Logger): Promise<{ plugin: RunningPlugin; adminPassword: string }> {
+  const built = await buildPlugin(config, { logger });
+  let adminPassword: string;
   try {
-    await migrate(ctx.db, logger);
-    const password = generatePassword();
-    const existing = await ctx.repos.users.findByEmailWithHash(DEMO_ADMIN);
-    if (existing) await ctx.repos.users.setPasswordHash(existing.id, await hashPassword(password));
-    else await ctx.services.auth.createUser({ email: DEMO_ADMIN, name: 'Demo Admin', role: 'admin', password }, 'system:demo');
-    return password;
-  } finally {
-    await ctx.db.close();
+    await built.migrate();
+    adminPassword = await prepareAdmin(built);
+  } catch (err) {
+    await built.close().catch(() => undefined);
+    throw err;
   }
+  // servePlugin closes the database itself if it fails.
+  return { plugin: await servePlugin(built, { logger }), adminPassword };
+}
+
+/** A fresh generated password on every run: there is no default password, even in the demo. */
+async function prepareAdmin({ ctx }: Plugin): Promise<string> {
+  const password = generatePassword();
+  const existing = await ctx.repos.users.findByEmailWithHash(DEMO_ADMIN);
+  if (existing) await ctx.repos.users.setPasswordHash(existing.id, await hashPassword(password));
+  else await ctx.services.auth.createUser({ email: DEMO_ADMIN, name: 'Demo Admin', role: 'admin', password }, 'system:demo');
+  return password;
 }
 
 /** Accounts and services for some of the simulated subscribers, once per demo database. */
 async function seedCustomers(plugin: RunningPlugin): Promise<void> {
-  const { subscribers } = buildSubscribers(plugin.ctx);
+  const { subscribers } = plugin.services.subscribers;
   for (const c of CUSTOMERS) {
     const page = await subscribers.listServices({ login: c.login }, 1);
     if (page.items.length > 0) continue;
