@@ -18,6 +18,13 @@ export function hourStartOf(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
+/** The unit usage is kept in (usage_session_hours, usage_hourly). */
+export const BUCKET_MS = HOUR_MS;
+
+export function bucketStartOf(ms: number): number {
+  return Math.floor(ms / BUCKET_MS) * BUCKET_MS;
+}
+
 export interface HourBytes {
   hourMs: number;
   bytes: bigint;

@@ -1,47 +1,56 @@
-import { localDateOf } from './local-time.js';
-import { serviceForDate, type ServiceSpan } from './service-match.js';
-import { chooseSource, type SourceUsage } from './source-choice.js';
 import type { ObservationSource } from '../common/wire.js';
+import { duplicatedPolledSessions, type SessionTime } from './source-choice.js';
 
 /**
- * From usage per (login, hour, source) to the rows of usage_hourly (pure): one source per login
- * and hour, and the service live for that login on the hour's local date (or none: unassigned).
+ * From each session's usage per bucket to the rows of usage_hourly (pure): one row per login and
+ * bucket, summing the counted sessions (source-choice.ts), with the service that held the login
+ * at the bucket's start (service-match.ts, through `owner`), or none: unassigned.
  */
-export interface LoginHourSource {
-  login: string;
-  hourMs: number;
-  source: ObservationSource;
+export interface SessionBucket {
+  sessionId: string;
+  bucketMs: number;
   download: bigint;
   upload: bigint;
 }
 
-export interface HourlyRow extends LoginHourSource {
+/** `mixed`: a RADIUS session and a polled one that did not overlap it share the bucket. */
+export type HourlySource = ObservationSource | 'mixed';
+
+export interface HourlyRow {
+  login: string;
+  hourMs: number;
+  source: HourlySource;
+  download: bigint;
+  upload: bigint;
   serviceId: number | null;
 }
 
-export function hourlyRows(rows: readonly LoginHourSource[], services: readonly ServiceSpan[], timezone: string): HourlyRow[] {
-  const byKey = new Map<string, { login: string; hourMs: number; sources: SourceUsage[] }>();
-  for (const r of rows) {
-    const key = `${r.login}\u0000${r.hourMs}`;
-    let e = byKey.get(key);
-    if (!e) byKey.set(key, (e = { login: r.login, hourMs: r.hourMs, sources: [] }));
-    e.sources.push(r);
-  }
-  const spans = new Map<string, ServiceSpan[]>();
-  for (const s of services) spans.set(s.login, [...(spans.get(s.login) ?? []), s]);
-  const dates = new Map<number, string>();
-  const out: HourlyRow[] = [];
-  for (const e of byKey.values()) {
-    const chosen = chooseSource(e.sources);
-    if (!chosen || (chosen.download === 0n && chosen.upload === 0n)) continue;
-    const loginSpans = spans.get(e.login) ?? [];
-    let serviceId: number | null = null;
-    if (loginSpans.length > 0) {
-      let date = dates.get(e.hourMs);
-      if (date === undefined) dates.set(e.hourMs, (date = localDateOf(e.hourMs, timezone)));
-      serviceId = serviceForDate(loginSpans, date)?.id ?? null;
+export function hourlyRows(
+  buckets: readonly SessionBucket[],
+  sessions: readonly SessionTime[],
+  owner: (login: string, bucketMs: number) => number | null,
+): HourlyRow[] {
+  const byId = new Map(sessions.map((s) => [s.id, s]));
+  const skip = duplicatedPolledSessions(sessions);
+  const rows = new Map<string, HourlyRow>();
+  for (const b of buckets) {
+    const s = byId.get(b.sessionId);
+    if (!s || skip.has(s.id)) continue;
+    const key = `${s.login}\u0000${b.bucketMs}`;
+    const row = rows.get(key);
+    if (row) {
+      row.download += b.download;
+      row.upload += b.upload;
+      if (row.source !== s.source) row.source = 'mixed';
+    } else {
+      rows.set(key, { login: s.login, hourMs: b.bucketMs, source: s.source, download: b.download, upload: b.upload, serviceId: null });
     }
-    out.push({ login: e.login, hourMs: e.hourMs, source: chosen.source, download: chosen.download, upload: chosen.upload, serviceId });
+  }
+  const out: HourlyRow[] = [];
+  for (const r of rows.values()) {
+    if (r.download === 0n && r.upload === 0n) continue;
+    r.serviceId = owner(r.login, r.hourMs);
+    out.push(r);
   }
   return out;
 }

@@ -8,9 +8,10 @@
  *   `liveSessions({ sourceName?, logins? }, limit?)`, `countLiveSessions(filter)`, `unassigned(limit)`,
  *   `countUnassigned()`. Bytes are bigint.
  * - `assignUnassignedUsage(ctx, { login, serviceId }, transaction?): Promise<{ hours }>` — call it
- *   in the transaction that creates a service (or changes its login or dates): the login's
- *   unassigned hours within the service's dates become the service's. (The rollup also does this
- *   by itself on its next run.)
+ *   in the transaction that creates a service (or changes its login, dates or end): the login's
+ *   rows are re-decided by the one assignment rule (service-match.ts: by instant, a service never
+ *   takes usage from another for a time before it was created), so its unassigned usage within
+ *   the service's dates becomes the service's. (The rollup's catch-up does this by itself too.)
  * - `usageConfigSchema` — the `usage:` section of the plugin config (see config.ts).
  * - Tables other modules may read: `usage_hourly` (login, hour_start UTC, service_id, download,
  *   upload: what invoices are built from; service_id NULL = unassigned), `router_inventory`
@@ -20,7 +21,8 @@ import type { PluginContext } from '../context.js';
 import { onObservationsAccepted } from '../ingest/index.js';
 import type { PluginModule } from '../modules.js';
 import { UsageJobs } from './jobs.js';
-import { LeaseRepository } from './lease.repository.js';
+import { LeaseRepository } from '../jobs/index.js';
+import { UsageAssignment } from './assignment.js';
 import { PruneService } from './prune.service.js';
 import { UsageQueries } from './queries.js';
 import { RollupService } from './rollup.service.js';
@@ -45,11 +47,12 @@ export function buildUsage(ctx: PluginContext) {
   const config = ctx.config.usage;
   const timezone = ctx.config.billing.timezone;
   const usage = new UsageRepository(ctx.db);
-  const rollup = new RollupService({ db: ctx.db, usage, clock: ctx.clock, logger: ctx.logger, timezone });
+  const assignment = new UsageAssignment({ db: ctx.db, timezone });
+  const rollup = new RollupService({ db: ctx.db, usage, assignment, clock: ctx.clock, logger: ctx.logger });
   const prune = new PruneService({ db: ctx.db, usage, clock: ctx.clock, logger: ctx.logger });
-  const jobs = new UsageJobs({ rollup, prune, leases: new LeaseRepository(ctx.models, ctx.clock), logger: ctx.logger, config });
+  const jobs = new UsageJobs({ rollup, prune, leases: new LeaseRepository(ctx.db), logger: ctx.logger, config });
   const queries = createUsageQueries(ctx);
-  return { config, timezone, usage, rollup, prune, jobs, queries };
+  return { config, timezone, usage, assignment, rollup, prune, jobs, queries };
 }
 
 export type UsageServices = ReturnType<typeof buildUsage>;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import schedule from 'node-schedule';
+import type { Transaction } from 'sequelize';
 import type { Logger } from '../common/logger.js';
 import type { UsageConfig } from './config.js';
-import type { LeaseRepository } from './lease.repository.js';
+import type { Lease, LeaseRepository } from '../jobs/lease.js';
 import type { PruneService } from './prune.service.js';
 import type { RollupService } from './rollup.service.js';
 
@@ -12,7 +13,8 @@ const LEASE_TTL_MS = 5 * 60_000;
 
 /**
  * The usage jobs: rollup (every minute, and soon after each accepted batch) and prune (daily).
- * Both take the same database lease, so across instances only one runs at a time, and within
+ * Both take the same database lease (plugin/jobs/lease.ts: the database's clock, a fencing token
+ * proven in every chunk's transaction), so across instances only one runs at a time, and within
  * this instance a run never starts while another is going.
  */
 export class UsageJobs {
@@ -23,7 +25,15 @@ export class UsageJobs {
   private started = false;
 
   constructor(
-    private readonly deps: { rollup: RollupService; prune: PruneService; leases: LeaseRepository; logger: Logger; config: UsageConfig },
+    private readonly deps: {
+      rollup: RollupService;
+      prune: PruneService;
+      leases: Pick<LeaseRepository, 'acquire' | 'prove' | 'release'>;
+      logger: Logger;
+      config: UsageConfig;
+      /** How long a lease lasts without a proof (tests shorten it). */
+      leaseTtlMs?: number;
+    },
   ) {}
 
   start(): void {
@@ -64,17 +74,18 @@ export class UsageJobs {
   private async runLeased(kind: 'rollup' | 'prune'): Promise<void> {
     const { leases, rollup, prune, logger, config } = this.deps;
     try {
-      if (!(await leases.acquire(LEASE, this.holder, LEASE_TTL_MS))) return;
-      const renew = async () => {
-        if (!(await leases.acquire(LEASE, this.holder, LEASE_TTL_MS))) throw new Error('lost the usage-rollup lease');
-      };
+      const lease: Lease | null = await leases.acquire(LEASE, this.holder, this.deps.leaseTtlMs ?? LEASE_TTL_MS);
+      if (!lease) return;
+      // Every chunk's transaction proves the lease first (fencing): a run that stalled past its
+      // lease and was overtaken aborts there instead of adding the same observations again.
+      const fence = (t: Transaction) => leases.prove(lease, t);
       try {
-        const stats = await rollup.rollupPending({ between: renew });
-        const assigned = await rollup.assignPending();
+        const stats = await rollup.rollupPending({ fence });
+        const assigned = await rollup.assignPending({ fence });
         if (stats.observations > 0 || assigned > 0) logger.debug('usage rolled up', { ...stats, assigned });
-        if (kind === 'prune') await prune.prune(config.rawRetentionDays, { between: renew });
+        if (kind === 'prune') await prune.prune(config.rawRetentionDays, { fence });
       } finally {
-        await leases.release(LEASE, this.holder);
+        await leases.release(lease);
       }
     } catch (err) {
       logger.error(`usage ${kind} failed; the next run retries`, { err });

@@ -1,3 +1,4 @@
+import type { Transaction } from 'sequelize';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { Database } from '../db/database.js';
@@ -20,13 +21,15 @@ export interface PruneStats {
 export class PruneService {
   constructor(private readonly deps: { db: Database; usage: UsageRepository; clock: Clock; logger: Logger }) {}
 
-  async prune(retentionDays: number, options: { between?: () => Promise<void> } = {}): Promise<PruneStats> {
+  /** `fence` runs first in each chunk's transaction (the job proves its lease there). */
+  async prune(retentionDays: number, options: { fence?: (t: Transaction) => Promise<void> } = {}): Promise<PruneStats> {
     const cutoffMs = this.deps.clock.now().getTime() - retentionDays * 86_400_000;
     const stats: PruneStats = { sessions: 0, observations: 0 };
     for (;;) {
       const keys = await this.deps.usage.prunableSessionKeys(cutoffMs, 200);
       if (keys.length === 0) break;
       const done = await this.deps.db.transaction(async (t) => {
+        await options.fence?.(t);
         const { usage } = this.deps;
         const sessions = await usage.loadSessions(keys, t);
         const observations = await usage.loadObservations(keys, t);
@@ -64,7 +67,6 @@ export class PruneService {
       stats.sessions += done.sessionsDone;
       stats.observations += done.deleted;
       if (done.sessionsDone === 0) break;
-      await options.between?.();
     }
     if (stats.observations > 0) this.deps.logger.info('raw observations pruned', { ...stats });
     return stats;

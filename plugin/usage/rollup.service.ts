@@ -2,10 +2,9 @@ import type { Transaction } from 'sequelize';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { Database } from '../db/database.js';
-import type { HourUsage } from './hour-split.js';
+import type { UsageAssignment } from './assignment.js';
+import { BUCKET_MS, bucketStartOf, type HourUsage } from './hour-split.js';
 import { hourlyRows } from './hourly-rows.js';
-import { localDateOf } from './local-time.js';
-import { serviceForDate, type ServiceSpan } from './service-match.js';
 import { incrementalStep, sessionUsage, type SessionUsage } from './session-usage.js';
 import type { CounterPoint } from './counters.js';
 import type { SessionRow, StoredObservation, UsageRepository } from './usage.repository.js';
@@ -19,8 +18,11 @@ export interface RollupStats {
 export interface RollupOptions {
   /** Sessions per transaction. */
   chunkSessions?: number;
-  /** Called between chunks (the job renews its lease there); throwing stops the run. */
-  between?: () => Promise<void>;
+  /**
+   * Called first in each chunk's transaction: the job proves there that it still holds its lease
+   * (plugin/jobs/lease.ts); throwing rolls the chunk back and stops the run.
+   */
+  fence?: (t: Transaction) => Promise<void>;
 }
 
 /**
@@ -35,7 +37,10 @@ export interface RollupOptions {
  * hourly rows are always rewritten from its sessions' hours, never added to, so they cannot drift.
  */
 export class RollupService {
-  constructor(private readonly deps: { db: Database; usage: UsageRepository; clock: Clock; logger: Logger; timezone: string }) {}
+  /** Where the catch-up (assignPending) continues: the last login it looked at. */
+  private assignCursor = '';
+
+  constructor(private readonly deps: { db: Database; usage: UsageRepository; assignment: UsageAssignment; clock: Clock; logger: Logger }) {}
 
   async rollupPending(options: RollupOptions = {}): Promise<RollupStats> {
     const stats: RollupStats = { sessions: 0, observations: 0, chunks: 0 };
@@ -43,11 +48,13 @@ export class RollupService {
     for (;;) {
       const keys = await this.deps.usage.pendingSessionKeys(size);
       if (keys.length === 0) break;
-      const n = await this.deps.db.transaction((t) => this.rollupSessions(keys, t));
+      const n = await this.deps.db.transaction(async (t) => {
+        await options.fence?.(t);
+        return this.rollupSessions(keys, t);
+      });
       stats.sessions += keys.length;
       stats.observations += n;
       stats.chunks++;
-      await options.between?.();
     }
     return stats;
   }
@@ -61,10 +68,12 @@ export class RollupService {
       const keys = await this.deps.usage.sessionKeysAfter(after, size);
       if (keys.length === 0) break;
       after = keys[keys.length - 1]!;
-      stats.observations += await this.deps.db.transaction((t) => this.recomputeSessions(keys, t));
+      stats.observations += await this.deps.db.transaction(async (t) => {
+        await options.fence?.(t);
+        return this.recomputeSessions(keys, t);
+      });
       stats.sessions += keys.length;
       stats.chunks++;
-      await options.between?.();
     }
     return stats;
   }
@@ -107,7 +116,10 @@ export class RollupService {
       const byId = new Map([...added].map(([key, hours]) => [ids.get(key)!, hours]));
       await usage.addSessionHours(1, byId, t);
       const range = hourRange([...added.values()], null);
-      if (range) await this.recomputeHourly(uniq(rows.map((r) => r.login)), range.minMs, range.maxMs, t);
+      // A session's time grew even where it added no bytes (a repeat), and its time decides
+      // which polled sessions it duplicates: rewrite from its latest observations too.
+      const widened = widen(range, rows);
+      if (widened) await this.recomputeHourly(uniq(rows.map((r) => r.login)), widened.minMs, widened.maxMs, t);
       await usage.markRolledUp(rows.flatMap((r) => (pending.get(r.sessionKey) ?? []).map((o) => o.id)), t);
     }
     if (late.length > 0) await this.recomputeSessions(late, t);
@@ -140,28 +152,55 @@ export class RollupService {
     const ids = await usage.saveSessions(rows, this.deps.clock.now(), t);
     const old = await usage.sessionHourRange([...ids.values()], t);
     await usage.replaceSessionHours(1, new Map([...hoursByKey].map(([key, hours]) => [ids.get(key)!, hours])), t);
-    const range = hourRange([...hoursByKey.values()], old);
+    const range = widen(hourRange([...hoursByKey.values()], old), rows);
     if (range) await this.recomputeHourly([...logins], range.minMs, range.maxMs, t);
     await usage.markRolledUp(observations.filter((o) => !o.rolledUp).map((o) => o.id), t);
     return observations.length;
   }
 
-  /** Rewrites usage_hourly for the logins over the hour range [minMs, maxMs] from session hours. */
+  /**
+   * Rewrites usage_hourly for the logins from their sessions' buckets, over [minMs, maxMs] (bucket
+   * starts) widened to the whole time of every session touching it: whether a polled session
+   * counts depends on all RADIUS sessions it overlaps (source-choice.ts), so a change anywhere in
+   * a session can change its rows everywhere.
+   */
   async recomputeHourly(logins: readonly string[], minMs: number, maxMs: number, t: Transaction): Promise<void> {
-    const { usage, clock, timezone } = { ...this.deps };
-    const sums = await usage.loginHours(logins, minMs, maxMs, t);
-    const services = await usage.servicesForLogins(logins, t);
-    await usage.replaceHourly(logins, minMs, maxMs, hourlyRows(sums, services, timezone), clock.now(), t);
+    const { usage, clock } = this.deps;
+    const touching = await usage.sessionTimes(logins, minMs, maxMs + BUCKET_MS - 1, t);
+    let lo = minMs;
+    let hi = maxMs + BUCKET_MS;
+    for (const s of touching) {
+      lo = Math.min(lo, bucketStartOf(s.startMs));
+      hi = Math.max(hi, bucketStartOf(s.endMs) + BUCKET_MS);
+    }
+    const inRange = await usage.sessionTimes(logins, lo, hi - 1, t);
+    // Whether these count needs every RADIUS session they overlap, wherever it lies.
+    let clo = lo;
+    let chi = hi;
+    for (const s of inRange) {
+      clo = Math.min(clo, s.startMs);
+      chi = Math.max(chi, s.endMs);
+    }
+    const context = clo < lo || chi > hi ? await usage.sessionTimes(logins, clo, chi, t) : inRange;
+    const buckets = await usage.sessionBuckets(inRange.map((s) => s.id), lo, hi, t);
+    const owner = await this.deps.assignment.resolver(logins, t);
+    await usage.replaceHourly(logins, lo, hi - 1, hourlyRows(buckets, context, owner), clock.now(), t);
   }
 
-  /** Gives unassigned hours to services created since (the rollup's own catch-up). */
-  async assignPending(): Promise<number> {
+  /**
+   * The catch-up: re-decides the rows of logins that have unassigned usage and some service (a
+   * service created without the adoption call). It walks them in login order from where the last
+   * run stopped, `limit` per run, so every such login gets its turn.
+   */
+  async assignPending(options: { limit?: number; fence?: (t: Transaction) => Promise<void> } = {}): Promise<number> {
+    const limit = options.limit ?? 1000;
+    const logins = await this.deps.assignment.candidates(this.assignCursor, limit);
+    this.assignCursor = logins.length < limit ? '' : logins[logins.length - 1]!;
     let assigned = 0;
-    const logins = await this.deps.usage.assignableLogins(1000);
-    for (const login of logins) {
+    for (let i = 0; i < logins.length; i += 100) {
       assigned += await this.deps.db.transaction(async (t) => {
-        const spans = await this.deps.usage.servicesForLogins([login], t);
-        return assignHoursOfLogin(this.deps.usage, login, spans, this.deps.timezone, t);
+        await options.fence?.(t);
+        return this.deps.assignment.reassign(logins.slice(i, i + 100), t);
       });
     }
     return assigned;
@@ -180,6 +219,16 @@ function groupByKey(observations: readonly StoredObservation[]): Map<string, Sto
 
 function latestOf(s: SessionRow): CounterPoint {
   return { atMs: s.lastObservedMs, download: s.lastDownload, upload: s.lastUpload };
+}
+
+/** The bucket range extended to the sessions' latest observations. */
+function widen(range: { minMs: number; maxMs: number } | null, rows: readonly SessionRow[]): { minMs: number; maxMs: number } | null {
+  let out = range;
+  for (const r of rows) {
+    const b = bucketStartOf(r.lastObservedMs);
+    out = out ? { minMs: Math.min(out.minMs, b), maxMs: Math.max(out.maxMs, b) } : { minMs: b, maxMs: b };
+  }
+  return out;
 }
 
 function uniq(values: readonly string[]): string[] {
@@ -221,20 +270,4 @@ function sessionRow(key: string, existing: SessionRow | null, points: readonly S
     anchor: existing?.anchor ?? null,
     ignoredLate,
   };
-}
-
-/** Assigns a login's unassigned hours to whichever of `spans` was live then; returns the count. */
-export async function assignHoursOfLogin(usage: UsageRepository, login: string, spans: readonly ServiceSpan[], timezone: string, t?: Transaction): Promise<number> {
-  const hours = await usage.unassignedHours(login, t);
-  const byService = new Map<number, string[]>();
-  for (const h of hours) {
-    const s = serviceForDate(spans, localDateOf(h.hourMs, timezone));
-    if (s) byService.set(s.id, [...(byService.get(s.id) ?? []), h.id]);
-  }
-  let n = 0;
-  for (const [serviceId, ids] of byService) {
-    await usage.assignHours(ids, serviceId, t);
-    n += ids.length;
-  }
-  return n;
 }

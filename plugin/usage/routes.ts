@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { DateTime } from 'luxon';
 import { requireApiRole } from '../api/router.js';
 import { ValidationError } from '../common/errors.js';
-import { requireRole } from '../web/app.js';
+import { requireRole } from '../web/guards.js';
 import { parsePeriod } from './local-time.js';
 import type { UsageQueries } from './queries.js';
 import { dayJson, hourJson, liveByRouterView, localTime, topUsersView, truncationNote, unassignedView } from './view-models.js';

@@ -1,27 +1,63 @@
-import { localDateOf } from './local-time.js';
+import { DateTime } from 'luxon';
 
 /**
- * Which service a login's usage belongs to (pure). A service is live on the local dates
- * start_date..end_date (inclusive, ISP time zone); an hour belongs to the service live on the
- * local date the hour starts in. Should two services of the login overlap (bad data), the one
- * that started last wins, then the higher id, so the choice is deterministic.
+ * Which service a login's usage belongs to (pure): the one rule every writer of usage_hourly's
+ * service goes through (plugin/usage/assignment.ts).
+ *
+ * A service holds its login over the local days start_date..end_date (inclusive, ISP time zone),
+ * as instants [local midnight of start_date, local midnight after end_date). Where the spans of
+ * several services of one login cover an instant t (a handover on one day, or bad data), t
+ * belongs to the service created last among those that already existed at t; usage from before
+ * any of them existed goes to the first created. So a service never takes usage away from
+ * another service for a time before it was created (a login ended and handed to another account
+ * the same day splits that day at the new service's creation), while a new service still takes
+ * the unassigned usage of its dates from before its creation. Usage is attributed at the start
+ * of its 15-minute bucket.
  */
 export interface ServiceSpan {
   id: number;
   login: string;
   startDate: string;
   endDate: string | null;
+  createdAtMs: number;
 }
 
-export function serviceForDate(spans: readonly ServiceSpan[], date: string): ServiceSpan | null {
-  let best: ServiceSpan | null = null;
-  for (const s of spans) {
-    if (s.startDate > date || (s.endDate !== null && s.endDate < date)) continue;
-    if (!best || s.startDate > best.startDate || (s.startDate === best.startDate && s.id > best.id)) best = s;
+export interface HeldSpan {
+  id: number;
+  fromMs: number;
+  toMs: number;
+  createdAtMs: number;
+}
+
+/** A login's spans as instants, in creation order (the order ownerAt folds them in). */
+export function heldSpans(spans: readonly ServiceSpan[], timezone: string): HeldSpan[] {
+  return spans
+    .map((s) => ({
+      id: s.id,
+      fromMs: DateTime.fromISO(s.startDate, { zone: timezone }).startOf('day').toMillis(),
+      toMs: s.endDate === null ? Infinity : DateTime.fromISO(s.endDate, { zone: timezone }).startOf('day').plus({ days: 1 }).toMillis(),
+      createdAtMs: s.createdAtMs,
+    }))
+    .sort((a, b) => a.createdAtMs - b.createdAtMs || a.id - b.id);
+}
+
+/** The service holding the login at instant `ms`, or null (unassigned). */
+export function ownerAt(held: readonly HeldSpan[], ms: number): number | null {
+  let owner: number | null = null;
+  for (const s of held) {
+    if (ms < s.fromMs || ms >= s.toMs) continue;
+    if (owner === null || ms >= s.createdAtMs) owner = s.id;
   }
-  return best;
+  return owner;
 }
 
-export function serviceForHour(spans: readonly ServiceSpan[], hourMs: number, timezone: string): ServiceSpan | null {
-  return spans.length === 0 ? null : serviceForDate(spans, localDateOf(hourMs, timezone));
+/** Groups spans by login and resolves them once (the rollup asks for many logins at a time). */
+export function heldByLogin(spans: readonly ServiceSpan[], timezone: string): Map<string, HeldSpan[]> {
+  const byLogin = new Map<string, ServiceSpan[]>();
+  for (const s of spans) {
+    const list = byLogin.get(s.login);
+    if (list) list.push(s);
+    else byLogin.set(s.login, [s]);
+  }
+  return new Map([...byLogin].map(([login, list]) => [login, heldSpans(list, timezone)]));
 }

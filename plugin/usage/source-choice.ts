@@ -1,24 +1,39 @@
 import type { ObservationSource } from '../common/wire.js';
 
 /**
- * One session is counted from one source only (pure). Where RADIUS accounting and router polling
- * both report a login in the same hour they see the same traffic, so the login's hour takes
- * RADIUS alone (accounting is what NASes are built to report, and it survives router restarts);
- * polling counts only where RADIUS saw nothing of that login in that hour.
+ * One session is counted from one source only (pure). A polled session and a RADIUS session of
+ * the same login that overlap in time are the same traffic seen twice, so the polled one is not
+ * counted (accounting is what NASes are built to report, and it survives router restarts). A
+ * polled session that overlaps no RADIUS session of its login counts in full, even in an hour in
+ * which RADIUS reports that login too (a subscriber moving from a polled router to a RADIUS NAS
+ * mid-hour is billed for both halves).
+ *
+ * A session's time is [its start, its latest observation]: the start is the session start the
+ * source reported when it is not after the first observation, else the first observation.
+ * Two sessions overlap when each starts no later than the other's latest observation.
  */
-export interface SourceUsage {
+export interface SessionTime {
+  id: string;
+  login: string;
   source: ObservationSource;
-  download: bigint;
-  upload: bigint;
+  startMs: number;
+  endMs: number;
 }
 
-export function chooseSource(rows: readonly SourceUsage[]): SourceUsage | null {
-  const radius = rows.filter((r) => r.source === 'radius');
-  const chosen = radius.length > 0 ? radius : rows.filter((r) => r.source === 'poll');
-  if (chosen.length === 0) return null;
-  return {
-    source: chosen[0]!.source,
-    download: chosen.reduce((a, r) => a + r.download, 0n),
-    upload: chosen.reduce((a, r) => a + r.upload, 0n),
-  };
+/** The ids of polled sessions that are not counted (they overlap a RADIUS session of their login). */
+export function duplicatedPolledSessions(sessions: readonly SessionTime[]): Set<string> {
+  const radiusByLogin = new Map<string, SessionTime[]>();
+  for (const s of sessions) {
+    if (s.source !== 'radius') continue;
+    const list = radiusByLogin.get(s.login);
+    if (list) list.push(s);
+    else radiusByLogin.set(s.login, [s]);
+  }
+  const out = new Set<string>();
+  for (const s of sessions) {
+    if (s.source !== 'poll') continue;
+    const radius = radiusByLogin.get(s.login);
+    if (radius?.some((r) => r.startMs <= s.endMs && s.startMs <= r.endMs)) out.add(s.id);
+  }
+  return out;
 }

@@ -5,7 +5,8 @@ import type { Database } from '../db/database.js';
 import type { CounterPoint } from './counters.js';
 import type { HourUsage } from './hour-split.js';
 import type { ObservedPoint } from './session-usage.js';
-import type { ServiceSpan } from './service-match.js';
+import type { HourlyRow, SessionBucket } from './hourly-rows.js';
+import type { SessionTime } from './source-choice.js';
 import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from './sql-time.js';
 
 export interface StoredObservation extends ObservedPoint {
@@ -37,14 +38,6 @@ export interface SessionRow {
   framedIp: string | null;
   anchor: CounterPoint | null;
   ignoredLate: number;
-}
-
-export interface LoginHour {
-  login: string;
-  hourMs: number;
-  source: ObservationSource;
-  download: bigint;
-  upload: bigint;
 }
 
 const IN_CHUNK = 2000;
@@ -237,34 +230,39 @@ export class UsageRepository {
     }
   }
 
-  /** Usage per login, hour and source, summed over all sessions of the logins, within [fromMs, toMs]. */
-  async loginHours(logins: readonly string[], fromMs: number, toMs: number, t?: Transaction): Promise<LoginHour[]> {
-    const out: LoginHour[] = [];
+  /**
+   * The sessions of the logins whose time (source-choice.ts: start to latest observation)
+   * intersects [fromMs, toMs].
+   */
+  async sessionTimes(logins: readonly string[], fromMs: number, toMs: number, t?: Transaction): Promise<SessionTime[]> {
+    const out: SessionTime[] = [];
+    const start = 'CASE WHEN session_start IS NOT NULL AND session_start <= first_observed_at THEN session_start ELSE first_observed_at END';
     for (const part of chunks(logins, 500)) {
-      const rows = await this.q<{ login: string; h: unknown; source: string; d: string; u: string }>(
-        `SELECT s.login AS login, h.hour_start AS h, s.source AS source, CAST(SUM(h.download) AS CHAR) AS d, CAST(SUM(h.upload) AS CHAR) AS u
-           FROM usage_sessions s JOIN usage_session_hours h ON h.session_pk = s.id
-          WHERE s.login IN (?) AND h.hour_start >= ? AND h.hour_start <= ?
-          GROUP BY s.login, h.hour_start, s.source`,
-        [part, this.t(fromMs), this.t(toMs)],
+      const rows = await this.q<{ id: string; login: string; source: string; st: unknown; en: unknown }>(
+        `SELECT CAST(id AS CHAR) AS id, login, source, ${start} AS st, last_observed_at AS en
+           FROM usage_sessions WHERE login IN (?) AND ${start} <= ? AND last_observed_at >= ?`,
+        [part, this.t(toMs), this.t(fromMs)],
         t,
       );
       for (const r of rows) {
-        out.push({ login: r.login, hourMs: fromSqlTime(r.h).getTime(), source: r.source as ObservationSource, download: toBigInt(r.d), upload: toBigInt(r.u) });
+        out.push({ id: String(r.id), login: String(r.login), source: r.source as ObservationSource, startMs: fromSqlTime(r.st).getTime(), endMs: fromSqlTime(r.en).getTime() });
       }
     }
     return out;
   }
 
-  async servicesForLogins(logins: readonly string[], t?: Transaction): Promise<ServiceSpan[]> {
-    const out: ServiceSpan[] = [];
-    for (const part of chunks(logins, 500)) {
-      const rows = await this.q<{ id: number; login: string; sd: string; ed: string | null }>(
-        'SELECT id, login, CAST(start_date AS CHAR) AS sd, CAST(end_date AS CHAR) AS ed FROM services WHERE login IN (?)',
-        [part],
+  /** Each session's usage per bucket (frozen and live parts together) within [fromMs, toMs). */
+  async sessionBuckets(sessionIds: readonly string[], fromMs: number, toMs: number, t?: Transaction): Promise<SessionBucket[]> {
+    const out: SessionBucket[] = [];
+    for (const part of chunks(sessionIds)) {
+      const rows = await this.q<{ id: string; h: unknown; d: string; u: string }>(
+        `SELECT CAST(session_pk AS CHAR) AS id, hour_start AS h, CAST(SUM(download) AS CHAR) AS d, CAST(SUM(upload) AS CHAR) AS u
+           FROM usage_session_hours WHERE session_pk IN (?) AND hour_start >= ? AND hour_start < ?
+          GROUP BY session_pk, hour_start`,
+        [part, this.t(fromMs), this.t(toMs)],
         t,
       );
-      for (const r of rows) out.push({ id: Number(r.id), login: r.login, startDate: r.sd.slice(0, 10), endDate: r.ed ? r.ed.slice(0, 10) : null });
+      for (const r of rows) out.push({ sessionId: String(r.id), bucketMs: fromSqlTime(r.h).getTime(), download: toBigInt(r.d), upload: toBigInt(r.u) });
     }
     return out;
   }
@@ -274,7 +272,7 @@ export class UsageRepository {
     logins: readonly string[],
     fromMs: number,
     toMs: number,
-    rows: ReadonlyArray<LoginHour & { serviceId: number | null }>,
+    rows: readonly HourlyRow[],
     now: Date,
     t: Transaction,
   ): Promise<void> {
@@ -298,24 +296,5 @@ export class UsageRepository {
 
   async deleteObservations(observationIds: readonly string[], t: Transaction): Promise<void> {
     for (const part of chunks(observationIds, 5000)) await this.run('DELETE FROM usage_observations WHERE id IN (?)', [part], t);
-  }
-
-  /** Logins with unassigned hours for which some service with that login now exists. */
-  async assignableLogins(limit: number, t?: Transaction): Promise<string[]> {
-    const rows = await this.q<{ login: string }>(
-      `SELECT DISTINCT u.login AS login FROM usage_hourly u JOIN services s ON s.login = u.login WHERE u.service_id IS NULL LIMIT ?`,
-      [limit],
-      t,
-    );
-    return rows.map((r) => r.login);
-  }
-
-  async unassignedHours(login: string, t?: Transaction): Promise<Array<{ id: string; hourMs: number }>> {
-    const rows = await this.q<{ id: string; h: unknown }>('SELECT CAST(id AS CHAR) AS id, hour_start AS h FROM usage_hourly WHERE login = ? AND service_id IS NULL', [login], t);
-    return rows.map((r) => ({ id: String(r.id), hourMs: fromSqlTime(r.h).getTime() }));
-  }
-
-  async assignHours(ids: readonly string[], serviceId: number, t?: Transaction): Promise<void> {
-    for (const part of chunks(ids, 5000)) await this.run('UPDATE usage_hourly SET service_id = ? WHERE id IN (?) AND service_id IS NULL', [serviceId, part], t);
   }
 }

@@ -3,7 +3,6 @@ import request from 'supertest';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import { ingestModule } from '../../../../plugin/ingest/index.js';
 import { usageModule } from '../../../../plugin/usage/index.js';
-import { LeaseRepository } from '../../../../plugin/usage/lease.repository.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { createStaff, csrfFrom, csrfOf, loggedIn } from '../../../support/web.js';
@@ -63,16 +62,5 @@ forEachDatabase('agents page and job leases', (dialect) => {
     expect(dup.text).to.contain('exists already');
     await admin.post('/agents').type('form').send({ name: 'has space', _csrf: await csrfOf(admin, '/agents') }).expect(422);
     await request(plugin.app).get('/agents').expect(303);
-  });
-
-  it('gives a job lease to one instance at a time until it expires or is released', async () => {
-    const leases = new LeaseRepository(plugin.ctx.models, clock);
-    expect(await leases.acquire('test-job', 'instance-a', 60_000)).to.equal(true);
-    expect(await leases.acquire('test-job', 'instance-b', 60_000)).to.equal(false);
-    expect(await leases.acquire('test-job', 'instance-a', 60_000)).to.equal(true);
-    clock.advance(61_000);
-    expect(await leases.acquire('test-job', 'instance-b', 60_000)).to.equal(true);
-    await leases.release('test-job', 'instance-b');
-    expect(await leases.acquire('test-job', 'instance-a', 60_000)).to.equal(true);
   });
 });

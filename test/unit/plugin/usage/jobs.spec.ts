@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { nullLogger } from '../../../../plugin/common/logger.js';
 import { usageConfigSchema } from '../../../../plugin/usage/config.js';
 import { UsageJobs } from '../../../../plugin/usage/jobs.js';
-import type { LeaseRepository } from '../../../../plugin/usage/lease.repository.js';
+import type { LeaseRepository } from '../../../../plugin/jobs/index.js';
 import type { PruneService } from '../../../../plugin/usage/prune.service.js';
 import type { RollupService } from '../../../../plugin/usage/rollup.service.js';
 
@@ -19,7 +19,8 @@ function fakes(leaseFree = true) {
   } as unknown as RollupService;
   const prune = { prune: async () => (calls.push('prune'), { sessions: 0, observations: 0 }) } as unknown as PruneService;
   const leases = {
-    acquire: async () => (calls.push('lease'), leaseFree),
+    acquire: async () => (calls.push('lease'), leaseFree ? { name: 'usage-rollup', holder: 'h', token: 1n, ttlMs: 1000 } : null),
+    prove: async () => undefined,
     release: async () => void calls.push('release'),
   } as unknown as LeaseRepository;
   const jobs = new UsageJobs({ rollup, prune, leases, logger: nullLogger, config: usageConfigSchema.parse({}) });
