@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { ValidationError } from './errors.js';
 
 /**
@@ -82,8 +82,12 @@ export function decimal(text: string | bigint | Decimal): Decimal {
 
 /** Rounds an amount in major units (e.g. 12.345 EUR) to minor units (1235n), once, by `rule`. */
 export function toMinor(amount: Decimal, currency: string, rule: RoundingRule = 'half-up'): bigint {
-  const scaled = new Dec(amount).times(new Dec(10).pow(currencyExponent(currency)));
-  return BigInt(scaled.toDecimalPlaces(0, DECIMAL_ROUNDING[rule]).toFixed(0));
+  return roundToInteger(new Dec(amount).times(new Dec(10).pow(currencyExponent(currency))), rule);
+}
+
+/** A decimal already in minor units (a tax on 1999 cents: 379.81) rounded to a whole one, by `rule`. */
+export function roundToInteger(value: Decimal, rule: RoundingRule = 'half-up'): bigint {
+  return BigInt(new Dec(value).toDecimalPlaces(0, DECIMAL_ROUNDING[rule]).toFixed(0));
 }
 
 /** Minor units as an exact decimal of major units (1235n EUR -> 12.35). */
