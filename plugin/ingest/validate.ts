@@ -19,6 +19,8 @@ export interface ValidObservation {
   download: bigint;
   upload: bigint;
   ended: boolean;
+  /** The agent made the record up (wire.ts); the counter rules treat it apart. */
+  synthetic: boolean;
   framedIp: string | null;
 }
 
@@ -92,6 +94,7 @@ export function checkRecords(
       download,
       upload,
       ended: r.ended,
+      synthetic: r.synthetic === true,
       framedIp: r.framedIp ?? null,
     });
   });

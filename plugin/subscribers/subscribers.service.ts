@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Transaction } from 'sequelize';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../common/errors.js';
 import { isDuplicateKey, type Database } from '../db/database.js';
@@ -228,6 +228,8 @@ export class SubscribersService {
       const problem = endDateProblem(before.startDate, endDate!);
       if (problem) throw invalid([{ field: 'endDate', message: problem }]);
       await this.deps.services.end(id, endDate!, this.deps.clock.now(), t);
+      // An end in the past gives the usage after it back (unassigned, or to the login's next service).
+      await this.deps.usage.adoptUnassigned({ id, accountId: before.accountId, login: before.login }, t);
       await this.deps.audit.record({ actor, action: 'service.end', entityType: 'service', entityId: id, details: { login: before.login, endDate } }, t);
       return (await this.deps.services.findById(id, t))!;
     });

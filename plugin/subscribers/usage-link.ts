@@ -6,9 +6,11 @@ import type { Transaction } from 'sequelize';
  */
 export interface UsageLink {
   /**
-   * Moves usage recorded under `login` while no live service claimed it onto the newly created
-   * service, in the caller's transaction (so the service and its history appear together).
-   * Returns how many hourly usage rows moved (for the audit entry).
+   * Re-decides the service of the login's usage by the usage module's one assignment rule, in
+   * the caller's transaction (so the service and its history appear together): on creation, the
+   * usage recorded while no service claimed the login moves onto the new service; on a change of
+   * dates or an end, rows outside the service's dates leave it. Returns how many hourly usage
+   * rows moved to a service (for the audit entry).
    */
   adoptUnassigned(service: { id: number; accountId: number; login: string }, transaction: Transaction): Promise<number>;
   /** Which of these logins have unassigned usage at all (so a bulk import asks only for those). */

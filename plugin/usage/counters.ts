@@ -24,6 +24,13 @@
  *    The same cut is what makes the rollup incremental: the intervals after any observation P
  *    are sessionIntervals(points after P, anchor = P), whatever came before P.
  *
+ * 6. A SYNTHETIC observation (the agent made it up: the close of a NAS's open sessions on
+ *    Accounting-On/Off, the close of a polled session that vanished) is never a reset or a new
+ *    segment: it can only confirm counters already seen. If either of its counters is lower than
+ *    the previous point's, it adds nothing and is passed over (the next observation continues
+ *    from the previous point, as if it were not there); otherwise it counts like any other.
+ *    Its flag is stored with it, so a rebuild applies the same rule.
+ *
  * `ended` (a RADIUS Stop, a vanished session) needs no rule: its counters are final, and a later
  * observation under the same id with lower counters is a reset by rule 3.
  */
@@ -31,6 +38,8 @@ export interface CounterPoint {
   atMs: number;
   download: bigint;
   upload: bigint;
+  /** Rule 6; absent means false. */
+  synthetic?: boolean;
 }
 
 export interface UsageInterval {
@@ -43,7 +52,10 @@ export interface UsageInterval {
 
 export interface SessionIntervals {
   intervals: UsageInterval[];
-  /** The latest observation in the order of rule 1 (the anchor when nothing came after it). */
+  /**
+   * The point the next observation continues from: the latest in the order of rule 1 that was
+   * not passed over by rule 6 (the anchor when nothing came after it).
+   */
   last: CounterPoint | null;
   ignoredLate: number;
 }
@@ -72,6 +84,8 @@ export function sessionIntervals(input: {
       pushInterval(intervals, start, cur.atMs, cur.download, cur.upload, false);
     } else if (cur.download >= prev.download && cur.upload >= prev.upload) {
       pushInterval(intervals, prev.atMs, cur.atMs, cur.download - prev.download, cur.upload - prev.upload, false);
+    } else if (cur.synthetic) {
+      continue;
     } else {
       pushInterval(intervals, prev.atMs, cur.atMs, cur.download, cur.upload, true);
     }
@@ -86,12 +100,18 @@ function pushInterval(out: UsageInterval[], fromMs: number, toMs: number, downlo
 }
 
 /**
- * Where pruning cuts a session: the points at or before `cutoffMs` go (the last of them, in
- * rule-1 order, becomes the new anchor), the rest stay. Returns null when nothing is prunable.
+ * Where pruning cuts a session: the points at or before `cutoffMs` go, the rest stay. The new
+ * anchor is the point the pruned ones leave the next observation to continue from (rule 6 may
+ * pass over the last of them); `anchor` is the session's current one. Null when nothing is prunable.
  */
-export function pruneSplit(points: readonly CounterPoint[], cutoffMs: number): { pruned: CounterPoint[]; kept: CounterPoint[]; anchor: CounterPoint } | null {
+export function pruneSplit(
+  points: readonly CounterPoint[],
+  cutoffMs: number,
+  anchor: CounterPoint | null = null,
+): { pruned: CounterPoint[]; kept: CounterPoint[]; anchor: CounterPoint } | null {
   const sorted = [...points].sort(comparePoints);
   const pruned = sorted.filter((p) => p.atMs <= cutoffMs);
   if (pruned.length === 0) return null;
-  return { pruned, kept: sorted.filter((p) => p.atMs > cutoffMs), anchor: pruned[pruned.length - 1]! };
+  const last = sessionIntervals({ points: pruned, anchor, sessionStartMs: null }).last ?? pruned[pruned.length - 1]!;
+  return { pruned, kept: sorted.filter((p) => p.atMs > cutoffMs), anchor: last };
 }

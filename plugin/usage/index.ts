@@ -30,6 +30,7 @@ import { usageApi, usagePages } from './routes.js';
 import { UsageRepository } from './usage.repository.js';
 
 export { assignUnassignedUsage } from './assign.js';
+export { loginsWithUnassignedUsage } from './unassigned-logins.js';
 export { usageConfigSchema, type UsageConfig } from './config.js';
 export type { AccountUsage, LiveFilter, LiveSession, ServiceUsage, TopUser, UnassignedLogin, UsageQueries } from './queries.js';
 

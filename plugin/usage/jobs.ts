@@ -4,7 +4,7 @@ import schedule from 'node-schedule';
 import type { Transaction } from 'sequelize';
 import type { Logger } from '../common/logger.js';
 import type { UsageConfig } from './config.js';
-import type { Lease, LeaseRepository } from '../jobs/lease.js';
+import type { Lease, LeaseRepository } from '../jobs/index.js';
 import type { PruneService } from './prune.service.js';
 import type { RollupService } from './rollup.service.js';
 

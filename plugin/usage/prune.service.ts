@@ -42,7 +42,7 @@ export class PruneService {
           if (!session || session.id === null || points.some((p) => !p.rolledUp)) continue;
           const anchor = session.anchor;
           const usable = anchor ? points.filter((p) => comparePoints(p, anchor) > 0) : points;
-          const split = pruneSplit(usable, cutoffMs);
+          const split = pruneSplit(usable, cutoffMs, anchor);
           if (split) {
             const frozenAdd = sessionUsage(split.pruned.map((p) => ({ ...p, ended: false, framedIp: null })), anchor, session.sessionStartMs).hours;
             const frozen = await usage.loadSessionHours(session.id, 0, t);

@@ -100,7 +100,7 @@ export class RollupService {
       const existing = sessions.get(key) ?? null;
       const latest = existing ? latestOf(existing) : null;
       const sessionStartMs = existing?.sessionStartMs ?? points.find((p) => p.sessionStartMs !== null)?.sessionStartMs ?? null;
-      const step = incrementalStep(latest, points, sessionStartMs);
+      const step = incrementalStep(latest, points, sessionStartMs, existing?.ended ?? false);
       // A session id reused under another login moves usage between logins: recompute both.
       const loginChanged = existing !== null && points.some((p) => p.login !== existing.login);
       if (step.kind === 'recompute' || loginChanged) {

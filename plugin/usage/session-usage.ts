@@ -41,7 +41,12 @@ export function incrementalStep(
   latest: CounterPoint | null,
   pending: readonly ObservedPoint[],
   sessionStartMs: number | null,
+  latestEnded = false,
 ): { kind: 'add'; usage: SessionUsage } | { kind: 'recompute' } {
   if (latest && pending.some((p) => comparePoints(p, latest) < 0)) return { kind: 'recompute' };
+  // A synthetic point may be passed over (counters.ts rule 6), so it cannot serve as the point
+  // the next ones continue from: sessions with one pending, or whose latest point is a close
+  // (synthetic points are closes), are recomputed whole. Both are rare.
+  if (pending.some((p) => p.synthetic) || (latest && latestEnded)) return { kind: 'recompute' };
   return { kind: 'add', usage: sessionUsage(pending, latest, sessionStartMs) };
 }

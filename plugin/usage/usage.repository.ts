@@ -88,7 +88,7 @@ export class UsageRepository {
     for (const part of chunks(keys)) {
       const rows = await this.q<Record<string, unknown>>(
         `SELECT CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, session_start, observed_at,
-                CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u, ended, framed_ip, rolled_up
+                CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u, ended, synthetic, framed_ip, rolled_up
            FROM usage_observations WHERE session_key IN (?)${onlyPending ? ' AND rolled_up = 0' : ''}`,
         [part],
         t,
@@ -107,6 +107,7 @@ export class UsageRepository {
           download: toBigInt(r.d as string),
           upload: toBigInt(r.u as string),
           ended: Boolean(Number(r.ended)),
+          synthetic: Boolean(Number(r.synthetic)),
           framedIp: (r.framed_ip as string | null) ?? null,
           rolledUp: Boolean(Number(r.rolled_up)),
         });
