@@ -29,6 +29,8 @@ const radiusSchema = z
     port: portSchema.default(1813),
     /** A retransmission within this many seconds is answered again without being recorded. */
     duplicateWindowSeconds: z.number().int().min(1).max(600).default(30),
+    /** How long an ended session is remembered, so that a late interim never re-opens it. */
+    endedSessionMemoryHours: z.number().int().min(1).max(24 * 30).default(48),
     clients: z.array(radiusClientSchema).min(1, 'configure at least one NAS'),
   })
   .superRefine((r, ctx) => {

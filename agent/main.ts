@@ -52,7 +52,13 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
     let radiusPort: number | null = null;
     let book: SessionBook | undefined;
     if (config.radius) {
-      const opened = await SessionBook.open({ stateDir: config.stateDir, spool, logger: logger.child({ part: 'radius' }) });
+      const opened = await SessionBook.open({
+        stateDir: config.stateDir,
+        spool,
+        logger: logger.child({ part: 'radius' }),
+        clock,
+        endedMemoryMs: config.radius.endedSessionMemoryHours * 3600_000,
+      });
       book = opened.book;
       const server = new RadiusAccountingServer({
         host: config.radius.host,

@@ -125,7 +125,21 @@ export function packetKey(nasName: string, identifier: number, authenticator: Bu
   return hash('md5', `${nasName}\0${identifier}\0${authenticator.toString('base64')}`, 'hex');
 }
 
-export function sessionObservation(nasName: string, recordId: string, e: SessionEvent): SessionObservation {
+/**
+ * What to do with a session event when the session has already ended (a Stop, or a close made up
+ * on Accounting-On/Off). 'new': a Start after the end, the id reused for a new session. 'repeat':
+ * nothing beyond the final counters, so answered and not recorded. 'later-counters': counters
+ * beyond the final ones (a NAS's retry queue outliving an Accounting-On), recorded as an end, so
+ * the session is not put back.
+ */
+export type AfterEnd = 'new' | 'repeat' | 'later-counters';
+
+export function againstEnd(e: SessionEvent, end: { endedAt: number; down: string; up: string }): AfterEnd {
+  if (e.status === 'start' && e.observedAt.getTime() > end.endedAt) return 'new';
+  return e.download > BigInt(end.down) || e.upload > BigInt(end.up) ? 'later-counters' : 'repeat';
+}
+
+export function sessionObservation(nasName: string, recordId: string, e: SessionEvent, alreadyEnded = false): SessionObservation {
   const o: SessionObservation = {
     recordId,
     source: 'radius',
@@ -136,7 +150,7 @@ export function sessionObservation(nasName: string, recordId: string, e: Session
     observedAt: e.observedAt.toISOString(),
     downloadOctets: e.download.toString(),
     uploadOctets: e.upload.toString(),
-    ended: e.status === 'stop',
+    ended: e.status === 'stop' || alreadyEnded,
   };
   if (e.framedIp) o.framedIp = e.framedIp;
   if (e.callerId) o.callerId = e.callerId;
@@ -144,7 +158,11 @@ export function sessionObservation(nasName: string, recordId: string, e: Session
   return o;
 }
 
-/** Accounting-On/Off: the NAS lost every session, so each open one ends with its last counters. */
+/**
+ * Accounting-On/Off: the NAS lost every session, so each open one ends with its last counters.
+ * Octet makes these records up (the NAS reported no counters at that time): marked synthetic, so
+ * the plugin never reads one as a reset or a new segment.
+ */
 export function closingObservations(
   key: string,
   event: NasEvent,
@@ -154,7 +172,7 @@ export function closingObservations(
   const out: SessionObservation[] = [];
   for (const last of open) {
     const recordId = hash('md5', `${key}\0${last.sessionId}`, 'hex');
-    out.push({ ...last, recordId, observedAt: event.observedAt.toISOString(), ended: true, terminateCause: cause });
+    out.push({ ...last, recordId, observedAt: event.observedAt.toISOString(), ended: true, synthetic: true, terminateCause: cause });
   }
   return out;
 }

@@ -13,7 +13,7 @@ export type DropReason =
   | 'spool-full'
   | 'spool-error';
 
-export type IgnoreReason = 'poll-source' | 'unsupported-status' | 'missing-session-id' | 'missing-user-name' | 'counter-out-of-range';
+export type IgnoreReason = 'poll-source' | 'unsupported-status' | 'missing-session-id' | 'missing-user-name' | 'counter-out-of-range' | 'after-end';
 
 export interface RadiusMetrics {
   /** Counts an authenticated request by status type (label children cached: this runs per packet). */
@@ -23,6 +23,7 @@ export interface RadiusMetrics {
   dropped: Counter<'reason'>;
   ignored: Counter<'reason'>;
   retransmits: Counter;
+  held: Counter;
   recorded: Counter;
 }
 
@@ -72,6 +73,11 @@ export function registerRadiusMetrics(registry: Registry | undefined, openSessio
     retransmits: new Counter({
       name: 'octet_agent_radius_retransmits_total',
       help: 'Retransmitted requests answered again without recording',
+      registers,
+    }),
+    held: new Counter({
+      name: 'octet_agent_radius_retransmits_held_total',
+      help: 'Retransmissions of a request still being written, answered once the write completed',
       registers,
     }),
     recorded: new Counter({

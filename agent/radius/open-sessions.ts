@@ -13,25 +13,64 @@ export interface OpenSession {
 }
 
 /**
+ * A session that has ended (a Stop, or a close Octet made up on Accounting-On/Off): its end time
+ * as the NAS reported it, its final counters, and when the agent learned of it (for forgetting).
+ */
+export interface EndedSession {
+  nas: string;
+  sessionId: string;
+  endedAt: number;
+  down: string;
+  up: string;
+  /** Agent clock, epoch ms. */
+  learnedAt: number;
+}
+
+export interface OpenSessionsOptions {
+  /** The agent's clock in epoch ms; stamps when an end was learned. */
+  now?: () => number;
+}
+
+/**
  * The RADIUS sessions each NAS has open, with their last counters: what an Accounting-On/Off must
  * close. Fed only with records already durable in the spool, in spool order. Kept compact (no
  * optional context), since a large BRAS group has 100,000 sessions open.
+ *
+ * It also remembers the sessions that ended, so that a late interim (a NAS retrying after the
+ * Stop, or resending after an agent restart) never puts a session back: a re-opened session would
+ * be closed again on the next Accounting-On, with old counters at a later time (issue 12, item 1).
  */
 export class OpenSessions {
   private readonly byNas = new Map<string, Map<string, OpenSession>>();
+  /** Keyed nas \0 sessionId, in the order the ends were learned (oldest first: pruning stops early). */
+  private readonly ended = new Map<string, EndedSession>();
   private count = 0;
+  private readonly now: () => number;
+
+  constructor(options: OpenSessionsOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
 
   apply(o: SessionObservation): void {
     if (o.source !== 'radius') return;
+    const observedAt = Date.parse(o.observedAt);
     if (o.ended) {
       this.remove(o.sourceName, o.sessionId);
+      this.noteEnd(o, observedAt);
       return;
+    }
+    const key = endedKey(o.sourceName, o.sessionId);
+    const end = this.ended.get(key);
+    if (end) {
+      // Only something observed after the end is a new session under the same id (a Start the
+      // server let through); anything else is a late copy of the one that ended.
+      if (observedAt <= end.endedAt) return;
+      this.ended.delete(key);
     }
     // An interim updates the entry in place: a replacement object per request would outlive the
     // young generation (it lives until the session's next interim) and be copied and promoted by
     // the garbage collector, for every request. Snapshots copy the entries instead (all()).
     const start = o.sessionStart === null ? null : Date.parse(o.sessionStart);
-    const observedAt = Date.parse(o.observedAt);
     const prev = this.byNas.get(o.sourceName)?.get(o.sessionId);
     if (prev) {
       if (prev.login !== o.login) prev.login = o.login;
@@ -52,11 +91,43 @@ export class OpenSessions {
     });
   }
 
+  private noteEnd(o: SessionObservation, observedAt: number): void {
+    const key = endedKey(o.sourceName, o.sessionId);
+    const prev = this.ended.get(key);
+    // Re-inserted so that the map stays in learning order.
+    if (prev) this.ended.delete(key);
+    this.ended.set(key, {
+      nas: o.sourceName,
+      sessionId: o.sessionId,
+      endedAt: prev ? Math.max(prev.endedAt, observedAt) : observedAt,
+      down: prev ? maxDecimal(prev.down, o.downloadOctets) : o.downloadOctets,
+      up: prev ? maxDecimal(prev.up, o.uploadOctets) : o.uploadOctets,
+      learnedAt: this.now(),
+    });
+  }
+
   put(s: OpenSession): void {
     let nas = this.byNas.get(s.nas);
     if (!nas) this.byNas.set(s.nas, (nas = new Map()));
     if (!nas.has(s.sessionId)) this.count++;
     nas.set(s.sessionId, s);
+  }
+
+  /** Restores a remembered end (from a snapshot). */
+  putEnded(e: EndedSession): void {
+    this.ended.set(endedKey(e.nas, e.sessionId), e);
+  }
+
+  endedFor(nasName: string, sessionId: string): EndedSession | undefined {
+    return this.ended.get(endedKey(nasName, sessionId));
+  }
+
+  /** Forgets ends learned before `before` (epoch ms). */
+  pruneEnded(before: number): void {
+    for (const [key, e] of this.ended) {
+      if (e.learnedAt >= before) break;
+      this.ended.delete(key);
+    }
   }
 
   private remove(nasName: string, sessionId: string): void {
@@ -90,7 +161,26 @@ export class OpenSessions {
     return out;
   }
 
+  /** The remembered ends, oldest first (entries are replaced, never changed in place). */
+  allEnded(): EndedSession[] {
+    return [...this.ended.values()];
+  }
+
   get size(): number {
     return this.count;
   }
+
+  get endedCount(): number {
+    return this.ended.size;
+  }
+}
+
+function endedKey(nasName: string, sessionId: string): string {
+  return `${nasName}\0${sessionId}`;
+}
+
+/** The larger of two decimal counters (strings from the wire; possibly beyond 2^63). */
+function maxDecimal(a: string, b: string): string {
+  if (a.length !== b.length) return a.length > b.length ? a : b;
+  return a >= b ? a : b;
 }

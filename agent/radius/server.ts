@@ -10,6 +10,7 @@ import type { SessionObservation } from '../../plugin/common/wire.js';
 import { SpoolFullError } from '../spool/spool.js';
 import type { ObservationSink } from '../types.js';
 import {
+  againstEnd,
   closingObservations,
   interpretAccounting,
   packetKey,
@@ -42,6 +43,8 @@ export interface RadiusClient {
 /** The open-session table the server consults for Accounting-On/Off and feeds with durable records. */
 export interface SessionTable {
   openFor(nasName: string): SessionObservation[];
+  /** The session's end, if it ended (a Stop or a made-up close) within the memory period. */
+  endedFor(nasName: string, sessionId: string): { endedAt: number; down: string; up: string } | undefined;
   apply(records: SessionObservation[]): void;
   readonly size: number;
 }
@@ -73,6 +76,9 @@ interface Client {
 
 export type PacketOutcome = 'recorded' | 'ignored' | 'retransmit' | 'dropped';
 
+/** Retransmissions held per request being written; a NAS resends every few seconds, so a few suffice. */
+const MAX_HELD = 8;
+
 /**
  * RADIUS accounting server (RFC 2866). Every packet goes: known source -> well-formed ->
  * authenticator -> retransmission check -> decode -> observations -> durable append -> answer.
@@ -84,6 +90,11 @@ export class RadiusAccountingServer {
   private readonly retransmits: RetransmitCache;
   private readonly metrics: RadiusMetrics;
   private readonly limiter: LogLimiter;
+  /**
+   * Retransmissions of a request still being written, answered when its write completes (dropped
+   * unanswered, the NAS would wait out its whole timeout before trying again: issue 12, item 15).
+   */
+  private readonly held = new Map<string, Array<(ok: boolean) => void>>();
   /** Packets being handled (their records on the way to disk): stop() lets them finish. */
   private inFlight = 0;
   private drained: (() => void) | undefined;
@@ -174,7 +185,6 @@ export class RadiusAccountingServer {
     const now = arrival.getTime();
     const key = packetKey(client.name, frame.identifier, frame.authenticator);
     const seen = this.retransmits.lookup(key, now);
-    if (seen === 'pending') return this.drop('duplicate-in-progress', rinfo, client.name);
 
     // The common request is read directly (attributes.ts); the `radius` package decodes the rest.
     let attributes = readAccountingAttributes(msg, frame.length);
@@ -187,6 +197,7 @@ export class RadiusAccountingServer {
       }
       attributes = packet.attributes;
     }
+    if (seen === 'pending') return this.hold(key, undefined, frame, packet, client, rinfo, reply);
     if (seen === 'answered') {
       this.metrics.retransmits.inc();
       reply(this.response(frame, packet, client), rinfo);
@@ -199,7 +210,7 @@ export class RadiusAccountingServer {
     const sameEvent = event.kind === 'session' ? eventKey(client.name, event, attributes['Event-Timestamp']) : undefined;
     if (sameEvent) {
       const prior = this.retransmits.lookup(sameEvent, now);
-      if (prior === 'pending') return this.drop('duplicate-in-progress', rinfo, client.name);
+      if (prior === 'pending') return this.hold(sameEvent, key, frame, packet, client, rinfo, reply);
       if (prior === 'answered') {
         this.metrics.retransmits.inc();
         this.retransmits.answered(key, now);
@@ -221,7 +232,11 @@ export class RadiusAccountingServer {
       // One source per session: this router's sessions are counted by the poller.
       this.metrics.ignored.inc({ reason: 'poll-source' });
     } else if (event.kind === 'session') {
-      records = [sessionObservation(client.name, key, event)];
+      // A session that ended stays ended: a late copy of an interim must not put it back.
+      const end = this.opts.sessions.endedFor(client.name, event.sessionId);
+      const verdict = end ? againstEnd(event, end) : 'new';
+      if (verdict === 'repeat') this.metrics.ignored.inc({ reason: 'after-end' });
+      else records = [sessionObservation(client.name, key, event, verdict === 'later-counters')];
     } else {
       records = closingObservations(key, event, this.opts.sessions.openFor(client.name));
     }
@@ -236,6 +251,7 @@ export class RadiusAccountingServer {
         await this.opts.sink.append(records);
       } catch (err) {
         this.retransmits.abandon(entry);
+        this.release(entry, false);
         return this.drop(err instanceof SpoolFullError ? 'spool-full' : 'spool-error', rinfo, client.name, errorMessage(err));
       }
       this.opts.sessions.apply(records);
@@ -245,7 +261,48 @@ export class RadiusAccountingServer {
     const answeredAt = this.opts.clock.now().getTime();
     this.retransmits.answered(entry, answeredAt);
     reply(response, rinfo);
+    if (records.length > 0) this.release(entry, true);
     return records.length > 0 ? 'recorded' : 'ignored';
+  }
+
+  /**
+   * Holds a retransmission of the request `entry` being written; it is answered (with its own
+   * Identifier) once the write completes, or dropped if the write failed (the NAS tries again).
+   * `alsoKey`: this packet's own key when it differs (a resend with a new Identifier).
+   */
+  private hold(
+    entry: string,
+    alsoKey: string | undefined,
+    frame: Frame,
+    packet: DecodedPacket | undefined,
+    client: Client,
+    rinfo: Pick<RemoteInfo, 'address' | 'port'>,
+    reply: (response: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>) => void,
+  ): Promise<PacketOutcome> {
+    let waiting = this.held.get(entry);
+    if (!waiting) this.held.set(entry, (waiting = []));
+    if (waiting.length >= MAX_HELD) return Promise.resolve(this.drop('duplicate-in-progress', rinfo, client.name));
+    this.metrics.held.inc();
+    const list = waiting;
+    return new Promise<PacketOutcome>((resolve) => {
+      list.push((ok) => {
+        if (!ok) {
+          resolve(this.drop('duplicate-in-progress', rinfo, client.name));
+          return;
+        }
+        if (alsoKey) this.retransmits.answered(alsoKey, this.opts.clock.now().getTime());
+        this.metrics.retransmits.inc();
+        reply(this.response(frame, packet, client), rinfo);
+        resolve('retransmit');
+      });
+    });
+  }
+
+  private release(entry: string, ok: boolean): void {
+    const waiting = this.held.get(entry);
+    if (!waiting) return;
+    this.held.delete(entry);
+    for (const answer of waiting) answer(ok);
   }
 
   /** `packet`: the package's decoding, when the request needed it (it may have to echo Proxy-State). */

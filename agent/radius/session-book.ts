@@ -1,10 +1,11 @@
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../../plugin/common/clock.js';
 import { errorMessage } from '../../plugin/common/errors.js';
 import type { Logger } from '../../plugin/common/logger.js';
 import type { SessionObservation } from '../../plugin/common/wire.js';
 import { ensureDir, readOptional, writeChunksDurably } from '../spool/files.js';
 import type { SpoolEntry } from '../spool/spool.js';
-import { OpenSessions, type OpenSession } from './open-sessions.js';
+import { OpenSessions, type EndedSession, type OpenSession } from './open-sessions.js';
 
 /** What the session book needs from the spool. */
 export interface BookSpool {
@@ -21,7 +22,16 @@ export interface SessionBookOptions {
   snapshotIntervalMs?: number;
   /** How many record ids of the replayed tail to hand back (retransmission detection after a restart). */
   recentIdsLimit?: number;
+  clock?: Clock;
+  /**
+   * How long an ended session is remembered, so that a late interim never re-opens it. NASes
+   * retry an unanswered interim for minutes to hours (and resend after our restart); the default
+   * is well past that.
+   */
+  endedMemoryMs?: number;
 }
+
+export const DEFAULT_ENDED_MEMORY_MS = 48 * 3600_000;
 
 const FILE = 'radius-sessions.json';
 const HOLD = 'radius-sessions';
@@ -33,24 +43,28 @@ const HOLD = 'radius-sessions';
  * nothing extra is written per packet; the spool write is the journal.
  */
 export class SessionBook {
-  readonly table = new OpenSessions();
+  readonly table: OpenSessions;
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly opts: Required<SessionBookOptions>) {}
+  private constructor(private readonly opts: Required<SessionBookOptions>) {
+    this.table = new OpenSessions({ now: () => opts.clock.now().getTime() });
+  }
 
   static async open(options: SessionBookOptions): Promise<{ book: SessionBook; recentRecordIds: string[] }> {
-    const opts = { snapshotIntervalMs: 30_000, recentIdsLimit: 100_000, ...options };
+    const opts = { snapshotIntervalMs: 30_000, recentIdsLimit: 100_000, clock: systemClock, endedMemoryMs: DEFAULT_ENDED_MEMORY_MS, ...options };
     await ensureDir(opts.stateDir);
     const book = new SessionBook(opts);
     let seq = 0;
     const text = await readOptional(join(opts.stateDir, FILE));
     if (text) {
       try {
-        const snap = JSON.parse(text) as { seq: number; sessions: OpenSession[] };
+        const snap = JSON.parse(text) as { seq: number; sessions: OpenSession[]; ended?: EndedSession[] };
         seq = snap.seq;
         for (const s of snap.sessions) book.table.put(s);
+        // Version 1 snapshots had no ended sessions: only the replayed tail's ends are known then.
+        for (const e of snap.ended ?? []) book.table.putEnded(e);
       } catch (err) {
         opts.logger.error('radius: session snapshot unreadable; rebuilding from the spool only', {
           error: errorMessage(err),
@@ -85,6 +99,10 @@ export class SessionBook {
     return this.table.openFor(nasName);
   }
 
+  endedFor(nasName: string, sessionId: string): EndedSession | undefined {
+    return this.table.endedFor(nasName, sessionId);
+  }
+
   get size(): number {
     return this.table.size;
   }
@@ -106,11 +124,13 @@ export class SessionBook {
       // continuation (which applies the records), so the table really covers `seq`.
       await new Promise((r) => setImmediate(r));
       const seq = this.opts.spool.lastDurableSeq;
+      this.table.pruneEnded(this.opts.clock.now().getTime() - this.opts.endedMemoryMs);
       // Copies taken now, in this same turn: the table as of `seq`, whatever later interims change.
       const sessions = this.table.all();
+      const ended = this.table.allEnded();
       this.dirty = false;
       try {
-        await writeChunksDurably(this.opts.stateDir, FILE, snapshotChunks(seq, sessions));
+        await writeChunksDurably(this.opts.stateDir, FILE, snapshotChunks(seq, sessions, ended));
         await this.opts.spool.setHold(HOLD, seq);
       } catch (err) {
         this.dirty = true;
@@ -130,11 +150,17 @@ export class SessionBook {
 }
 
 /** The snapshot as JSON, a few thousand sessions per piece (100,000 of them make ~15 MB). */
-function* snapshotChunks(seq: number, sessions: OpenSession[]): Generator<string> {
-  yield `{"version":1,"seq":${seq},"sessions":[`;
-  for (let i = 0; i < sessions.length; i += 2000) {
-    const part = JSON.stringify(sessions.slice(i, i + 2000));
+function* snapshotChunks(seq: number, sessions: OpenSession[], ended: EndedSession[]): Generator<string> {
+  yield `{"version":2,"seq":${seq},"sessions":[`;
+  yield* arrayChunks(sessions);
+  yield '],"ended":[';
+  yield* arrayChunks(ended);
+  yield ']}\n';
+}
+
+function* arrayChunks(items: unknown[]): Generator<string> {
+  for (let i = 0; i < items.length; i += 2000) {
+    const part = JSON.stringify(items.slice(i, i + 2000));
     yield (i > 0 ? ',' : '') + part.slice(1, -1);
   }
-  yield ']}\n';
 }

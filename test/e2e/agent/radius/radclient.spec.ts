@@ -123,12 +123,9 @@ describe('RADIUS accounting against FreeRADIUS radclient', function () {
     expect(records[0]!.downloadOctets).to.equal('77');
   });
 
-  it('records an identical retransmission (same identifier and authenticator) once', async () => {
+  it('records an identical retransmission (same identifier and authenticator) once, and answers it when the write completes', async () => {
     // Hold the first write until radclient, having had no answer, has sent the packet again.
-    const duplicates = async () =>
-      (await registry.getSingleMetric('octet_agent_radius_dropped_total')!.get()).values.find(
-        (v) => v.labels.reason === 'duplicate-in-progress',
-      )?.value ?? 0;
+    const duplicates = async () => (await registry.getSingleMetric('octet_agent_radius_retransmits_held_total')!.get()).values[0]?.value ?? 0;
     const append = spool.append.bind(spool);
     spool.append = async (records) => {
       while ((await duplicates()) < 1) await new Promise((r) => setTimeout(r, 20));
@@ -139,6 +136,9 @@ describe('RADIUS accounting against FreeRADIUS radclient', function () {
     expect(res.stdout.match(/Sent Accounting-Request Id (\d+)/g)!.length).to.be.at.least(2);
     expect(new Set(res.stdout.match(/Sent Accounting-Request Id (\d+)/g)).size).to.equal(1);
     expect((await recorded()).map((r) => r.downloadOctets)).to.deep.equal(['88']);
+    // Both copies answered: radclient saw no timeout after the retransmission.
+    expect(res.stdout.match(/Received Accounting-Response/g)!.length).to.be.at.least(1);
+    expect(await duplicates()).to.equal(1);
   });
 
   it('closes the open sessions of a NAS that sends Accounting-On', async () => {
@@ -154,13 +154,13 @@ describe('RADIUS accounting against FreeRADIUS radclient', function () {
 });
 
 /** The whole agent with RADIUS on an ephemeral port for NAS bras1 (127.0.0.1), no routers. */
-function startRadiusAgent(url: string, token: string, dir: string) {
+function startRadiusAgent(url: string, token: string, dir: string, duplicateWindowSeconds = 30) {
   return startAgent(
     {
       plugin: { url, token, batchSize: 1000, timeoutSeconds: 10 },
       spool: { dir: join(dir, 'spool'), maxBytes: 64 * 1024 * 1024 },
       stateDir: join(dir, 'state'),
-      radius: { host: '127.0.0.1', port: 0, duplicateWindowSeconds: 30, clients: [{ name: 'bras1', address: '127.0.0.1', secret: SECRET, direction: 'rfc' }] },
+      radius: { host: '127.0.0.1', port: 0, duplicateWindowSeconds, endedSessionMemoryHours: 48, clients: [{ name: 'bras1', address: '127.0.0.1', secret: SECRET, direction: 'rfc' }] },
       routers: [],
       http: { host: '127.0.0.1', port: 0 },
       log: { level: 'error', format: 'json' },
@@ -171,6 +171,37 @@ function startRadiusAgent(url: string, token: string, dir: string) {
 
 describe('the agent end to end: radclient to the plugin', function () {
   this.timeout(120_000);
+
+  it('keeps a stopped session stopped when the NAS resends an old interim past the duplicate window, before and after a restart, so Accounting-On adds nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'octet-agent-e2e-'));
+    const plugin = new FakePlugin();
+    const url = await plugin.start();
+    const interim = session('Interim-Update', ['Acct-Session-Time = 600', 'Acct-Output-Octets = 1000000000', 'Acct-Input-Octets = 100000000']);
+    const stop = session('Stop', ['Acct-Session-Time = 1200', 'Acct-Output-Octets = 1200000000', 'Acct-Input-Octets = 120000000'])
+      .map((a) => (a.startsWith('Event-Timestamp') ? 'Event-Timestamp = 1772359800' : a)); // 10:10:00Z
+    let agent = await startRadiusAgent(url, plugin.token, dir, 1);
+    try {
+      for (const packet of [session('Start'), interim, stop]) expect((await radclient(agent.radiusPort!, SECRET, packet)).answered).to.equal(true);
+      await new Promise((r) => setTimeout(r, 1500)); // past duplicateWindowSeconds
+      expect((await radclient(agent.radiusPort!, SECRET, interim)).answered).to.equal(true);
+      await agent.stop();
+      agent = await startRadiusAgent(url, plugin.token, dir, 1);
+      expect((await radclient(agent.radiusPort!, SECRET, interim)).answered).to.equal(true);
+      const on = await radclient(agent.radiusPort!, SECRET, ['Acct-Status-Type = Accounting-On', 'NAS-IP-Address = 127.0.0.1']);
+      expect(on.answered).to.equal(true);
+      while (agent.spool.stats().depth > 0) await new Promise((r) => setTimeout(r, 20));
+      const shipped = [...plugin.counted.values()].flatMap((b) => b.records);
+      expect(shipped.map((r) => [r.ended, r.downloadOctets, r.uploadOctets])).to.deep.equal([
+        [false, '0', '0'],
+        [false, '1000000000', '100000000'],
+        [true, '1200000000', '120000000'],
+      ]);
+    } finally {
+      await agent.stop();
+      await plugin.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('ships what radclient sent to the plugin, once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'octet-agent-e2e-'));

@@ -62,6 +62,9 @@ export class MemorySessions {
   openFor(nas: string): SessionObservation[] {
     return [...this.m.values()].filter((o) => o.sourceName === nas);
   }
+  endedFor(): undefined {
+    return undefined;
+  }
   apply(records: SessionObservation[]): void {
     for (const r of records) {
       if (r.ended) this.m.delete(`${r.sourceName}/${r.sessionId}`);

@@ -139,6 +139,62 @@ describe('RADIUS accounting server', () => {
     expect(t.replies).to.have.length(1);
   });
 
+  it('answers a retransmission of a request still being written as soon as the write completes, recording it once', async () => {
+    const t = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    t.sink.append = async (records) => {
+      await gate;
+      t.sink.records.push(...records);
+    };
+    const req = acct(c, SECRET, sessionAttrs('Interim-Update', { outOctets: 10 }));
+    const first = t.send(req);
+    const again = t.send(Buffer.from(req));
+    const resentWithNewId = acct(c, SECRET, sessionAttrs('Interim-Update', { outOctets: 10, extra: [['Event-Timestamp', new Date('2026-03-01T09:59:00Z')]] }), 7);
+    const third = t.send(resentWithNewId);
+    await new Promise((r) => setImmediate(r));
+    expect(t.replies).to.be.empty;
+    release();
+    expect(await Promise.all([first, again, third])).to.deep.equal(['recorded', 'retransmit', 'recorded']);
+    expect(t.replies).to.have.length(3);
+    expect(t.replies[1]!.equals(t.replies[0]!)).to.equal(true);
+    expect(t.sink.records).to.have.length(2);
+  });
+
+  it('answers a retransmission with a new Identifier of a request still being written, with its own Identifier', async () => {
+    const t = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    t.sink.append = async (records) => {
+      await gate;
+      t.sink.records.push(...records);
+    };
+    const attrs = sessionAttrs('Interim-Update', { outOctets: 10, extra: [['Event-Timestamp', new Date('2026-03-01T09:59:00Z')]] });
+    const first = t.send(acct(c, SECRET, attrs, 11));
+    const again = t.send(acct(c, SECRET, attrs, 12));
+    await new Promise((r) => setImmediate(r));
+    release();
+    expect(await Promise.all([first, again])).to.deep.equal(['recorded', 'retransmit']);
+    expect(t.replies.map((r) => r[1])).to.deep.equal([11, 12]);
+    expect(t.sink.records).to.have.length(1);
+  });
+
+  it('leaves a retransmission unanswered when the write of its request failed, so the NAS tries again', async () => {
+    const t = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    t.sink.append = async () => {
+      await gate;
+      throw new Error('disk gone');
+    };
+    const req = acct(c, SECRET, sessionAttrs('Interim-Update', { outOctets: 10 }));
+    const first = t.send(req);
+    const again = t.send(Buffer.from(req));
+    release();
+    expect(await Promise.all([first, again])).to.deep.equal(['dropped', 'dropped']);
+    expect(t.replies).to.be.empty;
+  });
+
   it('closes every open session of the NAS on Accounting-On with their last counters', async () => {
     const t = setup();
     await t.send(acct(c, SECRET, sessionAttrs('Interim-Update', { session: 's1', outOctets: 111 })));

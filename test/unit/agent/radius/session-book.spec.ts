@@ -71,6 +71,40 @@ describe('RADIUS session book', () => {
     await spool.close();
   });
 
+  for (const how of ['from its snapshot', 'from the spool after a kill']) {
+    it(`remembers a stopped session across a restart (${how}), so a late interim does not re-open it`, async () => {
+      let spool = await openSpool();
+      let { book } = await openBook(spool);
+      const interim = { ...obs('s1', 1_000_000_000), observedAt: '2026-03-01T10:00:00.000Z' };
+      const stop = { ...obs('s1', 1_200_000_000, true), observedAt: '2026-03-01T10:10:00.000Z' };
+      await record(spool, book, [interim, stop]);
+      if (how === 'from its snapshot') await book.stop();
+      await spool.close();
+      spool = await openSpool();
+      ({ book } = await openBook(spool));
+      expect(book.endedFor('bras1', 's1')).to.deep.include({ down: '1200000000', endedAt: Date.parse(stop.observedAt) });
+      book.apply([{ ...interim, recordId: 'again' }]);
+      expect(book.openFor('bras1')).to.deep.equal([]);
+      await book.stop();
+      await spool.close();
+    });
+  }
+
+  it('forgets ended sessions past the memory period when it writes its snapshot', async () => {
+    const spool = await openSpool();
+    const local = new ManualClock('2026-03-01T10:00:00Z');
+    const { book } = await SessionBook.open({ stateDir: join(t.dir, 'state'), spool, logger: nullLogger, clock: local, endedMemoryMs: 3600_000 });
+    await record(spool, book, [obs('s1', 5, true)]);
+    local.advance(3599_000);
+    await book.snapshot();
+    expect(book.endedFor('bras1', 's1')).to.not.equal(undefined);
+    local.advance(2000);
+    await book.snapshot();
+    expect(book.endedFor('bras1', 's1')).to.equal(undefined);
+    await book.stop();
+    await spool.close();
+  });
+
   it('releases acknowledged spool segments once a snapshot covers them', async () => {
     const spool = await openSpool();
     const { book } = await openBook(spool);
