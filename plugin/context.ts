@@ -1,7 +1,5 @@
-import type { AuditRepository } from './audit/audit.repository.js';
-import type { AuthService } from './auth/auth.service.js';
-import type { ApiTokensRepository } from './auth/tokens.repository.js';
-import type { UsersRepository } from './auth/users.repository.js';
+import type { AuditRepository } from './audit/index.js';
+import type { ApiTokensRepository, AuthService, UsersRepository } from './auth/index.js';
 import type { Clock } from './common/clock.js';
 import type { Logger } from './common/logger.js';
 import type { PluginConfig } from './config.js';
@@ -9,7 +7,7 @@ import type { Database } from './db/database.js';
 import type { Models } from './db/models/index.js';
 import type { PluginEvents } from './events.js';
 import type { IngestServices } from './ingest/index.js';
-import type { SettingsRepository } from './settings/settings.repository.js';
+import type { SettingsRepository } from './settings/index.js';
 import type { SubscribersServices } from './subscribers/index.js';
 import type { UsageServices } from './usage/index.js';
 

@@ -1,9 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuditRepository } from './audit/audit.repository.js';
-import { AuthService } from './auth/auth.service.js';
-import { ApiTokensRepository } from './auth/tokens.repository.js';
-import { UsersRepository } from './auth/users.repository.js';
+import { AuditRepository } from './audit/index.js';
+import { ApiTokensRepository, AuthService, UsersRepository } from './auth/index.js';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Logger } from './common/logger.js';
 import type { PluginConfig } from './config.js';
@@ -14,7 +12,7 @@ import { defineModels } from './db/models/index.js';
 import { PluginEvents } from './events.js';
 import { buildIngest } from './ingest/index.js';
 import { pluginModules, type InstalledModule, type PluginModule } from './modules.js';
-import { SettingsRepository } from './settings/settings.repository.js';
+import { SettingsRepository } from './settings/index.js';
 import { buildSubscribers } from './subscribers/index.js';
 import { buildUsage } from './usage/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
@@ -50,7 +48,7 @@ export function buildContext(config: PluginConfig, db: Database, logger: Logger,
 export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const ingest = buildIngest(ctx);
   const usage = buildUsage(ctx);
-  const subscribers = buildSubscribers(ctx);
+  const subscribers = buildSubscribers(ctx, usage.queries);
   return { ingest, usage, subscribers };
 }
 

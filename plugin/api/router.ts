@@ -1,6 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { hasRole, type Role } from '../auth/roles.js';
-import type { ApiTokenInfo } from '../auth/tokens.repository.js';
+import { hasRole, type ApiTokenInfo, type Role } from '../auth/index.js';
 import { AuthenticationError, ForbiddenError, httpStatusOf, UserError } from '../common/errors.js';
 import type { PluginContext } from '../context.js';
 import type { WebContribution } from '../web/app.js';

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
 import { AuthenticationError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../common/errors.js';
 import { isDuplicateKey } from '../db/database.js';

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
+import { generateToken, hashToken } from '../common/secret-token.js';
 import type { Models } from '../db/models/index.js';
 import { isRole, type Role } from './roles.js';
 
@@ -14,14 +14,6 @@ export interface ApiTokenInfo {
   revokedAt: Date | null;
 }
 
-/** Tokens are random; only their SHA-256 is stored (a fast hash is right for 256-bit secrets). */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-export function generateToken(kind: 'api' | 'agent'): string {
-  return `oct_${kind}_${randomBytes(32).toString('base64url')}`;
-}
 
 function toInfo(v: Record<string, unknown>): ApiTokenInfo {
   if (!isRole(v.role)) throw new Error(`token ${String(v.id)} has unknown role`);

@@ -1,5 +1,5 @@
 import { Op, type Transaction } from 'sequelize';
-import { generateToken, hashToken } from '../auth/tokens.repository.js';
+import { generateToken, hashToken } from '../common/secret-token.js';
 import type { Models } from '../db/models/index.js';
 
 export interface QuarantinedInfo {

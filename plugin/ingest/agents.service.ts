@@ -1,4 +1,4 @@
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
 import { AuthenticationError, ConflictError, NotFoundError, ValidationError } from '../common/errors.js';
 import { isDuplicateKey, type Database } from '../db/database.js';

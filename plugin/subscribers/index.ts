@@ -12,6 +12,7 @@ import { SubscribersService } from './subscribers.service.js';
 import { UnclaimedRepository } from './unclaimed.repository.js';
 import { UnclaimedLoginsService } from './unclaimed.service.js';
 import { usageFor } from './usage-binding.js';
+import type { UsageQueries } from '../usage/index.js';
 
 export { reportText } from './import/report-text.js';
 
@@ -22,10 +23,11 @@ export interface SubscribersParts {
 }
 
 /** Builds the module's repositories and services from the shared context (CLI commands use it too). */
-export function buildSubscribers(ctx: PluginContext): SubscribersParts & { staged: StagedImportService; usage: ReturnType<typeof usageFor> } {
+/** `usageQueries`: the usage module's, as the composition root built them (a fresh set when absent). */
+export function buildSubscribers(ctx: PluginContext, usageQueries?: UsageQueries): SubscribersParts & { staged: StagedImportService; usage: ReturnType<typeof usageFor> } {
   const accounts = new AccountsRepository(ctx.db, ctx.models);
   const services = new ServicesRepository(ctx.models);
-  const usage = usageFor(ctx);
+  const usage = usageFor(ctx, usageQueries);
   const common = { timezone: ctx.config.billing.timezone, defaultCurrency: ctx.config.billing.currency };
   const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, clock: ctx.clock, ...common });
   const importer = new AccountImportService({ db: ctx.db, accounts, services, subscribers, audit: ctx.repos.audit, defaultCurrency: common.defaultCurrency });

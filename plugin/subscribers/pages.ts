@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/index.js';
 import type { Logger } from '../common/logger.js';
 import type { AccountImportService } from './import/import.service.js';
 import type { StagedImportService } from './import/staged-import.service.js';

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/index.js';
 import { ValidationError } from '../common/errors.js';
 import type { Database } from '../db/database.js';
 import type { Account } from './accounts.repository.js';

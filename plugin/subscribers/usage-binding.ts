@@ -1,7 +1,6 @@
 import { DateTime } from 'luxon';
-import { QueryTypes } from 'sequelize';
 import type { PluginContext } from '../context.js';
-import { assignUnassignedUsage, createUsageQueries } from '../usage/index.js';
+import { assignUnassignedUsage, createUsageQueries, loginsWithUnassignedUsage, type UsageQueries } from '../usage/index.js';
 import type { UsageLink } from './usage-link.js';
 
 /** Usage of one account, as the account page shows it. */
@@ -24,25 +23,12 @@ export interface UsageBinding {
  * unassigned usage onto a new service, and the usage and live sessions the account page shows
  * (the current calendar month in the ISP's time zone).
  */
-export function usageFor(ctx: PluginContext): UsageBinding {
-  const queries = createUsageQueries(ctx);
+export function usageFor(ctx: PluginContext, queries: UsageQueries = createUsageQueries(ctx)): UsageBinding {
   const tz = ctx.config.billing.timezone;
   return {
     link: {
       adoptUnassigned: async (service, transaction) => (await assignUnassignedUsage(ctx, { login: service.login, serviceId: service.id }, transaction)).hours,
-      // usage_hourly is documented as readable by other modules; service_id NULL = unassigned.
-      loginsWithUnassigned: async (logins, transaction) => {
-        const out = new Set<string>();
-        for (let i = 0; i < logins.length; i += 500) {
-          const rows = await ctx.db.sequelize.query<{ login: string }>('SELECT DISTINCT login FROM usage_hourly WHERE service_id IS NULL AND login IN (:logins)', {
-            replacements: { logins: logins.slice(i, i + 500) },
-            type: QueryTypes.SELECT,
-            transaction,
-          });
-          for (const r of rows) out.add(String(r.login));
-        }
-        return out;
-      },
+      loginsWithUnassigned: (logins, transaction) => loginsWithUnassignedUsage(ctx.db, logins, transaction),
     },
     accountUsage: async (accountId, logins) => {
       const monthStart = DateTime.fromJSDate(ctx.clock.now()).setZone(tz).startOf('month');

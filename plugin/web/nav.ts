@@ -1,4 +1,4 @@
-import { hasRole, type Role } from '../auth/roles.js';
+import { hasRole, type Role } from '../auth/index.js';
 
 /** An entry of the admin shell's navigation; plugin modules contribute theirs. */
 export interface NavItem {

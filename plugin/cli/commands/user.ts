@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { generatePassword } from '../../auth/password.js';
-import { ROLES, type Role } from '../../auth/roles.js';
+import { generatePassword, ROLES, type Role } from '../../auth/index.js';
 import { withPlugin, withPluginConfigOption } from '../plugin-config.js';
 
 export function registerUser(program: Command): void {

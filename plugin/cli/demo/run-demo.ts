@@ -6,7 +6,7 @@ import { MIKROTIK_DICTIONARY, startAgent, type RunningAgent } from '../../../age
 import { createRadiusCodec } from '../../../agent/radius/codec.js';
 import { startSimulator, type Simulator } from '../../../agent/simulator/index.js';
 import { SimulatedNas } from '../../../agent/simulator/radius-nas.js';
-import { generatePassword, hashPassword } from '../../auth/password.js';
+import { generatePassword, hashPassword } from '../../auth/index.js';
 import type { Logger } from '../../common/logger.js';
 import { defaultPluginConfig, type PluginConfig } from '../../config.js';
 import { buildPlugin, servePlugin, type Plugin, type RunningPlugin } from '../../main.js';

@@ -1,5 +1,5 @@
 import type { Transaction } from 'sequelize';
-import type { AuditRepository } from '../../audit/audit.repository.js';
+import type { AuditRepository } from '../../audit/index.js';
 import type { AccountsRepository } from '../accounts.repository.js';
 import { changedValues, hasChanges, type Changes } from '../changes.js';
 import type { Service, ServicesRepository } from '../services.repository.js';

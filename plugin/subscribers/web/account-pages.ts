@@ -1,5 +1,5 @@
 import type { Response, Router } from 'express';
-import type { AuditRepository } from '../../audit/audit.repository.js';
+import type { AuditRepository } from '../../audit/index.js';
 import { formatBytes } from '../../common/bytes.js';
 import { requireRole } from '../../web/app.js';
 import type { AccountFilter } from '../accounts.repository.js';

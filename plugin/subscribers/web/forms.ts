@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
-import { hasRole } from '../../auth/roles.js';
+import { hasRole, type StaffUser } from '../../auth/index.js';
 import { ConflictError, NotFoundError, UserError, ValidationError } from '../../common/errors.js';
-import type { StaffUser } from '../../auth/users.repository.js';
 import type { Account } from '../accounts.repository.js';
 import type { Service } from '../services.repository.js';
 

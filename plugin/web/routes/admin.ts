@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { isRole, ROLES } from '../../auth/roles.js';
+import { isRole, ROLES } from '../../auth/index.js';
 import { httpStatusOf, NotFoundError, UserError } from '../../common/errors.js';
 import type { PluginContext } from '../../context.js';
 import { currentUser, requireRole } from '../app.js';
