@@ -4,7 +4,7 @@
  * For other modules (stable names):
  * - `createUsageQueries(ctx): UsageQueries` — usage per service/account for a period
  *   (`serviceUsage(serviceId, fromMs, toMs)`, `accountUsage(accountId, fromMs, toMs)`,
- *   `serviceHours(serviceIds, fromMs, toMs)`), `topUsers(fromMs, toMs, limit)`,
+ *   `serviceHours(serviceIds, fromMs, toMs)`: per 15-minute bucket), `topUsers(fromMs, toMs, limit)`,
  *   `liveSessions({ sourceName?, logins? }, limit?)`, `countLiveSessions(filter)`, `unassigned(limit)`,
  *   `countUnassigned()`. Bytes are bigint.
  * - `assignUnassignedUsage(ctx, { login, serviceId }, transaction?): Promise<{ hours }>` — call it

@@ -1,13 +1,11 @@
 import { DateTime } from 'luxon';
 import { ValidationError } from '../common/errors.js';
-import { HOUR_MS } from './hour-split.js';
+import { BUCKET_MS, HOUR_MS } from './hour-split.js';
 
 /**
- * Reporting time (pure): usage is stored in UTC hours; periods and days are cut in the ISP's
- * time zone, so a day that crosses a DST change has 23 or 25 hours.
- *
- * Limitation: in zones whose offset is not a whole number of hours (Asia/Kolkata, Asia/Kathmandu)
- * a UTC hour straddles local midnight; such an hour belongs to the local day in which it starts.
+ * Reporting time (pure): usage is stored in 15-minute UTC buckets (hour-split.ts), on which every
+ * local hour boundary falls; periods and days are cut in the ISP's time zone, exactly, also in
+ * half-hour and 45-minute zones, and a day that crosses a DST change has 23 or 25 hours.
  */
 export function localDateOf(ms: number, timezone: string): string {
   return DateTime.fromMillis(ms, { zone: timezone }).toISODate()!;
@@ -23,7 +21,7 @@ export function localDayBounds(date: string, timezone: string): { startMs: numbe
 /**
  * A period given as `from` (inclusive) and `to` (exclusive): each a local date (YYYY-MM-DD,
  * meaning local midnight) or an ISO date-time with offset. Both bounds are rounded down to the
- * hour, since hours are the unit usage is kept in.
+ * 15-minute bucket, the unit usage is kept in (a local midnight is always on one).
  */
 export function parsePeriod(from: unknown, to: unknown, timezone: string, options: { maxDays?: number } = {}): { fromMs: number; toMs: number } {
   const fromMs = parseBound(from, 'from', timezone);
@@ -48,7 +46,12 @@ function parseBound(value: unknown, field: string, timezone: string): number {
   if (!dt.isValid || (!/^\d{4}-\d{2}-\d{2}$/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value))) {
     throw new ValidationError(`${field} is not a date`, [{ field, message: 'must be YYYY-MM-DD or an ISO date-time with offset' }]);
   }
-  return Math.floor(dt.toMillis() / HOUR_MS) * HOUR_MS;
+  return Math.floor(dt.toMillis() / BUCKET_MS) * BUCKET_MS;
+}
+
+/** The start of the local hour containing `ms` (a UTC instant), in the ISP's zone. */
+export function localHourStartOf(ms: number, timezone: string): number {
+  return DateTime.fromMillis(ms, { zone: timezone }).startOf('hour').toMillis();
 }
 
 export interface HourRow {

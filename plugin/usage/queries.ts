@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.js';
 import { NotFoundError } from '../common/errors.js';
 import type { ObservationSource } from '../common/wire.js';
 import type { Database } from '../db/database.js';
-import { groupByLocalDay, type DayRow, type HourRow } from './local-time.js';
+import { groupByLocalDay, localHourStartOf, type DayRow, type HourRow } from './local-time.js';
 import { fromSqlTime, fromSqlTimeOrNull, sqlTime } from './sql-time.js';
 
 export interface ServiceUsage {
@@ -77,7 +77,7 @@ export class UsageQueries {
     return sqlTime(this.deps.db.dialect, ms);
   }
 
-  /** Hourly rows of some services over a period (hours with no usage are absent). */
+  /** Rows of some services over a period, one per 15-minute bucket with usage (`hourMs` is the bucket's start). */
   async serviceHours(serviceIds: readonly number[], fromMs: number, toMs: number): Promise<Array<HourRow & { serviceId: number }>> {
     if (serviceIds.length === 0) return [];
     const rows = await this.q<{ s: number; h: unknown; d: string; u: string }>(
@@ -94,7 +94,7 @@ export class UsageQueries {
       download: hours.reduce((a, h) => a + h.download, 0n),
       upload: hours.reduce((a, h) => a + h.upload, 0n),
       days: groupByLocalDay(hours, fromMs, toMs, this.deps.timezone),
-      hours: mergeHours(hours),
+      hours: mergeHours(hours, this.deps.timezone),
     };
   }
 
@@ -116,7 +116,7 @@ export class UsageQueries {
       upload: sum(hours, 'upload'),
       services: perService,
       days: groupByLocalDay(hours, fromMs, toMs, this.deps.timezone),
-      hours: mergeHours(hours),
+      hours: mergeHours(hours, this.deps.timezone),
     };
   }
 
@@ -224,14 +224,16 @@ function sum(rows: ReadonlyArray<{ download: bigint; upload: bigint }>, key: 'do
   return rows.reduce((a, r) => a + r[key], 0n);
 }
 
-function mergeHours(rows: readonly HourRow[]): HourRow[] {
+/** Buckets summed into the local hours of the ISP's zone (the UTC hours in whole-hour zones). */
+function mergeHours(rows: readonly HourRow[], timezone: string): HourRow[] {
   const m = new Map<number, HourRow>();
   for (const r of rows) {
-    const cur = m.get(r.hourMs);
+    const hourMs = localHourStartOf(r.hourMs, timezone);
+    const cur = m.get(hourMs);
     if (cur) {
       cur.download += r.download;
       cur.upload += r.upload;
-    } else m.set(r.hourMs, { hourMs: r.hourMs, download: r.download, upload: r.upload });
+    } else m.set(hourMs, { hourMs, download: r.download, upload: r.upload });
   }
   return [...m.values()].sort((a, b) => a.hourMs - b.hourMs);
 }

@@ -31,7 +31,7 @@ forEachDatabase('usage rollup', (dialect) => {
     observation({ observedAt: iso, downloadOctets: String(download), uploadOctets: String(BigInt(download) / 10n), ...extra });
 
   async function serviceHours(serviceId: number, fromIso: string, hours: number): Promise<Array<[string, string]>> {
-    const rows = await usage.queries.serviceHours([serviceId], Date.parse(fromIso), Date.parse(fromIso) + hours * H);
+    const rows = (await usage.queries.serviceUsage(serviceId, Date.parse(fromIso), Date.parse(fromIso) + hours * H)).hours;
     return rows.map((r) => [new Date(r.hourMs).toISOString().slice(11, 16), r.download.toString()]);
   }
 
@@ -102,7 +102,7 @@ forEachDatabase('usage rollup', (dialect) => {
         const r = await assignUnassignedUsage(plugin.ctx, { login: 'zoe', serviceId }, t);
         return { ...r, serviceId };
       });
-      expect(assigned.hours).to.equal(1);
+      expect(assigned.hours).to.equal(2); // 10:00-10:20: two 15-minute buckets
       expect((await usage.queries.unassigned()).map((u) => u.login)).not.to.include('zoe');
       expect((await usage.queries.serviceUsage(assigned.serviceId, Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-04-01T00:00:00Z'))).download).to.equal(4000n);
     });
@@ -111,7 +111,7 @@ forEachDatabase('usage rollup', (dialect) => {
       await send([at('2026-03-05T10:00:00Z', 0, { login: 'yann', sessionId: 'Y1' }), at('2026-03-05T10:20:00Z', 700, { login: 'yann', sessionId: 'Y1' })]);
       await usage.rollup.rollupPending();
       const { serviceId } = await createService(plugin.ctx, 'yann', '2026-03-05');
-      expect(await usage.rollup.assignPending()).to.equal(1);
+      expect(await usage.rollup.assignPending()).to.equal(2); // two 15-minute buckets
       expect((await usage.queries.serviceUsage(serviceId, Date.parse('2026-03-05T00:00:00Z'), Date.parse('2026-03-06T00:00:00Z'))).download).to.equal(700n);
     });
 
