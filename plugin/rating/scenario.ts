@@ -109,14 +109,28 @@ export function parseScenarioText(text: string, file: string): Scenario {
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
     throw new ConfigError(file, [{ field: where, message: `not valid YAML: ${e.message.split('\n')[0]}` }]);
   }
-  const parsed = rawSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map(String).join('.') || '(top level)';
-    const message = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(file, [{ field, message }]);
-  }
+  const input: unknown = doc.toJS() ?? {};
+  const parsed = rawSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(file, [firstIssue(parsed.error.issues, [], input)]);
   return toScenario(parsed.data, file);
+}
+
+/**
+ * The one issue worth a line: the first one; inside a union (a usage row is either shape), the
+ * first issue of the alternative that came closest.
+ */
+function firstIssue(issues: z.core.$ZodIssue[], prefix: PropertyKey[], input: unknown): FieldIssue {
+  const issue = issues[0]!;
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+    if (closest.length > 0) return firstIssue(closest, path, input);
+  }
+  const field = path.map(String).join('.') || '(top level)';
+  if (issue.code === 'unrecognized_keys') return { field, message: `unknown key ${issue.keys.join(', ')}` };
+  const value = path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+  if (issue.code === 'invalid_type' && value === undefined) return { field, message: 'is required' };
+  return { field, message: issue.message };
 }
 
 function toScenario(raw: z.output<typeof rawSchema>, file: string): Scenario {
