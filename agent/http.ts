@@ -6,7 +6,7 @@ import type { Logger } from '../plugin/common/logger.js';
 import type { RouterStatus } from './poller/index.js';
 
 export interface HealthInputs {
-  spool: { depth: number; bytes: number; maxBytes: number; lagMs: number };
+  spool: { depth: number; bytes: number; maxBytes: number; lagMs: number; failed?: string | null };
   shipper: { lastAckAt: string | null; lastError: string | null; consecutiveFailures: number };
   routers: RouterStatus[];
   radius: { enabled: boolean; openSessions: number } | null;
@@ -15,7 +15,7 @@ export interface HealthInputs {
 export interface HealthReport {
   status: 'ok' | 'degraded';
   problems: string[];
-  spool: { depthRecords: number; bytes: number; maxBytes: number; usedPercent: number };
+  spool: { depthRecords: number; bytes: number; maxBytes: number; usedPercent: number; failed: string | null };
   shipping: { lagSeconds: number; lastAckAt: string | null; lastError: string | null; consecutiveFailures: number };
   routers: RouterStatus[];
   radius: { openSessions: number } | null;
@@ -28,6 +28,7 @@ const LAG_DEGRADED_MS = 10 * 60_000;
 export function assessHealth(i: HealthInputs): HealthReport {
   const usedPercent = Math.round((i.spool.bytes / i.spool.maxBytes) * 1000) / 10;
   const problems: string[] = [];
+  if (i.spool.failed) problems.push(`spool failed: ${i.spool.failed}; refusing records (NASes retry; check the disk)`);
   if (usedPercent >= 80) problems.push(`spool ${usedPercent}% full`);
   if (i.spool.lagMs > LAG_DEGRADED_MS) problems.push(`oldest unshipped record is ${Math.round(i.spool.lagMs / 1000)} s old`);
   if (i.shipper.consecutiveFailures > 0 && i.shipper.lastError) problems.push(`shipping: ${i.shipper.lastError}`);
@@ -35,7 +36,7 @@ export function assessHealth(i: HealthInputs): HealthReport {
   return {
     status: problems.length === 0 ? 'ok' : 'degraded',
     problems,
-    spool: { depthRecords: i.spool.depth, bytes: i.spool.bytes, maxBytes: i.spool.maxBytes, usedPercent },
+    spool: { depthRecords: i.spool.depth, bytes: i.spool.bytes, maxBytes: i.spool.maxBytes, usedPercent, failed: i.spool.failed ?? null },
     shipping: {
       lagSeconds: Math.round(i.spool.lagMs / 1000),
       lastAckAt: i.shipper.lastAckAt,

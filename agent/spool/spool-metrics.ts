@@ -27,6 +27,14 @@ export function registerSpoolMetrics(registry: Registry | undefined, stats: () =
     },
   });
   new Gauge({
+    name: 'octet_agent_spool_failed',
+    help: '1 while the spool refuses records after a write it could not cut back (check the disk)',
+    registers,
+    collect() {
+      this.set(stats().failed ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'octet_agent_spool_max_bytes',
     help: 'Configured spool size limit; appends are refused beyond it',
     registers,

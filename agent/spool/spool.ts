@@ -20,7 +20,21 @@ export interface SpoolOptions {
   logger: Logger;
   clock: Clock;
   registry?: Registry;
+  /** The two file operations a failing disk is tested through. */
+  io?: SpoolIo;
+  /** After a failure, how often an append may try to cut the torn bytes back. */
+  repairIntervalMs?: number;
 }
+
+export interface SpoolIo {
+  write(fh: FileHandle, buf: Buffer, offset: number, length: number): Promise<number>;
+  truncate(path: string, length: number): Promise<void>;
+}
+
+const realIo: SpoolIo = {
+  write: async (fh, buf, offset, length) => (await fh.write(buf, offset, length)).bytesWritten,
+  truncate: (path, length) => truncate(path, length),
+};
 
 export interface SpoolEntry {
   seq: number;
@@ -41,10 +55,18 @@ export interface SpoolStats {
   lastSeq: number;
   /** Age of the oldest unacknowledged record (0 when everything is acknowledged). */
   lagMs: number;
+  /** Why the spool refuses records (a failed write it could not cut back), or null. */
+  failed: string | null;
 }
 
 /** Thrown by append when the spool is at its configured size: the caller must not acknowledge. */
 export class SpoolFullError extends OperationalError {}
+
+/**
+ * Thrown by append while the spool is failed: a write failed and its torn bytes could not be cut
+ * back, so anything appended now would land after garbage. The caller must not acknowledge.
+ */
+export class SpoolFailedError extends OperationalError {}
 
 interface Segment {
   firstSeq: number;
@@ -104,6 +126,9 @@ export class Spool implements ObservationSink {
   private appendListeners = new Set<() => void>();
   private readonly fill: FillLevel;
   private readonly metrics: SpoolMetrics;
+  private failure: Error | undefined;
+  private repairing: Promise<void> | undefined;
+  private lastRepairAt = -Infinity;
 
   private constructor(
     private readonly opts: Required<Omit<SpoolOptions, 'registry'>> & { registry?: Registry },
@@ -122,7 +147,7 @@ export class Spool implements ObservationSink {
   }
 
   static async open(options: SpoolOptions): Promise<Spool> {
-    const opts = { segmentBytes: DEFAULT_SEGMENT_BYTES, ...options };
+    const opts = { segmentBytes: DEFAULT_SEGMENT_BYTES, io: realIo, repairIntervalMs: 1000, ...options };
     await ensureDir(opts.dir);
     const id = await loadOrCreateSpoolId(opts.dir);
     const cursor = await readOptional(join(opts.dir, 'ack.json'));
@@ -151,6 +176,11 @@ export class Spool implements ObservationSink {
 
   appendWithSeq(records: SessionObservation[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new OperationalError('spool is closed'));
+    if (this.failure) {
+      this.metrics.refused.inc(records.length);
+      this.tryRepair();
+      return Promise.reject(new SpoolFailedError(`spool failed: ${this.failure.message}; not taking records until repaired`));
+    }
     const payloads: string[] = [];
     const lengths: number[] = [];
     let bytes = 0;
@@ -185,6 +215,12 @@ export class Spool implements ObservationSink {
       this.pending = [];
       const bytes = batch.reduce((n, p) => n + p.bytes, 0);
       this.pendingBytes -= bytes;
+      if (this.failure) {
+        // Queued before an earlier batch of this loop failed for good: never written after garbage.
+        const refused = new SpoolFailedError(`spool failed: ${this.failure.message}`);
+        batch.forEach((p) => p.reject(refused));
+        continue;
+      }
       try {
         await this.rollIfFull();
         const seg = this.segments[this.segments.length - 1]!;
@@ -222,14 +258,51 @@ export class Spool implements ObservationSink {
   private async writeDurably(seg: Segment, buf: Buffer): Promise<void> {
     try {
       let off = 0;
-      while (off < buf.length) off += (await this.fh.write(buf, off, buf.length - off)).bytesWritten;
+      while (off < buf.length) off += await this.opts.io.write(this.fh, buf, off, buf.length - off);
       if (O_DSYNC === undefined) await this.fh.datasync();
     } catch (err) {
       // Cut the file back to its last durable size so a half-written batch cannot later be read
-      // as records that were never acknowledged.
-      await truncate(seg.path, seg.size).catch(() => undefined);
+      // as records that were never acknowledged. If even that fails, later appends would land
+      // after garbage: readers would stop there and recovery would cut records already answered
+      // to NASes. So the spool stops taking records (NASes retry) until the cut succeeds.
+      try {
+        await this.opts.io.truncate(seg.path, seg.size);
+      } catch (cutErr) {
+        this.failure = new Error(`${errorMessage(err)}, and cutting back the torn write failed: ${errorMessage(cutErr)}`);
+        this.lastRepairAt = this.opts.clock.now().getTime();
+        this.opts.logger.error('spool: FAILED; refusing records until the torn write is cut back (NASes retry, nothing is acknowledged)', {
+          segment: seg.path,
+          error: this.failure.message,
+        });
+      }
       throw err;
     }
+  }
+
+  /** At most once per repairIntervalMs, while failed: cut the torn bytes back and take records again. */
+  private tryRepair(): void {
+    const now = this.opts.clock.now().getTime();
+    if (this.repairing || now - this.lastRepairAt < this.opts.repairIntervalMs) return;
+    this.lastRepairAt = now;
+    const seg = this.segments[this.segments.length - 1]!;
+    this.repairing = (async () => {
+      try {
+        await this.opts.io.truncate(seg.path, seg.size);
+        await this.fh.datasync();
+        if ((await stat(seg.path)).size !== seg.size) throw new Error('segment size differs after the cut');
+        this.opts.logger.warn('spool: repaired; taking records again', { segment: seg.path, previousFailure: this.failure?.message });
+        this.failure = undefined;
+      } catch (err) {
+        this.opts.logger.error('spool: still failed; refusing records', { error: errorMessage(err) });
+      } finally {
+        this.repairing = undefined;
+      }
+    })();
+  }
+
+  /** Settles once a repair attempt under way has finished (tests, shutdown). */
+  async repaired(): Promise<void> {
+    await this.repairing;
   }
 
   private async rollIfFull(): Promise<void> {
@@ -375,6 +448,7 @@ export class Spool implements ObservationSink {
       ackedSeq: this.ackedSeq,
       lastSeq: this.durableSeq,
       lagMs: oldest && this.durableSeq > this.ackedSeq ? Math.max(0, this.opts.clock.now().getTime() - oldest.at) : 0,
+      failed: this.failure?.message ?? null,
     };
   }
 
@@ -383,6 +457,7 @@ export class Spool implements ObservationSink {
     if (this.closed) return;
     this.closed = true;
     while (this.flushing || this.pending.length > 0) await new Promise((r) => setImmediate(r));
+    await this.repairing;
     await this.ackChain;
     await this.fh.close();
   }
