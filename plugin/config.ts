@@ -26,8 +26,13 @@ export const pluginConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
-      /** Set when a reverse proxy terminates TLS (express "trust proxy"): hop count or true. */
-      trustProxy: z.union([z.boolean(), z.number().int().min(0)]).default(false),
+      /**
+       * Set when a reverse proxy terminates TLS (express "trust proxy"): the number of proxy hops,
+       * or the proxies' addresses/subnets ("10.0.0.5, loopback"). Then the client address (login
+       * limits, logs) comes from X-Forwarded-For. `true` trusts every hop, so a client can claim
+       * any address: prefer a hop count or addresses.
+       */
+      trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
       /** Session cookies marked Secure: 'auto' follows the request's protocol. */
       secureCookies: z.union([z.boolean(), z.literal('auto')]).default('auto'),
       sessionHours: z.number().positive().max(24 * 30).default(12),

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditRepository } from './audit/index.js';
 import { ApiTokensRepository, AuthService, UsersRepository } from './auth/index.js';
+import { LoginFailuresRepository } from './auth/login-failures.repository.js';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Logger } from './common/logger.js';
 import type { PluginConfig } from './config.js';
@@ -40,7 +41,7 @@ export function buildContext(config: PluginConfig, db: Database, logger: Logger,
     models,
     events: new PluginEvents(),
     repos: { users, tokens, audit, settings },
-    services: { auth: new AuthService({ db, users, tokens, audit, clock }) },
+    services: { auth: new AuthService({ db, users, tokens, audit, failures: new LoginFailuresRepository(models), clock }) },
   };
 }
 

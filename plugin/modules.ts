@@ -1,5 +1,5 @@
 import type { ModuleServices, PluginContext } from './context.js';
-import type { WebContribution } from './web/app.js';
+import type { WebContribution } from './web/contribution.js';
 import { ingestModule } from './ingest/index.js';
 import { usageModule } from './usage/index.js';
 import { subscribersModule } from './subscribers/index.js';

@@ -1,9 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { hasRole, type ApiTokenInfo, type Role } from '../auth/index.js';
-import { AuthenticationError, ForbiddenError, httpStatusOf, UserError } from '../common/errors.js';
+import { AuthenticationError, ForbiddenError, UserError } from '../common/errors.js';
 import type { PluginContext } from '../context.js';
-import type { WebContribution } from '../web/app.js';
-import { clientHttpError } from '../web/http-errors.js';
+import type { WebContribution } from '../web/contribution.js';
+import { clientHttpError, httpStatusOf } from '../web/http-errors.js';
 
 export function bearerToken(req: Request): string | null {
   const h = req.headers.authorization;

@@ -1,12 +1,33 @@
 import type { Database } from '../db/database.js';
 import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
-import { AuthenticationError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../common/errors.js';
+import { AuthenticationError, ConflictError, NotFoundError, TooManyAttemptsError, ValidationError, type FieldIssue } from '../common/errors.js';
 import { isDuplicateKey } from '../db/database.js';
+import type { LoginFailuresRepository } from './login-failures.repository.js';
+import { LOGIN_LIMITS, loginVerdict, throttleKeys, type LoginLimits, type ThrottleKeys } from './login-throttle.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 import type { Role } from './roles.js';
 import type { ApiTokenInfo, ApiTokensRepository } from './tokens.repository.js';
 import type { StaffUser, UsersRepository } from './users.repository.js';
+
+/** What the service needs of its repositories (so that its specs can pass typed fakes). */
+export interface AuthServiceDeps {
+  db: Pick<Database, 'transaction'>;
+  users: Pick<UsersRepository, 'findByEmailWithHash' | 'touchLogin' | 'create'>;
+  tokens: Pick<ApiTokensRepository, 'create' | 'findById' | 'revoke' | 'findActiveByToken' | 'touch'>;
+  audit: Pick<AuditRepository, 'record'>;
+  failures: Pick<LoginFailuresRepository, 'record' | 'recentByKey' | 'clear' | 'prune'>;
+  clock: Clock;
+  limits?: LoginLimits;
+}
+
+/** Who is logging in, as far as the HTTP layer can tell. */
+export interface LoginClient {
+  /** The client's address: the forwarded one when the reverse proxy is trusted. */
+  address: string;
+}
+
+const PRUNE_EVERY_MS = 60_000;
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -15,17 +36,47 @@ export class AuthService {
   // wrong e-mail equal to that of a wrong password (no account enumeration by timing).
   private dummyHash: Promise<string> | null = null;
 
-  constructor(
-    private readonly deps: {
-      db: Database;
-      users: UsersRepository;
-      tokens: ApiTokensRepository;
-      audit: AuditRepository;
-      clock: Clock;
-    },
-  ) {}
+  private lastPrune = 0;
 
-  async login(email: string, password: string): Promise<StaffUser> {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  /**
+   * Checks e-mail and password, unless too many logins failed lately from the client's address or
+   * for the account (TooManyAttemptsError, checked before the password so that a refused attempt
+   * costs no hashing and is not counted). A wrong password or unknown e-mail counts against both.
+   */
+  async login(email: string, password: string, client: LoginClient): Promise<StaffUser> {
+    const limits = this.deps.limits ?? LOGIN_LIMITS;
+    const now = this.deps.clock.now();
+    const keys = throttleKeys(email, client.address);
+    const recent = await this.deps.failures.recentByKey([keys.address, keys.account], new Date(now.getTime() - limits.windowMs));
+    const verdict = loginVerdict({ address: recent.get(keys.address) ?? [], account: recent.get(keys.account) ?? [] }, now, limits);
+    if (!verdict.allowed) {
+      const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+      throw new TooManyAttemptsError(`Too many failed login attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`, verdict.retryAfterSeconds);
+    }
+    try {
+      const user = await this.checkPassword(email, password);
+      // The account's own count starts again once its password was right; the address's does
+      // not, or one valid account would reset the limit for guessing at others.
+      await this.deps.failures.clear(keys.account);
+      return user;
+    } catch (err) {
+      if (err instanceof AuthenticationError) await this.recordFailure(keys);
+      throw err;
+    }
+  }
+
+  private async recordFailure(keys: ThrottleKeys): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.failures.record([{ keyHash: keys.address, scope: 'address' }, { keyHash: keys.account, scope: 'account' }], now);
+    if (now.getTime() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now.getTime();
+      await this.deps.failures.prune(new Date(now.getTime() - (this.deps.limits ?? LOGIN_LIMITS).windowMs));
+    }
+  }
+
+  private async checkPassword(email: string, password: string): Promise<StaffUser> {
     const user = await this.deps.users.findByEmailWithHash(email);
     if (!user) {
       this.dummyHash ??= hashPassword('not-a-real-password');

@@ -2,7 +2,8 @@
  * Errors are typed by who must act on them:
  * - UserError: the person who sent the input must fix it (bad config, bad argument, bad request).
  * - OperationalError: the operator must look (database down, router unreachable); usually retried.
- * Each kind maps to an HTTP status and a process exit code in exactly one place (below).
+ * Each kind maps to an HTTP status in exactly one place (plugin/web/http-errors.ts: HTTP is the
+ * web layer's business, and this file is shared with the agent) and to an exit code (below).
  */
 export class OctetError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -46,6 +47,15 @@ export class NotFoundError extends UserError {}
 export class ConflictError extends UserError {}
 export class AuthenticationError extends UserError {}
 export class ForbiddenError extends UserError {}
+/** Refused for now (too many failed logins): the same request may succeed after `retryAfterSeconds`. */
+export class TooManyAttemptsError extends UserError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
 
 export class OperationalError extends OctetError {
   readonly retryable: boolean;
@@ -53,18 +63,6 @@ export class OperationalError extends OctetError {
     super(message, options);
     this.retryable = options?.retryable ?? true;
   }
-}
-
-/** The single mapping from error kind to HTTP status. */
-export function httpStatusOf(err: unknown): number {
-  if (err instanceof AuthenticationError) return 401;
-  if (err instanceof ForbiddenError) return 403;
-  if (err instanceof NotFoundError) return 404;
-  if (err instanceof ConflictError) return 409;
-  if (err instanceof ValidationError) return 422;
-  if (err instanceof UserError) return 400;
-  if (err instanceof OperationalError) return 503;
-  return 500;
 }
 
 /** Exit codes: 2 for anything the user must fix (usage, config), 1 for everything else. */

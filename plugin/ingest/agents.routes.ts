@@ -1,7 +1,8 @@
 import type { Router } from 'express';
 import { DateTime } from 'luxon';
-import { httpStatusOf, UserError } from '../common/errors.js';
-import { currentUser, requireRole } from '../web/app.js';
+import { UserError } from '../common/errors.js';
+import { currentUser, requireRole } from '../web/guards.js';
+import { httpStatusOf } from '../web/http-errors.js';
 import type { AgentInfo } from './agents.repository.js';
 import type { AgentsService } from './agents.service.js';
 

@@ -1,47 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csrfSync } from 'csrf-sync';
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
-import type { StaffUser } from '../auth/users.repository.js';
-import { hasRole, type Role } from '../auth/roles.js';
-import { ForbiddenError, httpStatusOf, UserError } from '../common/errors.js';
+import { UserError } from '../common/errors.js';
 import type { PluginContext } from '../context.js';
+import type { WebContribution } from './contribution.js';
+import { createCsrf } from './csrf.js';
+import { requireLogin } from './guards.js';
 import { navFor, type NavItem } from './nav.js';
 import { DatabaseSessionStore } from './session-store.js';
-import { clientHttpError } from './http-errors.js';
+import { clientHttpError, httpStatusOf } from './http-errors.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRouter } from '../api/router.js';
 
-declare module 'express-session' {
-  interface SessionData {
-    userId?: number;
-  }
-}
+export type { WebContribution } from './contribution.js';
 
 export const VIEWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
-
-/** What a plugin module contributes to the HTTP surface. */
-export interface WebContribution {
-  nav?: NavItem[];
-  /** Admin pages; mounted behind login and CSRF protection. */
-  pages?: (router: Router) => void;
-  /** REST API under /api/v1; mounted behind bearer-token authentication. */
-  api?: (router: Router) => void;
-  /** Routes with their own authentication (the agent API), mounted before the others. */
-  raw?: (app: express.Express) => void;
-  /**
-   * Multipart form posts (file uploads), which the app's body parser cannot read. The app runs
-   * `parse` for a POST to `path` only after the login check, then checks CSRF on the fields it
-   * parsed; the module's page route for `path` follows as for any form.
-   */
-  uploads?: Array<{ path: string; parse: RequestHandler }>;
-}
 
 export interface WebAppOptions {
   sessionSecret: string;
@@ -81,7 +60,7 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
     session({
       name: 'octet.sid',
       secret: options.sessionSecret,
-      store: new DatabaseSessionStore(ctx.models, ctx.clock, config.http.sessionHours * 3600_000),
+      store: new DatabaseSessionStore(ctx.models, ctx.clock, config.http.sessionHours * 3600_000, logger),
       resave: false,
       saveUninitialized: false,
       rolling: true,
@@ -94,19 +73,16 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
     }),
   );
 
-  const csrf = csrfSync({
-    size: 32,
-    getTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
-  });
+  const csrf = createCsrf({ secret: options.sessionSecret, secureCookies: config.http.secureCookies });
   app.use((req, res, next) => {
-    res.locals.csrfToken = () => csrf.generateToken(req);
+    res.locals.csrfToken = () => csrf.token(req, res);
     next();
   });
   // A multipart upload's token is in its body, which only its own parser reads: its check is
   // deferred to after the login check and that parser (below), never skipped.
   const uploads = options.contributions.flatMap((c) => c.uploads ?? []);
   const isUpload = (req: Request) => req.method === 'POST' && uploads.some((u) => u.path === req.path) && typeof req.is('multipart/form-data') === 'string';
-  app.use((req, res, next) => (isUpload(req) ? next() : csrf.csrfSynchronisedProtection(req, res, next)));
+  app.use((req, res, next) => (isUpload(req) ? next() : csrf.protect(req, res, next)));
 
   const allNav: NavItem[] = [
     ...options.contributions.flatMap((c) => c.nav ?? []),
@@ -138,7 +114,7 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
       if (!isUpload(req)) return next();
       u.parse(req, res, (err?: unknown) => {
         if (err) return next(err);
-        next(csrf.isRequestValid(req) ? undefined : csrf.invalidCsrfTokenError);
+        next(csrf.isRequestValid(req) ? undefined : csrf.invalidError);
       });
     });
   }
@@ -166,27 +142,6 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
     res.status(status).render('error', { title: 'Error', status, message });
   });
   return app;
-}
-
-export function currentUser(res: Response): StaffUser {
-  const user = res.locals.user as StaffUser | null;
-  if (!user) throw new ForbiddenError('not logged in');
-  return user;
-}
-
-function requireLogin(req: Request, res: Response, next: NextFunction): void {
-  if (res.locals.user) return next();
-  const back = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-  res.redirect(303, `/login${back}`);
-}
-
-/** Route guard: the logged-in user's role must be at least `role`. */
-export function requireRole(role: Role) {
-  return (_req: Request, res: Response, next: NextFunction): void => {
-    const user = res.locals.user as StaffUser | null;
-    if (user && hasRole(user.role, role)) return next();
-    next(new ForbiddenError(`this needs the ${role} role; you are ${user?.role ?? 'not logged in'}`));
-  };
 }
 
 export function newSessionSecret(): string {

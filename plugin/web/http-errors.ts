@@ -1,3 +1,27 @@
+import {
+  AuthenticationError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  OperationalError,
+  TooManyAttemptsError,
+  UserError,
+  ValidationError,
+} from '../common/errors.js';
+
+/** The single mapping from error kind to HTTP status (pages and the REST API alike). */
+export function httpStatusOf(err: unknown): number {
+  if (err instanceof AuthenticationError) return 401;
+  if (err instanceof ForbiddenError) return 403;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof ValidationError) return 422;
+  if (err instanceof TooManyAttemptsError) return 429;
+  if (err instanceof UserError) return 400;
+  if (err instanceof OperationalError) return 503;
+  return 500;
+}
+
 /**
  * Errors that the HTTP layer itself raises for a bad request, before any of our code runs:
  * body-parser (body too large, bad JSON, unsupported charset or encoding, too many fields) and

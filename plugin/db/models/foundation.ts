@@ -47,5 +47,13 @@ export function defineFoundationModels(sequelize: Sequelize) {
     details: DataTypes.TEXT,
   }, { tableName: 'audit_log' });
 
-  return { User, ApiToken, Setting, WebSession, AuditEntry };
+  // migrations/0008-login-failures.ts
+  const LoginFailure = sequelize.define('LoginFailure', {
+    id: { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true },
+    keyHash: { type: DataTypes.CHAR(64), field: 'key_hash' },
+    scope: DataTypes.STRING,
+    at: DataTypes.DATE,
+  }, { tableName: 'login_failures' });
+
+  return { User, ApiToken, Setting, WebSession, AuditEntry, LoginFailure };
 }

@@ -1,7 +1,7 @@
 import type { Response, Router } from 'express';
 import type { AuditRepository } from '../../audit/index.js';
 import { formatBytes } from '../../common/bytes.js';
-import { requireRole } from '../../web/app.js';
+import { requireRole } from '../../web/guards.js';
 import type { AccountFilter } from '../accounts.repository.js';
 import { parseLimit } from '../cursor.js';
 import { acceptsNewServices, type SubscribersService } from '../subscribers.service.js';

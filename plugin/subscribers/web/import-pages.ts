@@ -1,6 +1,6 @@
 import type { RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
-import { currentUser, requireRole } from '../../web/app.js';
+import { currentUser, requireRole } from '../../web/guards.js';
 import type { ImportReport } from '../import/import.service.js';
 import type { StagedImportService } from '../import/staged-import.service.js';
 import { CSV_COLUMNS, REQUIRED_COLUMNS } from '../import/csv.js';

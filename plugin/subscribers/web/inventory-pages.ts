@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { formatBytes } from '../../common/bytes.js';
 import { UserError } from '../../common/errors.js';
-import { requireRole } from '../../web/app.js';
+import { requireRole } from '../../web/guards.js';
 import type { UnclaimedLoginsService } from '../unclaimed.service.js';
 import { actorOf, canWrite } from './forms.js';
 

@@ -1,8 +1,9 @@
 import type { Router } from 'express';
 import { isRole, ROLES } from '../../auth/index.js';
-import { httpStatusOf, NotFoundError, UserError } from '../../common/errors.js';
+import { NotFoundError, UserError } from '../../common/errors.js';
 import type { PluginContext } from '../../context.js';
-import { currentUser, requireRole } from '../app.js';
+import { currentUser, requireRole } from '../guards.js';
+import { httpStatusOf } from '../http-errors.js';
 
 function field(body: unknown, name: string): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];

@@ -1,7 +1,6 @@
 import type express from 'express';
 import type { Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
-import { AuthenticationError } from '../../common/errors.js';
+import { AuthenticationError, TooManyAttemptsError } from '../../common/errors.js';
 import type { PluginContext } from '../../context.js';
 
 /** Only same-site relative paths are followed after login (no open redirect). */
@@ -14,35 +13,42 @@ function regenerate(req: Request): Promise<void> {
 }
 
 export function authRoutes(app: express.Express, ctx: PluginContext): void {
-  // Per-instance limit on failed login attempts by client address: 10 per 15 minutes.
-  const loginLimit = rateLimit({
-    windowMs: 15 * 60_000,
-    limit: 10,
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, res) => {
-      res.status(429).render('login', { title: 'Log in', error: 'Too many login attempts. Wait 15 minutes and try again.', email: '', next: '/' });
-    },
-  });
+  let warnedUntrustedProxy = false;
+  /**
+   * The address failed logins are counted against. With `http.trustProxy` set, express takes it
+   * from X-Forwarded-For as far as the trusted hops go; without, it is the peer, which behind a
+   * reverse proxy is the proxy for everyone: say so once, as that makes the address limit one
+   * limit for all staff (the per-account limit still holds).
+   */
+  const clientAddress = (req: Request): string => {
+    if (ctx.config.http.trustProxy === false && req.headers['x-forwarded-for'] !== undefined && !warnedUntrustedProxy) {
+      warnedUntrustedProxy = true;
+      ctx.logger.warn('login from behind a proxy that is not trusted: every client counts as the proxy\'s address; set http.trustProxy', { peer: req.ip });
+    }
+    return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  };
 
   app.get('/login', (req, res) => {
     if (res.locals.user) return res.redirect(303, safeNext(req.query.next));
     res.render('login', { title: 'Log in', error: null, email: '', next: safeNext(req.query.next) });
   });
 
-  app.post('/login', loginLimit, async (req, res) => {
+  app.post('/login', async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const email = typeof body.email === 'string' ? body.email : '';
     const password = typeof body.password === 'string' ? body.password : '';
     const next = safeNext(body.next);
     try {
-      const user = await ctx.services.auth.login(email, password);
+      const user = await ctx.services.auth.login(email, password, { address: clientAddress(req) });
       // A fresh session id at login defeats session fixation.
       await regenerate(req);
       req.session.userId = user.id;
       res.redirect(303, next);
     } catch (err) {
+      if (err instanceof TooManyAttemptsError) {
+        res.set('Retry-After', String(err.retryAfterSeconds));
+        return res.status(429).render('login', { title: 'Log in', error: err.message, email, next });
+      }
       if (!(err instanceof AuthenticationError)) throw err;
       res.status(401).render('login', { title: 'Log in', error: 'Wrong e-mail or password.', email, next });
     }
