@@ -11,8 +11,12 @@ export const usageConfigSchema = z
     pruneCron: z.string().min(1).default('17 3 * * *'),
     /**
      * Raw observations are kept this many days after they were observed, then pruned once rolled
-     * up. An observation arriving later than this (an agent offline for longer) can no longer be
-     * placed among its neighbours and is not counted.
+     * up. This bounds storage, not what is counted: an observation arriving later than this (an
+     * agent offline for longer) is counted by its time like any other. Only one that sorts at or
+     * before the point where its own session was pruned adds nothing, because counters are
+     * cumulative and the session's later counters already hold its bytes; it is logged and kept
+     * in the session's `ignored_late` count. A period already closed for billing that such an
+     * arrival changes comes back to billing as a late adjustment (billing-port.ts).
      */
     rawRetentionDays: z.number().int().min(1).max(3650).default(7),
     /** A session not ended and seen within this many minutes is live. */
