@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../common/errors.js';
-import { rateScenario } from '../../rating/rate-scenario.js';
-import { ratingJson } from '../../rating/rating-view.js';
-import { parseScenarioText } from '../../rating/scenario.js';
+import { parseScenarioText, rateScenario, ratingJson } from '../../rating/index.js';
 
 /** `octet rate FILE`: rates a scenario and prints its invoices and credit notes as JSON; no database. */
 export function registerRate(program: Command): void {
