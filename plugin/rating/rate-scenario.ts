@@ -21,6 +21,8 @@ import { bytesToUnits, countedBytes } from './units.js';
  *   bytes that count (direction), weighed by time bands, as units; the included allowance,
  *   prorated by the same days as the fee, plus the top-ups bought in that window, is free; the
  *   charge model prices the rest. Top-ups are charged with the usage of their window.
+ * - A usage bucket belongs to the window that holds its start (in Asia/Kolkata the UTC hour
+ *   18:00-19:00 straddles local midnight and counts in the day it starts in, as usage/ keeps it).
  * - One-off items go on the first invoice issued at or after their instant.
  * - When a prepaid period is cut short (end, tariff change, an item's end), a credit note at that
  *   moment credits the unused days; what was charged = what was used + the credit, exactly.

@@ -131,4 +131,32 @@ describe('rating a scenario', () => {
     );
     expect(r.unbilled).to.deep.equal({ beforeStart: 7n, afterEnd: 9n, onEarlierInvoices: 0n, awaitingNextInvoice: 0n });
   });
+
+  it('rounds each line by the rule the scenario names: 0.125 is 0.13 half-up and 0.12 half-even', () => {
+    const text = (rule: string) =>
+      scenarioText({ service: '  start: 2026-01-01\n  tariffs: [{ tariff: BASIC, from: 2026-01-01 }]', invoices: '{ from: 2026-01-01, to: 2026-01-02 }' })
+        .replace('recurringFee: 31.00', 'recurringFee: 0.125')
+        .replace('timezone: Europe/Berlin', `timezone: Europe/Berlin\nrounding: ${rule}`);
+    expect(rate(text('half-up')).documents[0]!.lines[0]!.amountMinor).to.equal(13n);
+    expect(rate(text('half-even')).documents[0]!.lines[0]!.amountMinor).to.equal(12n);
+  });
+
+  it('writes no amount, quantity or byte count as a JSON number, so no reader can turn it into a float', () => {
+    const r = rate(
+      scenarioText({
+        service: '  start: 2026-01-01\n  tariffs: [{ tariff: BASIC, from: 2026-01-01 }]',
+        usage: '  - { hour: 2026-01-15T10:00:00Z, download: 18446744073709551615, upload: 5 }',
+        invoices: '{ from: 2026-01-01, to: 2026-03-01 }',
+      }),
+    );
+    const numbers: string[] = [];
+    const walk = (v: unknown, path: string): void => {
+      if (typeof v === 'number') numbers.push(path.replace(/\.\d+/g, '.N'));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+    };
+    const json = ratingJson(r, 'Europe/Berlin');
+    walk(json, '');
+    expect([...new Set(numbers)].sort()).to.deep.equal(['.documents.N.lines.N.tariff.version', '.documents.N.period.days', '.documents.N.usage.N.tariff.version', '.exponent']);
+    expect(JSON.stringify(json)).to.contain('"download":"18446744073709551615"');
+  });
 });
