@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditRepository } from './audit/index.js';
-import { ApiTokensRepository, AuthService, UsersRepository } from './auth/index.js';
-import { LoginFailuresRepository } from './auth/login-failures.repository.js';
+import { ApiTokensRepository, AuthService, LoginFailuresRepository, UsersRepository } from './auth/index.js';
 import { systemClock, type Clock } from './common/clock.js';
 import type { Logger } from './common/logger.js';
 import type { PluginConfig } from './config.js';

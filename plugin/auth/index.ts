@@ -6,6 +6,7 @@
  * the repositories and the service it builds once (plugin/main.ts).
  */
 export { AuthService } from './auth.service.js';
+export { LoginFailuresRepository } from './login-failures.repository.js';
 export { generatePassword, hashPassword, passwordProblem, verifyPassword } from './password.js';
 export { hasRole, isRole, ROLES, type Role } from './roles.js';
 export { ApiTokensRepository, type ApiTokenInfo } from './tokens.repository.js';
