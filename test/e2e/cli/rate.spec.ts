@@ -90,6 +90,21 @@ describe('octet rate', () => {
     expect(out.documents[0]!.lines.find((l) => l.kind === 'usage')!.amount).to.equal('1200.00');
   });
 
+  it("reproduces Lago's proration by actual days: a 1.00 plan started on 15 March costs 0.55 (getlago/lago-api spec/services/fees/subscription_service_spec.rb)", async () => {
+    const text = `currency: EUR
+timezone: UTC
+account: { tax: { exempt: "worked example, no tax" } }
+tariffs: [{ code: P, name: Plan, currency: EUR, recurringFee: 1.00 }]
+service: { start: 2022-03-15, tariffs: [{ tariff: P, from: 2022-03-15 }] }
+invoices: { from: 2022-03-01, to: 2022-04-01 }
+`;
+    const out = await rateText('proration.yaml', text);
+    // 100 cents x 17 / 31 days = 54.8387... -> 55
+    const fee = out.documents[0]!.lines[0]! as Doc['lines'][number] & { quantity: string; unit: string; preciseAmount: string };
+    expect([fee.kind, fee.quantity, fee.unit, fee.amount]).to.deep.equal(['recurring_fee', '17', 'days of 31', '0.55']);
+    expect(fee.preciseAmount.startsWith('0.548387096774')).to.equal(true);
+  });
+
   it('exits 2 with one line naming the field when a price is not a decimal number', async () => {
     const file = join(dir, 'bad-price.yaml');
     writeFileSync(file, usageOnly('{ model: per_unit, unitPrice: "ten" }', '1'));
