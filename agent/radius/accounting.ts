@@ -35,7 +35,7 @@ export interface NasEvent {
 
 export interface UnusableEvent {
   kind: 'unusable';
-  reason: 'unsupported-status' | 'missing-session-id' | 'missing-user-name' | 'counter-out-of-range';
+  reason: 'unsupported-status' | 'missing-session-id' | 'missing-user-name';
 }
 
 export type AccountingEvent = SessionEvent | NasEvent | UnusableEvent;
@@ -61,8 +61,10 @@ export function interpretAccounting(attrs: AttributeMap, direction: Direction, a
 
   const input = combineGigawords(int(attrs['Acct-Input-Gigawords']), int(attrs['Acct-Input-Octets']));
   const output = combineGigawords(int(attrs['Acct-Output-Gigawords']), int(attrs['Acct-Output-Octets']));
-  // The wire format stops at 2^63-1 (the databases' signed BIGINT); beyond it is corruption.
-  if (input > MAX_OCTETS || output > MAX_OCTETS) return { kind: 'unusable', reason: 'counter-out-of-range' };
+  // Beyond 2^63-1 (what the plugin stores: SQLite's integers are signed) the counters are kept
+  // as reported. Answering and dropping would lose the record unseen; refusing it would leave the
+  // NAS retrying (a Stop for ever) with nothing visible in billing. Shipped as they are, the
+  // plugin quarantines the record with its reason on the Agents page.
   const sessionTime = int(attrs['Acct-Session-Time']);
   const sessionStart =
     status === 'start'
@@ -137,6 +139,11 @@ export type AfterEnd = 'new' | 'repeat' | 'later-counters';
 export function againstEnd(e: SessionEvent, end: { endedAt: number; down: string; up: string }): AfterEnd {
   if (e.status === 'start' && e.observedAt.getTime() > end.endedAt) return 'new';
   return e.download > BigInt(end.down) || e.upload > BigInt(end.up) ? 'later-counters' : 'repeat';
+}
+
+/** True when a counter is past what the plugin stores: the record will be quarantined there. */
+export function beyondStorable(e: SessionEvent): boolean {
+  return e.download > MAX_OCTETS || e.upload > MAX_OCTETS;
 }
 
 export function sessionObservation(nasName: string, recordId: string, e: SessionEvent, alreadyEnded = false): SessionObservation {

@@ -13,7 +13,7 @@ export type DropReason =
   | 'spool-full'
   | 'spool-error';
 
-export type IgnoreReason = 'poll-source' | 'unsupported-status' | 'missing-session-id' | 'missing-user-name' | 'counter-out-of-range' | 'after-end';
+export type IgnoreReason = 'poll-source' | 'unsupported-status' | 'missing-session-id' | 'missing-user-name' | 'after-end';
 
 export interface RadiusMetrics {
   /** Counts an authenticated request by status type (label children cached: this runs per packet). */
@@ -25,6 +25,7 @@ export interface RadiusMetrics {
   retransmits: Counter;
   held: Counter;
   recorded: Counter;
+  beyondStorable: Counter;
 }
 
 export function registerRadiusMetrics(registry: Registry | undefined, openSessions: () => number): RadiusMetrics {
@@ -78,6 +79,11 @@ export function registerRadiusMetrics(registry: Registry | undefined, openSessio
     held: new Counter({
       name: 'octet_agent_radius_retransmits_held_total',
       help: 'Retransmissions of a request still being written, answered once the write completed',
+      registers,
+    }),
+    beyondStorable: new Counter({
+      name: 'octet_agent_radius_counters_beyond_storable_total',
+      help: 'Records with a counter past 2^63-1, shipped as reported for the plugin to quarantine (Agents page)',
       registers,
     }),
     recorded: new Counter({

@@ -11,6 +11,7 @@ import { SpoolFullError } from '../spool/spool.js';
 import type { ObservationSink } from '../types.js';
 import {
   againstEnd,
+  beyondStorable,
   closingObservations,
   interpretAccounting,
   packetKey,
@@ -237,6 +238,15 @@ export class RadiusAccountingServer {
       const verdict = end ? againstEnd(event, end) : 'new';
       if (verdict === 'repeat') this.metrics.ignored.inc({ reason: 'after-end' });
       else records = [sessionObservation(client.name, key, event, verdict === 'later-counters')];
+      if (beyondStorable(event)) {
+        this.metrics.beyondStorable.inc();
+        this.limiter.warn('beyond-storable', 'radius: a counter past 2^63-1; recorded as reported, the plugin will quarantine it (Agents page)', {
+          nas: client.name,
+          sessionId: event.sessionId,
+          download: event.download.toString(),
+          upload: event.upload.toString(),
+        });
+      }
     } else {
       records = closingObservations(key, event, this.opts.sessions.openFor(client.name));
     }

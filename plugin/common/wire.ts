@@ -18,7 +18,9 @@ export const MAX_OCTETS = (1n << 63n) - 1n;
 
 export const octetsString = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,18})$/, { message: 'must be a non-negative integer in decimal', abort: true })
+  // Up to 20 digits pass to the range check (2^64-1 has 20), so a RADIUS counter past the limit
+  // is quarantined as "at most 2^63-1", not as "not an integer".
+  .regex(/^(0|[1-9][0-9]{0,19})$/, { message: 'must be a non-negative integer in decimal', abort: true })
   .refine((s) => BigInt(s) <= MAX_OCTETS, 'must be at most 2^63-1 octets');
 
 export const observationSource = z.enum(['radius', 'poll']);

