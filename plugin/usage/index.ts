@@ -12,6 +12,15 @@
  *   rows are re-decided by the one assignment rule (service-match.ts: by instant, a service never
  *   takes usage from another for a time before it was created), so its unassigned usage within
  *   the service's dates becomes the service's. (The rollup's catch-up does this by itself too.)
+ * - The billing read port, `createBillingUsage(ctx, completeness): BillingUsagePort`
+ *   (billing-port.ts), with a CompletenessProvider (completeness.ts) passed in:
+ *   `billableUsage(serviceId, fromMs, toMs, { bands })` -> download/upload in total and per time
+ *   band (local HH:MM windows in the ISP's zone, on quarter hours; `band: null` is outside every
+ *   band) plus `completeness` (each source's `completeThrough`, the overall `completeThrough`,
+ *   `final` once it reaches `to`); `closePeriod(serviceId, fromMs, toMs, { bands, closedBy }, t?)`
+ *   records what billing billed for a window; `lateAdjustments(serviceId, sinceMs)` returns the
+ *   dated, signed corrections per band found in closed windows since (each reported once).
+ *   Windows are instants on 15-minute boundaries (every local midnight is one).
  * - `usageConfigSchema` — the `usage:` section of the plugin config (see config.ts).
  * - Tables other modules may read: `usage_hourly` (login, hour_start UTC, service_id, download,
  *   upload: what invoices are built from; service_id NULL = unassigned), `router_inventory`
@@ -23,6 +32,8 @@ import type { PluginModule } from '../modules.js';
 import { UsageJobs } from './jobs.js';
 import { LeaseRepository } from '../jobs/index.js';
 import { UsageAssignment } from './assignment.js';
+import { BillingUsagePort } from './billing-port.js';
+import type { CompletenessProvider } from './completeness.js';
 import { PruneService } from './prune.service.js';
 import { UsageQueries } from './queries.js';
 import { RollupService } from './rollup.service.js';
@@ -32,6 +43,9 @@ import { UsageRepository } from './usage.repository.js';
 export { assignUnassignedUsage } from './assign.js';
 export { loginsWithUnassignedUsage } from './unassigned-logins.js';
 export { usageConfigSchema, type UsageConfig } from './config.js';
+export { BillingUsagePort, type BillableUsage, type BilledPeriod, type Completeness, type LateAdjustment } from './billing-port.js';
+export type { BandUsage, TimeBand } from './bands.js';
+export type { CompletenessProvider, SourceCompleteness } from './completeness.js';
 export type { AccountUsage, LiveFilter, LiveSession, ServiceUsage, TopUser, UnassignedLogin, UsageQueries } from './queries.js';
 
 export function createUsageQueries(ctx: Pick<PluginContext, 'db' | 'clock' | 'config'>): UsageQueries {
@@ -41,6 +55,11 @@ export function createUsageQueries(ctx: Pick<PluginContext, 'db' | 'clock' | 'co
     timezone: ctx.config.billing.timezone,
     liveWindowMinutes: ctx.config.usage.liveWindowMinutes,
   });
+}
+
+/** The billing read port (see above); `completeness` says how far each agent source is complete. */
+export function createBillingUsage(ctx: Pick<PluginContext, 'db' | 'clock' | 'config'>, completeness: CompletenessProvider): BillingUsagePort {
+  return new BillingUsagePort({ db: ctx.db, clock: ctx.clock, timezone: ctx.config.billing.timezone, completeness });
 }
 
 /** Everything the usage module builds from the context (tests and benches use it too). */

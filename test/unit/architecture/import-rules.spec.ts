@@ -34,6 +34,7 @@ const DOMAIN_FILES = [
   'plugin/usage/session-usage.ts',
   'plugin/usage/source-choice.ts',
   'plugin/usage/completeness.ts',
+  'plugin/usage/bands.ts',
   'plugin/subscribers/validation.ts',
   'plugin/subscribers/changes.ts',
   'plugin/subscribers/cursor.ts',
