@@ -19,6 +19,7 @@ import { agentPages } from './agents.routes.js';
 import { AgentsService } from './agents.service.js';
 import { IngestRepository } from './ingest.repository.js';
 import { IngestService } from './ingest.service.js';
+import { InventoryRepository } from './inventory.repository.js';
 import { InventoryService } from './inventory.service.js';
 
 export type { AgentInfo } from './agents.repository.js';
@@ -38,7 +39,7 @@ export function buildIngest(ctx: PluginContext) {
     clock: ctx.clock,
     options: { futureToleranceMs: ctx.config.usage.futureToleranceMinutes * 60_000 },
   });
-  const inventory = new InventoryService({ db: ctx.db, models: ctx.models, clock: ctx.clock });
+  const inventory = new InventoryService({ db: ctx.db, inventory: new InventoryRepository(ctx.models), clock: ctx.clock });
   return { agents, ingest, inventory };
 }
 
