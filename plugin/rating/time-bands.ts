@@ -138,3 +138,22 @@ export function weighByBands(buckets: UsageBucket[], bands: TimeBand[], timezone
   });
   return { weightedBytes: weighted, byBand };
 }
+
+/**
+ * Weighs usage already split by band (as the usage module's billing read port reports it: bytes
+ * per band name, `null` outside every band) by the tariff's band percentages. The split must use
+ * the tariff's own bands: a band name the tariff does not have is an error, never full price.
+ */
+export function weighBandTotals(totals: Array<{ band: string | null; bytes: bigint }>, bands: TimeBand[]): { weightedBytes: Dec; byBand: BandTotal[] } {
+  const byBand: BandTotal[] = [];
+  let weighted = new Dec(0);
+  for (const t of totals) {
+    const band = t.band === null ? null : bands.find((b) => b.name === t.band);
+    if (band === undefined) throw new RangeError(`usage split by band ${JSON.stringify(t.band)}, which the tariff does not have`);
+    const percent = band ? band.percent : new Dec(100);
+    const w = new Dec(t.bytes.toString()).times(percent).div(100);
+    weighted = weighted.plus(w);
+    byBand.push({ band: band ? band.name : null, percent, bytes: t.bytes, weightedBytes: w });
+  }
+  return { weightedBytes: weighted, byBand };
+}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { decimal } from '../../../../plugin/common/money.js';
-import { timeBandIssues, weighByBands, type TimeBand } from '../../../../plugin/rating/time-bands.js';
+import { timeBandIssues, weighBandTotals, weighByBands, type TimeBand } from '../../../../plugin/rating/time-bands.js';
 
 const night = (from = '00:00', to = '07:00', percent = '0'): TimeBand => ({ name: 'night', from, to, percent: decimal(percent) });
 const span = { fromMs: Date.parse('2026-01-01T00:00:00Z'), toMs: Date.parse('2027-01-01T00:00:00Z') };
@@ -61,4 +61,18 @@ describe('time bands', () => {
       ['timeBands.2.to', 'must be a local time HH:MM (00:00 to 24:00)'],
     ]);
   });
+
+  it('weigh usage the read port already split by band the same as the buckets it came from', () => {
+    const buckets = [
+      { startMs: at('2026-06-01T22:00:00Z'), bytes: 1000n },
+      { startMs: at('2026-06-02T05:00:00Z'), bytes: 300n },
+    ];
+    const bands = [night('00:00', '07:00', '25')];
+    const fromBuckets = weighByBands(buckets, bands, 'Europe/Berlin');
+    const fromTotals = weighBandTotals([{ band: null, bytes: 300n }, { band: 'night', bytes: 1000n }], bands);
+    expect(fromTotals.weightedBytes.toFixed()).to.equal(fromBuckets.weightedBytes.toFixed());
+    expect(fromTotals.weightedBytes.toFixed()).to.equal('550');
+    expect(() => weighBandTotals([{ band: 'peak', bytes: 1n }], bands)).to.throw(RangeError, /"peak"/);
+  });
 });
+
