@@ -219,6 +219,9 @@ export function scenarioIssues(s: Scenario): FieldIssue[] {
   });
   if (s.endMs !== null && !(s.endMs > s.startMs)) issues.push({ field: 'service.end', message: 'must be after service.start' });
   if (!(s.invoicesToMs > s.invoicesFromMs)) issues.push({ field: 'invoices.to', message: 'must be after invoices.from' });
+  // Bounds that keep a mistyped year from rating for hours: 50 years of periods, 2 million buckets.
+  if (s.invoicesToMs - s.startMs > 50 * 366 * 86_400_000) issues.push({ field: 'invoices.to', message: 'at most 50 years after service.start' });
+  if (s.usage.length > 2_000_000) issues.push({ field: 'usage', message: `at most 2000000 buckets (has ${s.usage.length})` });
   s.plan.forEach((p, i) => {
     if (i === 0 && p.fromMs > s.startMs) issues.push({ field: 'service.tariffs.0.from', message: 'the first tariff must apply from the service start (or before)' });
     if (i > 0 && !(p.fromMs > s.plan[i - 1]!.fromMs)) issues.push({ field: `service.tariffs.${i}.from`, message: 'tariffs are listed in the order they applied, each from a later instant' });
