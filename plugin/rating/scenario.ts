@@ -170,6 +170,7 @@ function toScenario(raw: z.output<typeof rawSchema>, file: string): Scenario {
       return;
     }
     if ((to - from) / bucketMs > 24 * 400 * (60 / bucketMinutes)) issues.push({ field: `usage.${i}.to`, message: 'at most 400 days per row' });
+    else if (usage.length + (to - from) / bucketMs > 2_000_000) issues.push({ field: `usage.${i}`, message: 'at most 2000000 buckets in all' });
     else for (let t = from; t < to; t += bucketMs) usage.push({ hourMs: t, download: row.download, upload: row.upload });
   });
   const items: Item[] = (raw.items ?? []).map((it, i) => {
