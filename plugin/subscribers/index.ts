@@ -51,7 +51,7 @@ export const subscribersModule: PluginModule = {
       ],
       uploads: [{ path: PREVIEW_PATH, parse: importUploadParser() }],
       api: (router) => subscribersApi(router, parts.subscribers),
-      pages: (router) => subscriberPages(router, { ...parts, audit: ctx.repos.audit, logger: ctx.logger }),
+      pages: (router) => subscriberPages(router, { ...parts, audit: ctx.repos.audit, staff: ctx.repos.users, tokens: ctx.repos.tokens, logger: ctx.logger }),
     };
   },
 };

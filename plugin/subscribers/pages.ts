@@ -6,7 +6,7 @@ import type { StagedImportService } from './import/staged-import.service.js';
 import type { SubscribersService } from './subscribers.service.js';
 import type { UnclaimedLoginsService } from './unclaimed.service.js';
 import type { UsageBinding } from './usage-binding.js';
-import { accountPages } from './web/account-pages.js';
+import { accountPages, type AccountPagesDeps } from './web/account-pages.js';
 import { importPages } from './web/import-pages.js';
 import { inventoryPages } from './web/inventory-pages.js';
 
@@ -19,6 +19,8 @@ export interface SubscriberPagesDeps {
   staged: StagedImportService;
   usage: UsageBinding;
   audit: AuditRepository;
+  staff: AccountPagesDeps['staff'];
+  tokens: AccountPagesDeps['tokens'];
   logger: Logger;
 }
 

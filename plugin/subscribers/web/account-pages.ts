@@ -1,8 +1,10 @@
 import type { Response, Router } from 'express';
 import type { AuditRepository } from '../../audit/index.js';
+import type { ApiTokenInfo, StaffUser } from '../../auth/index.js';
 import { formatBytes } from '../../common/bytes.js';
 import { requireRole } from '../../web/guards.js';
 import type { AccountFilter } from '../accounts.repository.js';
+import { describeHistoryEntry } from '../changes.js';
 import { parseLimit } from '../cursor.js';
 import { acceptsNewServices, type SubscribersService } from '../subscribers.service.js';
 import type { UsageBinding } from '../usage-binding.js';
@@ -13,6 +15,9 @@ export interface AccountPagesDeps {
   subscribers: SubscribersService;
   usage: UsageBinding;
   audit: AuditRepository;
+  /** For the names of who changed what (staff are tens, tokens a handful: read whole). */
+  staff: { list(): Promise<StaffUser[]> };
+  tokens: { list(): Promise<ApiTokenInfo[]> };
 }
 
 /** How many audit entries the account page shows (its own and its services', newest first). */
@@ -87,6 +92,9 @@ export function accountPages(router: Router, deps: AccountPagesDeps): void {
       ],
       HISTORY_ROWS,
     );
+    const [staff, tokens] = history.length ? await Promise.all([deps.staff.list(), deps.tokens.list()]) : [[], []];
+    const names = { staff: new Map(staff.map((u) => [u.id, u.name])), tokens: new Map(tokens.map((t) => [t.id, t.name])) };
+    const serviceLogins = new Map(services.map((sv) => [String(sv.id), sv.login]));
     res.render('accounts/show', {
       title: account.name,
       canWrite: canWrite(res),
@@ -124,11 +132,8 @@ export function accountPages(router: Router, deps: AccountPagesDeps): void {
         framedIp: s.framedIp ?? '',
       })),
       history: history.map((h) => ({
-        at: h.at.toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
-        actor: h.actor,
-        action: h.action,
-        subject: h.entityType === 'service' ? `service #${h.entityId}` : 'account',
-        details: h.details ? JSON.stringify(h.details) : '',
+        at: h.at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+        ...describeHistoryEntry(h, names, serviceLogins),
       })),
       newService: { values: { status: 'active' }, errors: NO_ERRORS },
     });

@@ -4,6 +4,14 @@ import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { createStaff, csrfOf, loggedIn, type Browser } from '../../../support/web.js';
 
+/** The account page's history rows as text, one string per row, tags dropped and spaces collapsed. */
+function historyRows(page: string): string[] {
+  const table = /<table id="history"[^>]*>[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(page)![1]!;
+  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) =>
+    m[1]!.replace(/<[^>]+>/g, ' ').replace(/&#34;/g, '"').replace(/&gt;/g, '>').replace(/\s+/g, ' ').trim(),
+  );
+}
+
 forEachDatabase('account, service, import and unclaimed-login pages', (dialect) => {
   let plugin: TestPlugin;
   let billing: Browser;
@@ -66,7 +74,7 @@ forEachDatabase('account, service, import and unclaimed-login pages', (dialect) 
       const page = await billing.get(res.headers.location!).expect(200);
       expect(page.text).to.contain('Form Made');
       expect(page.text).to.contain('(exempt)');
-      expect(page.text).to.match(/user:\d+<\/td><td>account\.create/);
+      expect(historyRows(page.text)[0]).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC billing person Created the account Name: Form Made E-mail: form@example\.net Tax exempt: yes/);
     });
 
     it('see a duplicate login named beside the login field', async () => {
@@ -109,16 +117,28 @@ forEachDatabase('account, service, import and unclaimed-login pages', (dialect) 
         sequelize.removeHook('afterQuery', 'count-audit-queries');
       }
       expect(auditQueries).to.have.length(1);
-      const history = /<table id="history">([\s\S]*?)<\/table>/.exec(page)![1]!;
-      const rows = [...history.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+      const rows = historyRows(page).map((r) => r.replace(/^\S+ \S+ UTC /, ''));
       expect(rows).to.deep.equal([
-        `user:9 service.update service #${services[1]!.id}`,
-        `user:4 service.create service #${services[3]!.id}`,
-        `user:3 service.create service #${services[2]!.id}`,
-        `user:2 service.create service #${services[1]!.id}`,
-        `user:1 service.create service #${services[0]!.id}`,
-        'test account.create account',
+        'staff member #9 (no longer exists) Changed service hist-2 Tariff: (empty) → home-200',
+        'staff member #4 (no longer exists) Added service hist-4 Start date: 2026-03-01 Status: active',
+        'staff member #3 (no longer exists) Added service hist-3 Start date: 2026-03-01 Status: active',
+        'readonly person Added service hist-2 Start date: 2026-03-01 Status: active',
+        'billing person Added service hist-1 Start date: 2026-03-01 Status: active',
+        'test Created the account Name: Many Services Currency: EUR Status: active Tax exempt: no',
       ]);
+    });
+
+    it('says in words what changed, old → new, and who did it, by name', async () => {
+      const { info } = await plugin.ctx.services.auth.createApiToken({ name: 'crm sync', role: 'billing' }, 'test');
+      const a = await parts.subscribers.createAccount({ name: 'Worded History', email: 'old@example.net' }, `token:${info.id}`);
+      const _csrf = await csrfOf(billing, `/accounts/${a.id}/edit`);
+      await billing.post(`/accounts/${a.id}`).type('form').send({ _csrf, name: 'Worded History', email: 'new@example.net', city: 'Köln' }).expect(303);
+      const page = (await readonly.get(`/accounts/${a.id}`).expect(200)).text;
+      const rows = historyRows(page).map((r) => r.replace(/^\S+ \S+ UTC /, ''));
+      expect(rows[0]).to.equal('billing person Changed the account E-mail: old@example.net → new@example.net City: (empty) → Köln');
+      expect(rows[1]).to.equal('API token “crm sync” Created the account Name: Worded History E-mail: old@example.net Currency: EUR Status: active Tax exempt: no');
+      const history = /<table id="history"[\s\S]*?<\/table>/.exec(page)![0];
+      expect(history).not.to.match(/user:\d|token:\d|[{}]/);
     });
   });
 
