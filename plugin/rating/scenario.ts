@@ -12,7 +12,7 @@ import { timeBandIssues } from './time-bands.js';
  * The rating scenario (what `octet rate` reads): a service's tariffs over time, its account's tax,
  * other items on the same invoice, its hourly usage, and the span of invoices asked for.
  * Rules of the file: YAML or JSON; every number is read from its text (a YAML `0.1` is the
- * decimal 0.1, an 20-digit byte count stays exact), so money never passes through a float; an
+ * decimal 0.1, a 20-digit byte count stays exact), so money never passes through a float; an
  * instant is an ISO date-time with offset or a local date (YYYY-MM-DD, local midnight in the
  * scenario's time zone); unknown keys are errors.
  */
