@@ -24,8 +24,9 @@ import { bytesToUnits, countedBytes } from './units.js';
  * - A usage bucket belongs to the window that holds its start (in Asia/Kolkata the UTC hour
  *   18:00-19:00 straddles local midnight and counts in the day it starts in, as usage/ keeps it).
  * - One-off items go on the first invoice issued at or after their instant.
- * - When a prepaid period is cut short (end, tariff change, an item's end), a credit note at that
- *   moment credits the unused days; what was charged = what was used + the credit, exactly.
+ * - When a prepaid period is cut short, a credit note credits the unused days: at the service
+ *   end or the tariff change itself, and for a recurring item that ends on its own, on the next
+ *   invoice date. What was charged = what was used + the credit, exactly.
  * - Every line is rounded once (half-up unless the scenario names another rule); tax follows
  *   tax.ts. Usage rows are summed per bucket first, so their order never matters.
  * - No byte is silently dropped: usage outside the service, or not yet invoiced, is counted in
