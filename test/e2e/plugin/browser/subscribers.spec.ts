@@ -93,7 +93,9 @@ describe('subscribers in the browser (Chromium)', function () {
     const services = await text('#services');
     expect(services).to.contain('otto@ppp');
     expect(services).to.contain('2026-01-31');
-    expect(await text('#history')).to.contain('account.create');
+    const history = await text('#history');
+    expect(history).to.contain('Billing Clerk');
+    expect(history).to.contain('Created the account');
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 });
