@@ -37,6 +37,7 @@ export function buildIngest(ctx: PluginContext) {
     db: ctx.db,
     ingest: new IngestRepository(ctx.db, ctx.models),
     clock: ctx.clock,
+    logger: ctx.logger,
     options: { futureToleranceMs: ctx.config.usage.futureToleranceMinutes * 60_000 },
   });
   const inventory = new InventoryService({ db: ctx.db, inventory: new InventoryRepository(ctx.models), clock: ctx.clock });

@@ -1,10 +1,12 @@
-import type { AgentInfo } from './agents.repository.js';
 import type { Clock } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 import { observationBatch, type BatchAck } from '../common/wire.js';
 import type { Database } from '../db/database.js';
+import type { AgentInfo } from './agents.repository.js';
 import type { IngestRepository } from './ingest.repository.js';
-import { checkRecords, describeIssues, MAX_DESCRIBED_ISSUES } from './validate.js';
+import { batchContentDigest, reusedIds, reusedRecordId } from './record-identity.js';
+import { checkRecords, describeIssues, MAX_DESCRIBED_ISSUES, type ValidObservation } from './validate.js';
 
 export interface IngestOptions {
   /** How far ahead of the plugin's clock an observation may be (agents' clocks drift). */
@@ -12,12 +14,14 @@ export interface IngestOptions {
 }
 
 /**
- * ingestBatch: one agent batch in one transaction. A repeated batch id is acknowledged and
- * changes nothing; records seen before (by record id) are counted as duplicates; bad records are
- * quarantined with their reason; the rest are stored for the rollup.
+ * ingestBatch: one agent batch in one transaction. A batch sent before (same id, same content) is
+ * acknowledged and changes nothing; records seen before (same record id, same content) are
+ * counted as duplicates; a record whose id is held by other content is stored under an id derived
+ * from its content (never dropped: counters are cumulative, so an extra sighting adds no bytes,
+ * while a dropped one may lose them); bad records are quarantined with their reason.
  */
 export class IngestService {
-  constructor(private readonly deps: { db: Database; ingest: IngestRepository; clock: Clock; options: IngestOptions }) {}
+  constructor(private readonly deps: { db: Database; ingest: IngestRepository; clock: Clock; logger?: Logger; options: IngestOptions }) {}
 
   async ingestBatch(agent: AgentInfo, body: unknown): Promise<BatchAck> {
     const envelope = observationBatch.safeParse(body);
@@ -26,15 +30,35 @@ export class IngestService {
     }
     const { batchId, sentAt, records } = envelope.data;
     const now = this.deps.clock.now();
+    const contentSha256 = batchContentDigest(records);
     const { valid, rejected } = checkRecords(records, { nowMs: now.getTime(), futureToleranceMs: this.deps.options.futureToleranceMs });
-    return this.deps.db.transaction(async (t) => {
-      const fresh = await this.deps.ingest.claimBatch({ agentId: agent.id, batchId, sentAt: new Date(sentAt), receivedAt: now, recordCount: records.length }, t);
-      if (!fresh) return { batchId, duplicateBatch: true, accepted: 0, duplicateRecords: 0, rejected: [] };
-      const accepted = await this.deps.ingest.insertObservations(agent.id, valid, now, t);
+    const ack = await this.deps.db.transaction(async (t) => {
+      const key = { agentId: agent.id, batchId, contentSha256 };
+      const fresh = await this.deps.ingest.claimBatch({ ...key, sentAt: new Date(sentAt), receivedAt: now, recordCount: records.length }, t);
+      if (!fresh) return { ack: { batchId, duplicateBatch: true, accepted: 0, duplicateRecords: 0, rejected: [] }, reused: 0 };
+      let accepted = await this.deps.ingest.insertObservations(agent.id, valid, now, t);
+      let reused = 0;
+      if (accepted < valid.length) {
+        // Some ids were taken: re-deliveries, or ids another content holds (rare: only then read back).
+        const conflicting = reusedIds(valid, await this.deps.ingest.storedObservations(agent.id, valid.map((r) => r.recordId), t));
+        if (conflicting.length > 0) {
+          const renamed: ValidObservation[] = conflicting.map((r) => ({ ...r, recordId: reusedRecordId(r) }));
+          reused = await this.deps.ingest.insertObservations(agent.id, renamed, now, t);
+          accepted += reused;
+        }
+      }
       await this.deps.ingest.quarantine(agent.id, batchId, records, rejected, now, t);
       const duplicateRecords = valid.length - accepted;
-      await this.deps.ingest.finishBatch(agent.id, batchId, { accepted, duplicateRecords, rejected: rejected.length }, t);
-      return { batchId, duplicateBatch: false, accepted, duplicateRecords, rejected };
+      await this.deps.ingest.finishBatch(key, { accepted, duplicateRecords, rejected: rejected.length, reusedRecordIds: reused }, t);
+      return { ack: { batchId, duplicateBatch: false, accepted, duplicateRecords, rejected }, reused };
     });
+    if (ack.reused > 0) {
+      this.deps.logger?.warn('ingest: an agent reused record ids for other content (restored from a snapshot?); stored them under derived ids', {
+        agent: agent.name,
+        batchId,
+        records: ack.reused,
+      });
+    }
+    return ack.ack;
   }
 }

@@ -21,12 +21,14 @@ export function defineUsageModels(sequelize: Sequelize) {
     id: { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true },
     agentId: { type: DataTypes.INTEGER, field: 'agent_id' },
     batchId: { type: DataTypes.STRING, field: 'batch_id' },
+    contentSha256: { type: DataTypes.CHAR(64), field: 'content_sha256' },
     sentAt: { type: DataTypes.DATE(3), field: 'sent_at' },
     receivedAt: { type: DataTypes.DATE(3), field: 'received_at' },
     recordCount: { type: DataTypes.INTEGER, field: 'record_count' },
     accepted: DataTypes.INTEGER,
     duplicateRecords: { type: DataTypes.INTEGER, field: 'duplicate_records' },
     rejected: DataTypes.INTEGER,
+    reusedRecordIds: { type: DataTypes.INTEGER, field: 'reused_record_ids' },
   }, { tableName: 'ingest_batches' });
 
   const QuarantinedRecord = sequelize.define('QuarantinedRecord', {
