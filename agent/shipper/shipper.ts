@@ -5,6 +5,7 @@ import type { Logger } from '../../plugin/common/logger.js';
 import type { InventorySnapshot, ObservationBatch } from '../../plugin/common/wire.js';
 import type { SpoolEntry, SpoolStats } from '../spool/spool.js';
 import type { InventorySink } from '../types.js';
+import { createHash } from 'node:crypto';
 import { backoffDelay, sleep as realSleep, type BackoffPolicy } from './backoff.js';
 import type { PluginClient, PostOutcome } from './plugin-client.js';
 
@@ -118,9 +119,7 @@ export class Shipper implements InventorySink {
           const first = entries[0]!.seq;
           const last = entries[entries.length - 1]!.seq;
           batch = {
-            // Derived from the spool's identity and the records' sequence numbers, so a retry (even
-            // after an agent restart, if the range is the same) carries the same id.
-            body: { batchId: `${this.opts.spool.id}-${first}-${last}`, sentAt: '', records: entries.map((e) => e.record) },
+            body: batchOf(this.opts.spool.id, first, last, entries.map((e) => e.record)),
             lastSeq: last,
           };
         }
@@ -232,4 +231,17 @@ function describe(o: PostOutcome<unknown>): string {
     default:
       return 'ok';
   }
+}
+
+/**
+ * A batch's id: the spool's identity, the records' sequence range and a digest of the records, so
+ * a retry of the same records (even after an agent restart) carries the same id, while an agent
+ * restored from a VM snapshot, which reuses its ranges for other records, sends other ids.
+ */
+export function batchOf(spoolId: string, first: number, last: number, records: ObservationBatch['records']): ObservationBatch {
+  const digest = createHash('sha256').update(JSON.stringify(records)).digest('base64url').slice(0, 22);
+  let batchId = `${spoolId}-${first}-${last}-${digest}`;
+  // The wire allows 64 characters: past that (huge sequence numbers), a digest of it all.
+  if (batchId.length > 64) batchId = createHash('sha256').update(batchId).digest('hex');
+  return { batchId, sentAt: '', records };
 }
