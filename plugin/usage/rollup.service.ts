@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { UsageAssignment } from './assignment.js';
 import { BUCKET_MS, bucketStartOf, type HourUsage } from './hour-split.js';
 import { hourlyRows } from './hourly-rows.js';
+import type { SessionTime } from './source-choice.js';
 import { incrementalStep, sessionUsage, type SessionUsage } from './session-usage.js';
 import type { CounterPoint } from './counters.js';
 import type { SessionRow, StoredObservation, UsageRepository } from './usage.repository.js';
@@ -16,7 +17,7 @@ export interface RollupStats {
 }
 
 export interface RollupOptions {
-  /** Sessions per transaction. */
+  /** Pending observations per transaction (about one per session in the steady state). */
   chunkSessions?: number;
   /**
    * Called first in each chunk's transaction: the job proves there that it still holds its lease
@@ -46,14 +47,19 @@ export class RollupService {
     const stats: RollupStats = { sessions: 0, observations: 0, chunks: 0 };
     const size = options.chunkSessions ?? 500;
     for (;;) {
-      const keys = await this.deps.usage.pendingSessionKeys(size);
-      if (keys.length === 0) break;
-      const n = await this.deps.db.transaction(async (t) => {
+      // A cheap look first, so an idle round opens no transaction; what counts is read below.
+      if ((await this.deps.usage.pendingSessionKeys(1)).length === 0) break;
+      const done = await this.deps.db.transaction(async (t) => {
         await options.fence?.(t);
-        return this.rollupSessions(keys, t);
+        // Read under the fence, so what a chunk folds in is what no one else folds in.
+        const pending = await this.deps.usage.pendingObservations(size, t);
+        if (pending.length === 0) return null;
+        const byKey = groupByKey(pending);
+        return { sessions: byKey.size, observations: await this.rollupSessions([...byKey.keys()], byKey, t) };
       });
-      stats.sessions += keys.length;
-      stats.observations += n;
+      if (!done) break;
+      stats.sessions += done.sessions;
+      stats.observations += done.observations;
       stats.chunks++;
     }
     return stats;
@@ -85,10 +91,9 @@ export class RollupService {
    * session's. A session with a late observation (sorting before L) is recomputed whole.
    * Returns how many observations were read.
    */
-  private async rollupSessions(keys: readonly string[], t: Transaction): Promise<number> {
+  private async rollupSessions(keys: readonly string[], pending: ReadonlyMap<string, StoredObservation[]>, t: Transaction): Promise<number> {
     const { usage } = this.deps;
     const sessions = await usage.loadSessions(keys, t);
-    const pending = groupByKey(await usage.loadObservations(keys, t, true));
     const rows: SessionRow[] = [];
     const added = new Map<string, Map<number, HourUsage>>();
     const late: string[] = [];
@@ -119,7 +124,7 @@ export class RollupService {
       // A session's time grew even where it added no bytes (a repeat), and its time decides
       // which polled sessions it duplicates: rewrite from its latest observations too.
       const widened = widen(range, rows);
-      if (widened) await this.recomputeHourly(uniq(rows.map((r) => r.login)), widened.minMs, widened.maxMs, t);
+      if (widened) await this.recomputeHourly(uniq(rows.map((r) => r.login)), widened.minMs, widened.maxMs, t, false);
       await usage.markRolledUp(rows.flatMap((r) => (pending.get(r.sessionKey) ?? []).map((o) => o.id)), t);
     }
     if (late.length > 0) await this.recomputeSessions(late, t);
@@ -159,29 +164,53 @@ export class RollupService {
   }
 
   /**
-   * Rewrites usage_hourly for the logins from their sessions' buckets, over [minMs, maxMs] (bucket
-   * starts) widened to the whole time of every session touching it: whether a polled session
-   * counts depends on all RADIUS sessions it overlaps (source-choice.ts), so a change anywhere in
-   * a session can change its rows everywhere.
+   * Rewrites usage_hourly for the logins from their sessions' buckets over [minMs, maxMs] (bucket
+   * starts). Whether a polled session counts depends on every RADIUS session of its login it
+   * overlaps (source-choice.ts), so where that can have changed the rewrite widens to the whole
+   * time of every session touching the range: for a login whose touching sessions include both
+   * sources, or for every login (`widenAll`) after a recomputation. Otherwise it cannot have
+   * changed (only sessions with new observations changed their time, and only inside the range),
+   * so the range is enough, which keeps the usual incremental round small.
    */
-  async recomputeHourly(logins: readonly string[], minMs: number, maxMs: number, t: Transaction): Promise<void> {
-    const { usage, clock } = this.deps;
+  async recomputeHourly(logins: readonly string[], minMs: number, maxMs: number, t: Transaction, widenAll = true): Promise<void> {
+    const { usage } = this.deps;
     const touching = await usage.sessionTimes(logins, minMs, maxMs + BUCKET_MS - 1, t);
-    let lo = minMs;
-    let hi = maxMs + BUCKET_MS;
+    const sources = new Map<string, Set<string>>();
     for (const s of touching) {
-      lo = Math.min(lo, bucketStartOf(s.startMs));
-      hi = Math.max(hi, bucketStartOf(s.endMs) + BUCKET_MS);
+      const set = sources.get(s.login);
+      if (set) set.add(s.source);
+      else sources.set(s.login, new Set([s.source]));
     }
-    const inRange = await usage.sessionTimes(logins, lo, hi - 1, t);
-    // Whether these count needs every RADIUS session they overlap, wherever it lies.
-    let clo = lo;
-    let chi = hi;
-    for (const s of inRange) {
-      clo = Math.min(clo, s.startMs);
-      chi = Math.max(chi, s.endMs);
+    const wide = new Set(widenAll ? logins : logins.filter((l) => (sources.get(l)?.size ?? 0) > 1));
+    const narrow = logins.filter((l) => !wide.has(l));
+    if (narrow.length > 0) await this.rewriteHourly(narrow, minMs, maxMs + BUCKET_MS, touching.filter((s) => !wide.has(s.login)), t);
+    if (wide.size > 0) {
+      let lo = minMs;
+      let hi = maxMs + BUCKET_MS;
+      for (const s of touching) {
+        if (!wide.has(s.login)) continue;
+        lo = Math.min(lo, bucketStartOf(s.startMs));
+        hi = Math.max(hi, bucketStartOf(s.endMs) + BUCKET_MS);
+      }
+      await this.rewriteHourly([...wide], lo, hi, await usage.sessionTimes([...wide], lo, hi - 1, t), t);
     }
-    const context = clo < lo || chi > hi ? await usage.sessionTimes(logins, clo, chi, t) : inRange;
+  }
+
+  /** Rewrites the logins' rows over [lo, hi) from `inRange`, the sessions touching it. */
+  private async rewriteHourly(logins: readonly string[], lo: number, hi: number, inRange: SessionTime[], t: Transaction): Promise<void> {
+    const { usage, clock } = this.deps;
+    // Whether a polled session counts needs every RADIUS session it overlaps, wherever it lies.
+    let context = inRange;
+    const polled = inRange.filter((s) => s.source === 'poll');
+    if (polled.length > 0) {
+      const clo = Math.min(...polled.map((s) => s.startMs));
+      const chi = Math.max(...polled.map((s) => s.endMs));
+      if (clo < lo || chi >= hi) {
+        const known = new Set(inRange.map((s) => s.id));
+        const more = await usage.sessionTimes([...new Set(polled.map((s) => s.login))], clo, chi, t);
+        context = [...inRange, ...more.filter((s) => !known.has(s.id))];
+      }
+    }
     const buckets = await usage.sessionBuckets(inRange.map((s) => s.id), lo, hi, t);
     const owner = await this.deps.assignment.resolver(logins, t);
     await usage.replaceHourly(logins, lo, hi - 1, hourlyRows(buckets, context, owner), clock.now(), t);

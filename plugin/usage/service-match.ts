@@ -30,12 +30,19 @@ export interface HeldSpan {
 }
 
 /** A login's spans as instants, in creation order (the order ownerAt folds them in). */
-export function heldSpans(spans: readonly ServiceSpan[], timezone: string): HeldSpan[] {
+export function heldSpans(spans: readonly ServiceSpan[], timezone: string, midnights = new Map<string, number>()): HeldSpan[] {
+  // Many services share a start date; luxon is the slow part of resolving them.
+  const midnight = (date: string, days: number) => {
+    const key = `${date}+${days}`;
+    let ms = midnights.get(key);
+    if (ms === undefined) midnights.set(key, (ms = DateTime.fromISO(date, { zone: timezone }).startOf('day').plus({ days }).toMillis()));
+    return ms;
+  };
   return spans
     .map((s) => ({
       id: s.id,
-      fromMs: DateTime.fromISO(s.startDate, { zone: timezone }).startOf('day').toMillis(),
-      toMs: s.endDate === null ? Infinity : DateTime.fromISO(s.endDate, { zone: timezone }).startOf('day').plus({ days: 1 }).toMillis(),
+      fromMs: midnight(s.startDate, 0),
+      toMs: s.endDate === null ? Infinity : midnight(s.endDate, 1),
       createdAtMs: s.createdAtMs,
     }))
     .sort((a, b) => a.createdAtMs - b.createdAtMs || a.id - b.id);
@@ -59,5 +66,6 @@ export function heldByLogin(spans: readonly ServiceSpan[], timezone: string): Ma
     if (list) list.push(s);
     else byLogin.set(s.login, [s]);
   }
-  return new Map([...byLogin].map(([login, list]) => [login, heldSpans(list, timezone)]));
+  const midnights = new Map<string, number>();
+  return new Map([...byLogin].map(([login, list]) => [login, heldSpans(list, timezone, midnights)]));
 }

@@ -42,6 +42,29 @@ export interface SessionRow {
 
 const IN_CHUNK = 2000;
 
+const OBSERVATION_COLUMNS = `CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, session_start, observed_at,
+  CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u, ended, synthetic, framed_ip, rolled_up`;
+
+function observationOf(r: Record<string, unknown>): StoredObservation {
+  return {
+    id: String(r.id),
+    sessionKey: String(r.session_key),
+    agentId: Number(r.agent_id),
+    source: r.source as ObservationSource,
+    sourceName: String(r.source_name),
+    sessionId: String(r.session_id),
+    login: String(r.login),
+    sessionStartMs: fromSqlTimeOrNull(r.session_start)?.getTime() ?? null,
+    atMs: fromSqlTime(r.observed_at).getTime(),
+    download: toBigInt(r.d as string),
+    upload: toBigInt(r.u as string),
+    ended: Boolean(Number(r.ended)),
+    synthetic: Boolean(Number(r.synthetic)),
+    framedIp: (r.framed_ip as string | null) ?? null,
+    rolledUp: Boolean(Number(r.rolled_up)),
+  };
+}
+
 function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -83,35 +106,25 @@ export class UsageRepository {
   }
 
   /** All stored observations of the sessions, or only those not rolled up yet. */
+  /**
+   * The oldest observations not rolled up yet, at most `limit` (by id: new rows append to the
+   * (rolled_up) index, so this is one range scan, where looking them up by session would be one
+   * index dive per session).
+   */
+  async pendingObservations(limit: number, t?: Transaction): Promise<StoredObservation[]> {
+    const rows = await this.q<Record<string, unknown>>(`SELECT ${OBSERVATION_COLUMNS} FROM usage_observations WHERE rolled_up = 0 ORDER BY id LIMIT ?`, [limit], t);
+    return rows.map(observationOf);
+  }
+
   async loadObservations(keys: readonly string[], t?: Transaction, onlyPending = false): Promise<StoredObservation[]> {
     const out: StoredObservation[] = [];
     for (const part of chunks(keys)) {
       const rows = await this.q<Record<string, unknown>>(
-        `SELECT CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, session_start, observed_at,
-                CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u, ended, synthetic, framed_ip, rolled_up
-           FROM usage_observations WHERE session_key IN (?)${onlyPending ? ' AND rolled_up = 0' : ''}`,
+        `SELECT ${OBSERVATION_COLUMNS} FROM usage_observations WHERE session_key IN (?)${onlyPending ? ' AND rolled_up = 0' : ''}`,
         [part],
         t,
       );
-      for (const r of rows) {
-        out.push({
-          id: String(r.id),
-          sessionKey: String(r.session_key),
-          agentId: Number(r.agent_id),
-          source: r.source as ObservationSource,
-          sourceName: String(r.source_name),
-          sessionId: String(r.session_id),
-          login: String(r.login),
-          sessionStartMs: fromSqlTimeOrNull(r.session_start)?.getTime() ?? null,
-          atMs: fromSqlTime(r.observed_at).getTime(),
-          download: toBigInt(r.d as string),
-          upload: toBigInt(r.u as string),
-          ended: Boolean(Number(r.ended)),
-          synthetic: Boolean(Number(r.synthetic)),
-          framedIp: (r.framed_ip as string | null) ?? null,
-          rolledUp: Boolean(Number(r.rolled_up)),
-        });
-      }
+      for (const r of rows) out.push(observationOf(r));
     }
     return out;
   }
@@ -175,7 +188,8 @@ export class UsageRepository {
       await this.run(`INSERT INTO usage_sessions (${cols.join(', ')}) VALUES ${valuesPlaceholders(part.length, cols.length)} ${onConflict}`, replacements, t);
     }
     const ids = new Map<string, string>();
-    for (const part of chunks(rows.map((r) => r.sessionKey))) {
+    for (const r of rows) if (r.id !== null) ids.set(r.sessionKey, r.id);
+    for (const part of chunks(rows.filter((r) => r.id === null).map((r) => r.sessionKey))) {
       const found = await this.q<{ id: string; k: string }>('SELECT CAST(id AS CHAR) AS id, session_key AS k FROM usage_sessions WHERE session_key IN (?)', [part], t);
       for (const f of found) ids.set(f.k, String(f.id));
     }

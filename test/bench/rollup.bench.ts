@@ -1,95 +1,145 @@
 /**
- * Hourly rollup time for a day of services with 5-minute interims, on MariaDB.
+ * Rollup of one 5-minute round of interims on MariaDB, measured at the full size.
  *
- *   npx tsx test/bench/rollup.bench.ts [--services 5000] [--chunk 500]
+ *   npx tsx test/bench/rollup.bench.ts [--services 100000] [--chunk 2000] [--history-hours 6] [--rounds 3]
  *
- * The full target (100,000 services x 288 interims = 28.8M observations) cannot be generated and
- * rolled up within the 2-minute bound of a bench on this machine, so the bench measures a
- * fraction (default 5,000 services = 1.44M observations) and extrapolates linearly to 100,000
- * services (the rollup works in independent chunks of sessions, so its cost grows with the number
- * of observations; the extrapolation ignores a larger database's extra cache misses, so read it
- * as a lower bound). Observations are generated inside MariaDB (SEQUENCE engine, INSERT ...
- * SELECT) straight into usage_observations, as the ingest stores them; interims are staggered per
- * session so that many intervals straddle hour boundaries. Each service has an account and a
- * service row, so service resolution is part of the measured work.
- *
- * Measured: (1) the rollup of the whole day from nothing; (2) the steady state: one more
- * 5-minute interim for every session, rolled up. Prints lines and one JSON line.
+ * The state before the round is what the rollup leaves behind after `--history-hours` of
+ * 5-minute interims (sessions with their latest observation and counters, their 15-minute
+ * buckets, usage_hourly with services assigned, the raw observations rolled up), written with
+ * multi-row INSERT ... SELECT from MariaDB's SEQUENCE engine, not through HTTP and not by rolling
+ * up hours of history (which would not fit in a bench's time at 100,000 services). Each round then
+ * adds one interim to every session (usage_observations rows as the ingest stores them) and
+ * times `rollupPending`, the job's incremental step, under the job's lease with its fence. Every
+ * service has an account and a service row, so the assignment is part of the work. Prints lines
+ * and one JSON line (median and range of the rounds).
  */
 import { parseArgs } from 'node:util';
 import { QueryTypes } from 'sequelize';
 import { ManualClock } from '../../plugin/common/clock.js';
 import { nullLogger } from '../../plugin/common/logger.js';
 import { pluginConfigSchema } from '../../plugin/config.js';
-import { buildContext } from '../../plugin/main.js';
 import { openDatabase } from '../../plugin/db/database.js';
 import { migrate } from '../../plugin/db/migrator.js';
+import { LeaseRepository } from '../../plugin/jobs/index.js';
+import { buildContext } from '../../plugin/main.js';
 import { buildUsage } from '../../plugin/usage/index.js';
 import { createTestDatabase } from '../support/databases.js';
 
-const { values } = parseArgs({ options: { services: { type: 'string', default: '5000' }, chunk: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: {
+    services: { type: 'string', default: '100000' },
+    chunk: { type: 'string', default: '2000' },
+    'history-hours': { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
+    profile: { type: 'boolean', default: false },
+  },
+});
 const SERVICES = Number(values.services);
 const CHUNK = Number(values.chunk);
-const INTERIMS = 288;
-const TARGET_SERVICES = 100_000;
+const HISTORY = Number(values['history-hours']);
+const ROUNDS = Number(values.rounds);
+const T0 = '2026-03-03 00:00:00.000';
+const HISTORY_INTERIMS = HISTORY * 12;
+const BUCKETS = HISTORY * 4;
 
 const database = await createTestDatabase('mysql');
 const db = await openDatabase(database.url, nullLogger);
 try {
   await migrate(db, nullLogger);
   const config = pluginConfigSchema.parse({ db: { url: database.url }, billing: { timezone: 'Europe/Berlin', currency: 'EUR' } });
-  const ctx = buildContext(config, db, nullLogger, new ManualClock('2026-03-03T00:00:00Z'));
+  const ctx = buildContext(config, db, nullLogger, new ManualClock('2026-03-04T00:00:00Z'));
   const usage = buildUsage(ctx);
   const q = (sql: string) => db.sequelize.query(sql, { type: QueryTypes.RAW });
   const seq = (n: number) => `seq_1_to_${n}`;
+  // Session s's counters after interim k (k = 0 is its first, at T0 + 5 min + s's stagger).
+  const down = (k: string, s: string) => `((${k}) + 1) * (1000000 + ${s} * 13)`;
+  const up = (k: string, s: string) => `((${k}) + 1) * (100000 + ${s})`;
+  const at = (k: string, s: string) => `TIMESTAMPADD(SECOND, ((${k}) + 1) * 300 + (${s} * 7) % 300, '${T0}')`;
 
   const g0 = performance.now();
   await q(`INSERT INTO agents (name, token_hash, prefix, created_by, created_at) VALUES ('bench', REPEAT('0', 64), 'oct_agent_x', 'bench', NOW())`);
-  await q(`INSERT INTO accounts (name, currency, status, tax_exempt, created_at, updated_at) SELECT CONCAT('Customer ', seq), 'EUR', 'active', 0, NOW(), NOW() FROM ${seq(SERVICES)}`);
+  await q(`INSERT INTO accounts (name, currency, status, tax_exempt, created_at, updated_at) SELECT CONCAT('Customer ', seq), 'EUR', 'active', 0, '2026-01-01', '2026-01-01' FROM ${seq(SERVICES)}`);
   await q(`INSERT INTO services (account_id, login, live_login, status, start_date, created_at, updated_at)
-           SELECT seq, CONCAT('sub', seq), CONCAT('sub', seq), 'active', '2026-01-01', NOW(), NOW() FROM ${seq(SERVICES)}`);
-  const generate = (fromK: number, toK: number) =>
+           SELECT seq, CONCAT('sub', seq), CONCAT('sub', seq), 'active', '2026-01-01', '2026-01-01', '2026-01-01' FROM ${seq(SERVICES)}`);
+  const last = String(HISTORY_INTERIMS - 1);
+  await q(`INSERT INTO usage_sessions (session_key, agent_id, source, source_name, session_id, login, session_start, first_observed_at, last_observed_at,
+             last_download, last_upload, ended, ignored_late, updated_at)
+           SELECT SHA1(CONCAT('radius:', seq)), 1, 'radius', CONCAT('nas-', seq % 8), CONCAT('S', seq), CONCAT('sub', seq), '${T0}', ${at('0', 'seq')}, ${at(last, 'seq')},
+                  ${down(last, 'seq')}, ${up(last, 'seq')}, 0, 0, NOW(3)
+             FROM ${seq(SERVICES)}`);
+  // Three interims per bucket: the bucket's share of the counters.
+  await q(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload)
+           SELECT s.id, 1, TIMESTAMPADD(MINUTE, b.seq * 15, '${T0}'), 3 * (1000000 + s.id * 13), 3 * (100000 + s.id)
+             FROM usage_sessions s CROSS JOIN seq_0_to_${BUCKETS - 1} b`);
+  await q(`INSERT INTO usage_hourly (login, hour_start, service_id, source, download, upload, updated_at)
+           SELECT CONCAT('sub', s.id), TIMESTAMPADD(MINUTE, b.seq * 15, '${T0}'), s.id, 'radius', 3 * (1000000 + s.id * 13), 3 * (100000 + s.id), NOW(3)
+             FROM usage_sessions s CROSS JOIN seq_0_to_${BUCKETS - 1} b`);
+  const observe = (k: number, rolledUp: 0 | 1) =>
     q(`INSERT INTO usage_observations (agent_id, record_id, session_key, source, source_name, session_id, login, session_start, observed_at, download, upload, ended, received_at, rolled_up)
-       SELECT 1, CONCAT('r', s.seq, '-', k.seq), SHA1(CONCAT('radius:', s.seq)), 'radius', CONCAT('nas-', s.seq % 8), CONCAT('S', s.seq), CONCAT('sub', s.seq),
-              '2026-03-01 00:00:00.000', TIMESTAMPADD(SECOND, k.seq * 300 + (s.seq * 7) % 300, '2026-03-01 00:00:00.000'),
-              (k.seq + 1) * (1000000 + s.seq * 13), (k.seq + 1) * (100000 + s.seq), 0, NOW(3), 0
-         FROM ${seq(SERVICES)} s CROSS JOIN seq_${fromK}_to_${toK} k`);
-  for (let k = 0; k < INTERIMS; k += 48) await generate(k, Math.min(INTERIMS, k + 48) - 1);
+       SELECT 1, CONCAT('r', seq, '-', ${k}), SHA1(CONCAT('radius:', seq)), 'radius', CONCAT('nas-', seq % 8), CONCAT('S', seq), CONCAT('sub', seq),
+              '${T0}', ${at(String(k), 'seq')}, ${down(String(k), 'seq')}, ${up(String(k), 'seq')}, 0, NOW(3), ${rolledUp}
+         FROM ${seq(SERVICES)}`);
+  // The raw observations of the last hour of history (older ones would be there too until pruned).
+  for (let k = Math.max(0, HISTORY_INTERIMS - 12); k < HISTORY_INTERIMS; k++) await observe(k, 1);
+  await q('ANALYZE TABLE usage_observations, usage_sessions, usage_session_hours, usage_hourly, services');
   const generated = (performance.now() - g0) / 1000;
-  const observations = SERVICES * INTERIMS;
-  process.stdout.write(`generated ${SERVICES} services and ${observations} observations (a day of 5-minute interims) in ${generated.toFixed(1)} s\n`);
+  process.stdout.write(`generated ${SERVICES} services with ${HISTORY} h of rolled-up 5-minute interims in ${generated.toFixed(1)} s\n`);
 
-  const r0 = performance.now();
-  const stats = await usage.rollup.rollupPending({ chunkSessions: CHUNK });
-  const dayS = (performance.now() - r0) / 1000;
-  const [hourly] = await db.sequelize.query<{ n: number; s: number }>('SELECT COUNT(*) AS n, COUNT(service_id) AS s FROM usage_hourly', { type: QueryTypes.SELECT });
-  process.stdout.write(`rollup of the day: ${dayS.toFixed(1)} s for ${stats.observations} observations (${Math.round(stats.observations / dayS)} obs/s), ${hourly?.n} hourly rows (${hourly?.s} assigned)\n`);
-
-  await generate(INTERIMS, INTERIMS);
-  const i0 = performance.now();
-  const inc = await usage.rollup.rollupPending({ chunkSessions: CHUNK });
-  const incS = (performance.now() - i0) / 1000;
-  process.stdout.write(`steady state: one more interim for ${SERVICES} sessions rolled up in ${incS.toFixed(2)} s (${inc.observations} observations read: only the new ones)\n`);
-
-  const scale = TARGET_SERVICES / SERVICES;
-  const extrapolatedDay = dayS * scale;
-  const extrapolatedInc = incS * scale;
-  process.stdout.write(`extrapolated to ${TARGET_SERVICES} services (x${scale}): day rollup ~${(extrapolatedDay / 60).toFixed(1)} min, one 5-minute round ~${extrapolatedInc.toFixed(0)} s (measured on ${SERVICES}, linear)\n`);
+  const spent = new Map<string, number>();
+  if (values.profile) {
+    // Time per repository call, to see where a round goes.
+    for (const [name, target] of [['usage', usage.usage], ['assignment', usage.assignment]] as const) {
+      const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
+      for (const m of Object.getOwnPropertyNames(proto)) {
+        const f = (target as unknown as Record<string, unknown>)[m];
+        if (['constructor', 'q', 'run', 't', 'lock'].includes(m) || typeof f !== 'function') continue;
+        (target as unknown as Record<string, unknown>)[m] = async (...args: unknown[]) => {
+          const t0 = performance.now();
+          try {
+            return await (f as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            spent.set(`${name}.${m}`, (spent.get(`${name}.${m}`) ?? 0) + performance.now() - t0);
+          }
+        };
+      }
+    }
+  }
+  const leases = new LeaseRepository(db);
+  const times: number[] = [];
+  const cpuSeconds: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    await observe(HISTORY_INTERIMS + r, 0);
+    const lease = (await leases.acquire('usage-rollup', 'bench', 5 * 60_000))!;
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const stats = await usage.rollup.rollupPending({ chunkSessions: CHUNK, fence: (t) => leases.prove(lease, t) });
+    const s = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(c0);
+    cpuSeconds.push((cpu.user + cpu.system) / 1e6);
+    await leases.release(lease);
+    times.push(s);
+    process.stdout.write(`round ${r + 1}: one interim for each of ${SERVICES} sessions rolled up in ${s.toFixed(2)} s (${stats.observations} observations, ${stats.chunks} chunks, ${Math.round(stats.observations / s)} obs/s; plugin CPU ${cpuSeconds.at(-1)!.toFixed(2)} s)\n`);
+  }
+  if (values.profile) for (const [k, ms] of [...spent].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${k}: ${(ms / 1000).toFixed(2)} s\n`);
+  const [check] = await db.sequelize.query<{ n: number | string }>(
+    `SELECT COUNT(*) AS n FROM usage_hourly WHERE service_id IS NULL`,
+    { type: QueryTypes.SELECT },
+  );
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  process.stdout.write(`median ${median.toFixed(2)} s (range ${sorted[0]!.toFixed(2)}-${sorted[sorted.length - 1]!.toFixed(2)} s) for ${SERVICES} services; unassigned rows afterwards: ${check?.n}\n`);
   process.stdout.write(
     JSON.stringify({
       bench: 'rollup',
       database: 'mariadb',
       services: SERVICES,
-      interimsPerDay: INTERIMS,
-      observations,
+      historyHours: HISTORY,
+      chunkSessions: CHUNK,
       generateSeconds: Number(generated.toFixed(2)),
-      dayRollupSeconds: Number(dayS.toFixed(2)),
-      observationsPerSecond: Math.round(stats.observations / dayS),
-      hourlyRows: Number(hourly?.n),
-      incrementalRoundSeconds: Number(incS.toFixed(2)),
-      extrapolatedTo: TARGET_SERVICES,
-      extrapolatedDayRollupSeconds: Math.round(extrapolatedDay),
-      extrapolatedIncrementalRoundSeconds: Math.round(extrapolatedInc),
+      roundSeconds: times.map((t) => Number(t.toFixed(2))),
+      pluginCpuSeconds: cpuSeconds.map((t) => Number(t.toFixed(2))),
+      medianRoundSeconds: Number(median.toFixed(2)),
+      observationsPerSecond: Math.round(SERVICES / median),
     }) + '\n',
   );
 } finally {

@@ -8,6 +8,7 @@ import { FakeDatabase } from './database.js';
 
 type Methods =
   | 'pendingSessionKeys'
+  | 'pendingObservations'
   | 'sessionKeysAfter'
   | 'prunableSessionKeys'
   | 'loadObservations'
@@ -52,6 +53,10 @@ export class FakeUsageRepository implements Pick<UsageRepository, Methods> {
 
   async pendingSessionKeys(limit: number): Promise<string[]> {
     return sortedUnique(this.state.observations.filter((o) => !o.rolledUp).map((o) => o.sessionKey)).slice(0, limit);
+  }
+
+  async pendingObservations(limit: number): Promise<StoredObservation[]> {
+    return this.state.observations.filter((o) => !o.rolledUp).slice(0, limit).map((o) => ({ ...o }));
   }
 
   async sessionKeysAfter(after: string, limit: number): Promise<string[]> {

@@ -78,14 +78,20 @@ forEachDatabase('usage rollup across plugin instances', (dialect) => {
     try {
       const usageA = buildUsage(plugin.ctx);
       const usageB = buildUsage(b.ctx);
-      // A's lease is short; it stalls before its chunk transaction (reading what is pending).
+      // A's lease is short, and A stalls (a long GC pause, a frozen VM) before its first chunk.
       (usageA.jobs as unknown as { deps: { leaseTtlMs: number } }).deps.leaseTtlMs = 200;
-      const repo = usageA.usage;
-      const pending = repo.pendingSessionKeys.bind(repo);
-      repo.pendingSessionKeys = async (...args) => {
-        const keys = await pending(...args);
-        await sleep(500);
-        return keys;
+      const deps = (usageA.rollup as unknown as { deps: { db: typeof plugin.ctx.db } }).deps;
+      const db = deps.db;
+      let stalled = false;
+      deps.db = {
+        ...db,
+        transaction: async (fn) => {
+          if (!stalled) {
+            stalled = true;
+            await sleep(500);
+          }
+          return db.transaction(fn);
+        },
       };
       let lost = false;
       const rollupA = usageA.rollup;
