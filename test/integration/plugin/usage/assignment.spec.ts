@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import type { SessionObservation } from '../../../../plugin/common/wire.js';
 import { ingestModule } from '../../../../plugin/ingest/index.js';
+import { buildSubscribers } from '../../../../plugin/subscribers/index.js';
 import { assignUnassignedUsage, buildUsage, usageModule } from '../../../../plugin/usage/index.js';
 import { sqlTime, valuesPlaceholders } from '../../../../plugin/usage/sql-time.js';
 import { forEachDatabase } from '../../../support/databases.js';
@@ -43,6 +44,19 @@ forEachDatabase('assigning usage to services', (dialect) => {
     await usage.rollup.rollupPending();
     expect(await total(old.serviceId, '2026-03-09T23:00:00Z', '2026-03-10T23:00:00Z')).to.equal(6000n);
     expect(await total(next.serviceId, '2026-03-09T23:00:00Z', '2026-03-10T23:00:00Z')).to.equal(4000n);
+  });
+
+  it('takes usage after a service\'s end date away from it when staff end it with a date in the past', async () => {
+    const parts = buildSubscribers(plugin.ctx);
+    const account = await parts.subscribers.createAccount({ name: 'Ended late' }, 'test');
+    const service = await parts.subscribers.createService(account.id, { login: 'ended-late', startDate: '2026-03-01' }, 'test');
+    await send([obs('ended-late', 'E1', '2026-03-05T10:00:00Z', 0), obs('ended-late', 'E1', '2026-03-05T10:10:00Z', 100), obs('ended-late', 'E1', '2026-03-12T10:00:00Z', 900)]);
+    await usage.rollup.rollupPending();
+    await parts.subscribers.endService(service.id, { endDate: '2026-03-07' }, 'test');
+    expect(await total(service.id, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z')).to.be.lessThan(900n);
+    const unassigned = (await usage.queries.unassigned()).find((u) => u.login === 'ended-late');
+    expect(unassigned!.download + (await total(service.id, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'))).to.equal(900n);
+    expect(unassigned!.firstHour.getTime()).to.be.at.least(Date.parse('2026-03-06T23:00:00Z'));
   });
 
   it('counts the polled half of an hour in which a subscriber moved from a polled router to a RADIUS NAS', async () => {
