@@ -39,15 +39,19 @@ export interface TestDatabase {
 
 let counter = 0;
 
-/** A fresh, empty database: a temporary SQLite file, or a new MySQL schema dropped afterwards. */
-export async function createTestDatabase(dialect: TestDialect): Promise<TestDatabase> {
+/**
+ * A fresh, empty database: a temporary SQLite file, or a new MySQL schema dropped afterwards.
+ * MySQL schemas are binary by default; `serverDefaults` creates one with the server's default
+ * character set and collation instead (utf8mb4_general_ci on a stock MariaDB), as an ISP's DBA would.
+ */
+export async function createTestDatabase(dialect: TestDialect, options: { serverDefaults?: boolean } = {}): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'octet-test-'));
     return { dialect, url: `sqlite:${join(dir, 'octet.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `octet_test_${process.pid}_${++counter}_${randomBytes(3).toString('hex')}`;
   const admin = await mysql.createConnection({ uri: MYSQL_SERVER_URL });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await admin.query(options.serverDefaults ? `CREATE DATABASE \`${name}\`` : `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   await admin.end();
   const url = new URL(MYSQL_SERVER_URL);
   url.pathname = `/${name}`;

@@ -27,9 +27,9 @@ export interface TestPlugin {
  */
 export async function createTestPlugin(
   dialect: TestDialect,
-  options: { clock?: Clock; logger?: Logger; config?: Partial<PluginConfig>; modules?: PluginModule[] } = {},
+  options: { clock?: Clock; logger?: Logger; config?: Partial<PluginConfig>; modules?: PluginModule[]; serverDefaultDatabase?: boolean } = {},
 ): Promise<TestPlugin> {
-  const database = await createTestDatabase(dialect);
+  const database = await createTestDatabase(dialect, { serverDefaults: options.serverDefaultDatabase });
   const logger = options.logger ?? nullLogger;
   const clock = options.clock ?? new ManualClock('2026-03-01T00:00:00Z');
   const config = pluginConfigSchema.parse({ ...options.config, db: { url: database.url } });
