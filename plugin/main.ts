@@ -48,7 +48,7 @@ export function buildContext(config: PluginConfig, db: Database, logger: Logger,
 export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const ingest = buildIngest(ctx);
   const usage = buildUsage(ctx);
-  const subscribers = buildSubscribers(ctx, usage.queries);
+  const subscribers = buildSubscribers(ctx, { usageQueries: usage.queries, inventory: ingest.inventory });
   return { ingest, usage, subscribers };
 }
 

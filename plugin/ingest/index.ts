@@ -24,6 +24,7 @@ import { InventoryService } from './inventory.service.js';
 
 export type { AgentInfo } from './agents.repository.js';
 export type { AgentsService } from './agents.service.js';
+export type { InventoryService } from './inventory.service.js';
 
 /** Listens for "a batch stored new observations" on this context (returns the unsubscribe). */
 export function onObservationsAccepted(ctx: Pick<PluginContext, 'events'>, listener: () => void): () => void {
@@ -40,7 +41,7 @@ export function buildIngest(ctx: PluginContext) {
     logger: ctx.logger,
     options: { futureToleranceMs: ctx.config.usage.futureToleranceMinutes * 60_000 },
   });
-  const inventory = new InventoryService({ db: ctx.db, inventory: new InventoryRepository(ctx.models), clock: ctx.clock });
+  const inventory = new InventoryService({ db: ctx.db, inventory: new InventoryRepository(ctx.models, ctx.db), clock: ctx.clock });
   return { agents, ingest, inventory };
 }
 

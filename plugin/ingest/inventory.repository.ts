@@ -1,4 +1,5 @@
-import { Op, type Transaction } from 'sequelize';
+import { Op, QueryTypes, type Transaction } from 'sequelize';
+import type { Database } from '../db/database.js';
 import type { InventoryEntry } from '../common/wire.js';
 import type { Models } from '../db/models/index.js';
 
@@ -10,7 +11,44 @@ export interface InventoryRow extends InventoryEntry {
 
 /** router_inventory: the latest snapshot per (agent, router), one row per PPP secret or hotspot user. */
 export class InventoryRepository {
-  constructor(private readonly models: Pick<Models, 'RouterInventoryEntry'>) {}
+  constructor(private readonly models: Pick<Models, 'RouterInventoryEntry'>, private readonly db: Pick<Database, 'sequelize'>) {}
+
+  private get sequelize() {
+    return this.db.sequelize;
+  }
+
+  /** Distinct names any router holds, after `after` in the database's order (a walk for the unclaimed list). */
+  async namesAfter(after: string, limit: number, t?: Transaction): Promise<string[]> {
+    const rows = await this.sequelize.query<{ n: string }>('SELECT DISTINCT name AS n FROM router_inventory WHERE name > :after ORDER BY name LIMIT :limit', {
+      type: QueryTypes.SELECT,
+      replacements: { after, limit },
+      transaction: t,
+    });
+    return rows.map((r) => String(r.n));
+  }
+
+  /** Every router entry of these names, ordered by name, router and kind. */
+  async entriesNamed(names: readonly string[], t?: Transaction): Promise<Array<Omit<InventoryRow, 'agentId' | 'takenAt'>>> {
+    if (names.length === 0) return [];
+    const out: Array<Omit<InventoryRow, 'agentId' | 'takenAt'>> = [];
+    for (let i = 0; i < names.length; i += 500) {
+      const rows = await this.sequelize.query<Record<string, unknown>>(
+        `SELECT name, router_name AS routerName, kind, profile, disabled, comment FROM router_inventory WHERE name IN (:names) ORDER BY name, router_name, kind`,
+        { type: QueryTypes.SELECT, replacements: { names: names.slice(i, i + 500) }, transaction: t },
+      );
+      for (const r of rows) {
+        out.push({
+          routerName: String(r.routerName),
+          kind: r.kind === 'hotspot' ? 'hotspot' : 'ppp',
+          name: String(r.name),
+          ...(r.profile === null || r.profile === undefined || r.profile === '' ? {} : { profile: String(r.profile) }),
+          disabled: Boolean(Number(r.disabled)),
+          ...(r.comment === null || r.comment === undefined || r.comment === '' ? {} : { comment: String(r.comment) }),
+        });
+      }
+    }
+    return out;
+  }
 
   /** Whether a snapshot taken after `takenAt` is stored for this agent and router. */
   async hasNewerSnapshot(agentId: number, routerName: string, takenAt: Date, t: Transaction): Promise<boolean> {

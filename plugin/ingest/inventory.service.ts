@@ -1,3 +1,4 @@
+import type { Transaction } from 'sequelize';
 import type { AgentInfo } from './agents.repository.js';
 import type { Clock } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
@@ -16,7 +17,7 @@ export class InventoryService {
   constructor(
     private readonly deps: {
       db: Pick<Database, 'transaction'>;
-      inventory: Pick<InventoryRepository, 'hasNewerSnapshot' | 'replaceSnapshot' | 'list'>;
+      inventory: Pick<InventoryRepository, 'hasNewerSnapshot' | 'replaceSnapshot' | 'list' | 'namesAfter' | 'entriesNamed'>;
       clock: Clock;
     },
   ) {}
@@ -39,5 +40,15 @@ export class InventoryService {
   /** The stored entries, for pages and the issue-9 unclaimed-logins list. */
   async list(filter: { routerName?: string } = {}): Promise<InventoryRow[]> {
     return this.deps.inventory.list(filter);
+  }
+
+  /** Part of ingest's port: the names routers hold, `limit` at a time after `after`, in the database's order. */
+  loginsAfter(after: string, limit: number, t?: Transaction): Promise<string[]> {
+    return this.deps.inventory.namesAfter(after, limit, t);
+  }
+
+  /** Part of ingest's port: every router entry of these names (which router, kind, profile, comment). */
+  entriesOf(logins: readonly string[], t?: Transaction): Promise<Array<Omit<InventoryRow, 'agentId' | 'takenAt'>>> {
+    return this.deps.inventory.entriesNamed(logins, t);
   }
 }

@@ -12,7 +12,8 @@ import { SubscribersService } from './subscribers.service.js';
 import { UnclaimedRepository } from './unclaimed.repository.js';
 import { UnclaimedLoginsService } from './unclaimed.service.js';
 import { usageFor } from './usage-binding.js';
-import type { UsageQueries } from '../usage/index.js';
+import { buildIngest, type InventoryService } from '../ingest/index.js';
+import { unassignedUsageByLogin, type UsageQueries } from '../usage/index.js';
 
 export { reportText } from './import/report-text.js';
 
@@ -23,15 +24,24 @@ export interface SubscribersParts {
 }
 
 /** Builds the module's repositories and services from the shared context (CLI commands use it too). */
-/** `usageQueries`: the usage module's, as the composition root built them (a fresh set when absent). */
-export function buildSubscribers(ctx: PluginContext, usageQueries?: UsageQueries): SubscribersParts & { staged: StagedImportService; usage: ReturnType<typeof usageFor> } {
+/** What subscribers uses of other modules, as the composition root built them (built here when absent). */
+export interface SubscribersPorts {
+  usageQueries?: UsageQueries;
+  inventory?: Pick<InventoryService, 'loginsAfter' | 'entriesOf'>;
+}
+
+export function buildSubscribers(ctx: PluginContext, ports: SubscribersPorts = {}): SubscribersParts & { staged: StagedImportService; usage: ReturnType<typeof usageFor> } {
   const accounts = new AccountsRepository(ctx.db, ctx.models);
   const services = new ServicesRepository(ctx.models);
-  const usage = usageFor(ctx, usageQueries);
+  const usage = usageFor(ctx, ports.usageQueries);
   const common = { timezone: ctx.config.billing.timezone, defaultCurrency: ctx.config.billing.currency };
   const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, clock: ctx.clock, ...common });
   const importer = new AccountImportService({ db: ctx.db, accounts, services, subscribers, audit: ctx.repos.audit, defaultCurrency: common.defaultCurrency });
-  const unclaimed = new UnclaimedLoginsService({ db: ctx.db, repo: new UnclaimedRepository(ctx.db), subscribers, audit: ctx.repos.audit, ...common });
+  const unclaimedRepo = new UnclaimedRepository(ctx.db, {
+    inventory: ports.inventory ?? buildIngest(ctx).inventory,
+    unassigned: (select, t) => unassignedUsageByLogin(ctx.db, select, t),
+  });
+  const unclaimed = new UnclaimedLoginsService({ db: ctx.db, repo: unclaimedRepo, subscribers, audit: ctx.repos.audit, ...common });
   const staged = new StagedImportService({ importer, uploads: new ImportUploadsRepository(ctx.db, ctx.clock) });
   return { subscribers, importer, unclaimed, staged, usage };
 }

@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
-import { toBigInt } from '../common/bytes.js';
 import type { Database } from '../db/database.js';
+import type { InventoryService } from '../ingest/index.js';
+import type { UnassignedLoginUsage } from '../usage/index.js';
 
 /** A login a router holds (PPP secret or hotspot user) that no live service claims. */
 export interface InventorySighting {
@@ -13,32 +14,67 @@ export interface InventorySighting {
 }
 
 /** Usage recorded under a login while no service had it (usage_hourly rows without a service). */
-export interface UnassignedUsage {
-  login: string;
-  download: bigint;
-  upload: bigint;
-  firstHour: Date;
-  lastHour: Date;
+export type UnassignedUsage = UnassignedLoginUsage;
+
+/** What this reads of other modules, through their ports (ingest's inventory, usage's unassigned usage). */
+export interface UnclaimedSources {
+  inventory: Pick<InventoryService, 'loginsAfter' | 'entriesOf'>;
+  unassigned(select: { logins: readonly string[] } | { after: string; limit: number }, t?: Transaction): Promise<UnassignedLoginUsage[]>;
 }
 
-function asDate(v: unknown): Date {
-  if (v instanceof Date) return v;
-  const s = String(v);
-  // SQLite hands DATE columns back as text ("2026-03-01 10:00:00.000 +00:00").
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(s.trim());
-  return m ? new Date(`${m[1]}T${m[2]}${m[3] ?? 'Z'}`) : new Date(s);
-}
+/** Logins per step of a walk (few round trips for 100,000 router entries), and per IN list. */
+const STEP = 5000;
+const IN_LIST = 500;
 
 /**
- * Reads the tables of the ingest and usage module (migration 0003: router_inventory and the
- * unassigned rows of usage_hourly) for logins that no live service claims. Read-only.
+ * Logins no live service claims, from the routers' inventory (ingest) and the unassigned usage
+ * (usage), asked through their ports; only "is it claimed?" is read here, from this module's own
+ * services table. Read-only.
  */
 export class UnclaimedRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database, private readonly sources: UnclaimedSources) {}
 
-  /** Sums as decimal text: exact past 2^53, where the SQLite driver's numbers are not. */
-  private text(expr: string): string {
-    return this.db.dialect === 'sqlite' ? `CAST(${expr} AS TEXT)` : `CAST(${expr} AS CHAR)`;
+  /** Which of these logins a live service holds. */
+  private async claimed(logins: readonly string[], t?: Transaction): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < logins.length; i += IN_LIST) {
+      const rows = await this.db.sequelize.query<{ l: string }>('SELECT live_login AS l FROM services WHERE live_login IN (:logins)', {
+        type: QueryTypes.SELECT,
+        replacements: { logins: logins.slice(i, i + IN_LIST) },
+        transaction: t,
+      });
+      for (const r of rows) out.add(String(r.l));
+    }
+    return out;
+  }
+
+  /** Which logins from `first` to `last` (inclusive, the database's order) a live service holds. */
+  private async claimedBetween(first: string, last: string, t?: Transaction): Promise<Set<string>> {
+    const rows = await this.db.sequelize.query<{ l: string }>('SELECT live_login AS l FROM services WHERE live_login >= :first AND live_login <= :last', {
+      type: QueryTypes.SELECT,
+      replacements: { first, last },
+      transaction: t,
+    });
+    return new Set(rows.map((r) => String(r.l)));
+  }
+
+  /** Walks a source's logins in order, keeping the unclaimed ones, until `limit` (or the end). */
+  private async firstUnclaimed<T extends { login: string }>(next: (after: string, n: number) => Promise<T[]>, limit: number | undefined, t?: Transaction): Promise<T[]> {
+    const out: T[] = [];
+    let after = '';
+    for (;;) {
+      const page = await next(after, STEP);
+      if (page.length === 0) return out;
+      // The page is in login order: one range scan of the unique live_login index answers it.
+      const claimed = await this.claimedBetween(page[0]!.login, page[page.length - 1]!.login, t);
+      for (const item of page) {
+        if (claimed.has(item.login)) continue;
+        out.push(item);
+        if (limit !== undefined && out.length >= limit) return out;
+      }
+      if (page.length < STEP) return out;
+      after = page[page.length - 1]!.login;
+    }
   }
 
   /**
@@ -46,52 +82,34 @@ export class UnclaimedRepository {
    * by name (a router can hold 100,000 entries; a page must not list them all).
    */
   async inventory(logins?: string[], transaction?: Transaction, limit?: number): Promise<InventorySighting[]> {
-    const only = logins ? ' AND r.name IN (:logins)' : '';
     if (logins && !logins.length) return [];
-    // A derived table, since neither MySQL nor MariaDB take LIMIT inside an IN (...) subquery.
-    const first =
-      limit === undefined
-        ? ''
-        : `JOIN (SELECT DISTINCT r2.name AS n FROM router_inventory r2
-                  WHERE NOT EXISTS (SELECT 1 FROM services s2 WHERE s2.live_login = r2.name)
-                  ORDER BY r2.name LIMIT :limit) f ON f.n = r.name`;
-    const rows = await this.db.sequelize.query<Record<string, unknown>>(
-      `SELECT r.name AS login, r.router_name AS routerName, r.kind AS kind, r.profile AS profile, r.disabled AS disabled, r.comment AS comment
-         FROM router_inventory r ${first}
-        WHERE NOT EXISTS (SELECT 1 FROM services s WHERE s.live_login = r.name)${only}
-        ORDER BY r.name, r.router_name, r.kind`,
-      { type: QueryTypes.SELECT, replacements: { logins, limit }, transaction },
-    );
-    return rows.map((r) => ({
-      login: String(r.login),
-      routerName: String(r.routerName),
-      kind: r.kind === 'hotspot' ? 'hotspot' : 'ppp',
-      profile: r.profile === null || r.profile === undefined || r.profile === '' ? null : String(r.profile),
-      disabled: Boolean(Number(r.disabled)),
-      comment: r.comment === null || r.comment === undefined || r.comment === '' ? null : String(r.comment),
+    let names: string[];
+    if (logins) {
+      const claimed = await this.claimed(logins, transaction);
+      names = logins.filter((l) => !claimed.has(l));
+    } else {
+      const first = await this.firstUnclaimed(async (after, n) => (await this.sources.inventory.loginsAfter(after, n, transaction)).map((login) => ({ login })), limit, transaction);
+      names = first.map((f) => f.login);
+    }
+    const entries = await this.sources.inventory.entriesOf(names, transaction);
+    return entries.map((e) => ({
+      login: e.name,
+      routerName: e.routerName,
+      kind: e.kind,
+      profile: e.profile ?? null,
+      disabled: e.disabled,
+      comment: e.comment ?? null,
     }));
   }
 
-  /** Unassigned usage per login: of the given logins, or of the first `limit` logins by name. */
+  /** Unassigned usage per login: of the given logins, or of the first `limit` unclaimed logins by name. */
   async unassignedUsage(logins?: string[], transaction?: Transaction, limit?: number): Promise<UnassignedUsage[]> {
-    const only = logins ? ' AND u.login IN (:logins)' : '';
     if (logins && !logins.length) return [];
-    const rows = await this.db.sequelize.query<Record<string, unknown>>(
-      `SELECT u.login AS login, ${this.text('SUM(u.download)')} AS download, ${this.text('SUM(u.upload)')} AS upload,
-              MIN(u.hour_start) AS firstHour, MAX(u.hour_start) AS lastHour
-         FROM usage_hourly u
-        WHERE u.service_id IS NULL
-          AND NOT EXISTS (SELECT 1 FROM services s WHERE s.live_login = u.login)${only}
-        GROUP BY u.login
-        ORDER BY u.login${limit === undefined ? '' : ' LIMIT :limit'}`,
-      { type: QueryTypes.SELECT, replacements: { logins, limit }, transaction },
-    );
-    return rows.map((r) => ({
-      login: String(r.login),
-      download: toBigInt(String(r.download)),
-      upload: toBigInt(String(r.upload)),
-      firstHour: asDate(r.firstHour),
-      lastHour: asDate(r.lastHour),
-    }));
+    if (logins) {
+      const claimed = await this.claimed(logins, transaction);
+      const open = logins.filter((l) => !claimed.has(l));
+      return open.length ? this.sources.unassigned({ logins: open }, transaction) : [];
+    }
+    return this.firstUnclaimed((after, n) => this.sources.unassigned({ after, limit: n }, transaction), limit, transaction);
   }
 }

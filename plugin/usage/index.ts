@@ -41,7 +41,7 @@ import { usageApi, usagePages } from './routes.js';
 import { UsageRepository } from './usage.repository.js';
 
 export { assignUnassignedUsage } from './assign.js';
-export { loginsWithUnassignedUsage } from './unassigned-logins.js';
+export { loginsWithUnassignedUsage, unassignedUsageByLogin, type UnassignedLoginUsage } from './unassigned-logins.js';
 export { usageConfigSchema, type UsageConfig } from './config.js';
 export { BillingUsagePort, type BillableUsage, type BilledPeriod, type Completeness, type LateAdjustment } from './billing-port.js';
 export type { BandUsage, TimeBand } from './bands.js';

@@ -2,6 +2,7 @@ import { ManualClock } from '../../../plugin/common/clock.js';
 import type { Database } from '../../../plugin/db/database.js';
 import { FakeAuditRepository } from './audit.js';
 import { FakeDatabase } from './database.js';
+import { FakeIngestRepository } from './ingest.js';
 import { FakeInventoryRepository } from './inventory.js';
 import { RecordingLogger } from './logger.js';
 import { FakeUsageAssignment, FakeUsageRepository } from './usage.js';
@@ -22,6 +23,7 @@ export function createFakes(options: { now?: string | Date } = {}) {
     db,
     logger: new RecordingLogger(),
     audit: new FakeAuditRepository(db),
+    ingest: new FakeIngestRepository(db),
     inventory: new FakeInventoryRepository(db),
     usage: new FakeUsageRepository(db),
     assignment: new FakeUsageAssignment(),

@@ -4,7 +4,7 @@ import type { InventoryRepository, InventoryRow } from '../../../plugin/ingest/i
 import type { FakeDatabase } from './database.js';
 
 /** router_inventory in memory. */
-export class FakeInventoryRepository implements Pick<InventoryRepository, 'hasNewerSnapshot' | 'replaceSnapshot' | 'list'> {
+export class FakeInventoryRepository implements Pick<InventoryRepository, 'hasNewerSnapshot' | 'replaceSnapshot' | 'list' | 'namesAfter' | 'entriesNamed'> {
   rows: Array<InventoryRow & { receivedAt: Date }> = [];
 
   constructor(db: FakeDatabase) {
@@ -25,5 +25,16 @@ export class FakeInventoryRepository implements Pick<InventoryRepository, 'hasNe
       .filter((r) => !filter.routerName || r.routerName === filter.routerName)
       .sort((a, b) => a.routerName.localeCompare(b.routerName) || a.name.localeCompare(b.name))
       .map(({ receivedAt: _r, ...row }) => row);
+  }
+
+  async namesAfter(after: string, limit: number): Promise<string[]> {
+    return [...new Set(this.rows.map((r) => r.name))].filter((n) => n > after).sort().slice(0, limit);
+  }
+
+  async entriesNamed(names: readonly string[]): Promise<Array<Omit<InventoryRow, 'agentId' | 'takenAt'>>> {
+    return this.rows
+      .filter((r) => names.includes(r.name))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.routerName.localeCompare(b.routerName) || a.kind.localeCompare(b.kind))
+      .map(({ agentId: _a, takenAt: _t, receivedAt: _r, ...entry }) => entry);
   }
 }
