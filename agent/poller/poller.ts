@@ -125,6 +125,10 @@ class RouterPoller {
     this.client?.destroy();
     this.client = null;
     await this.running?.catch(() => {});
+    // A poll that was connecting (or retrying on a fresh connection) when stop() began has one
+    // open now; left open, its socket kept a stopped agent alive until the router dropped it.
+    (this.client as PollerClient | null)?.destroy();
+    this.client = null;
     this.stopping = false;
   }
 
@@ -167,7 +171,7 @@ class RouterPoller {
       } catch (err) {
         // A kept-alive connection may have died quietly since the last poll (router restarted its
         // API service, a NAT dropped it): one fresh attempt before calling the poll failed.
-        if (!reused || !(err instanceof RouterOsConnectionError) || err instanceof RouterOsTlsError) throw err;
+        if (this.stopping || !reused || !(err instanceof RouterOsConnectionError) || err instanceof RouterOsTlsError) throw err;
         this.client?.destroy();
         this.client = null;
         await this.collectAndRecord(await this.connection(), timeoutMs);

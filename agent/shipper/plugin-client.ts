@@ -57,12 +57,21 @@ export class PluginClient {
   }
 
   private async post(path: string, payload: unknown, signal: AbortSignal): Promise<PostOutcome<{ status: number; body: string }>> {
+    // One controller per request, tied to the shipper's signal by a listener removed when the
+    // request ends and a timer cleared then: AbortSignal.any left its links on the long-lived
+    // signal until garbage collection, and a backlog drained after a restart piled them up
+    // (MaxListenersExceededWarning).
+    const request = new AbortController();
+    const onAbort = (): void => request.abort(signal.reason);
+    if (signal.aborted) request.abort(signal.reason);
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => request.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.opts.timeoutMs);
     try {
       const res = await this.fetch(this.base + path, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.token}` },
         body: JSON.stringify(payload),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.timeoutMs)]),
+        signal: request.signal,
       });
       const body = await res.text();
       if (res.status === 401 || res.status === 403) return { kind: 'unauthorized', status: res.status };
@@ -71,6 +80,9 @@ export class PluginClient {
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       return { kind: 'failed', reason: cause ?? errorMessage(err) };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 }
