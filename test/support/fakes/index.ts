@@ -7,6 +7,7 @@ import { FakeInventoryRepository } from './inventory.js';
 import { RecordingLogger } from './logger.js';
 import { FakeUsageAssignment, FakeUsageRepository } from './usage.js';
 
+export { fakeAuthDeps } from './auth.js';
 export { FakeDatabase } from './database.js';
 export type { LogEntry } from './logger.js';
 

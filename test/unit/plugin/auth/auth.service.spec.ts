@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { AuthenticationError, ConflictError, TooManyAttemptsError, ValidationError } from '../../../../plugin/common/errors.js';
-import { fakeAuthDeps } from './fakes.js';
+import { fakeAuthDeps } from '../../../support/fakes/index.js';
 
 const PASSWORD = 'correct horse battery';
 const from = (address: string) => ({ address });

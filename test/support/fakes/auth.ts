@@ -1,11 +1,11 @@
 import type { Transaction } from 'sequelize';
-import type { AuditEvent } from '../../../../plugin/audit/audit.repository.js';
-import type { AuthServiceDeps } from '../../../../plugin/auth/auth.service.js';
-import { AuthService } from '../../../../plugin/auth/auth.service.js';
-import type { ThrottleScope } from '../../../../plugin/auth/login-throttle.js';
-import type { ApiTokenInfo } from '../../../../plugin/auth/tokens.repository.js';
-import type { StaffUserWithHash } from '../../../../plugin/auth/users.repository.js';
-import { ManualClock } from '../../../../plugin/common/clock.js';
+import type { AuditEvent } from '../../../plugin/audit/audit.repository.js';
+import type { AuthServiceDeps } from '../../../plugin/auth/auth.service.js';
+import { AuthService } from '../../../plugin/auth/auth.service.js';
+import type { ThrottleScope } from '../../../plugin/auth/login-throttle.js';
+import type { ApiTokenInfo } from '../../../plugin/auth/tokens.repository.js';
+import type { StaffUserWithHash } from '../../../plugin/auth/users.repository.js';
+import { ManualClock } from '../../../plugin/common/clock.js';
 
 /**
  * Typed in-memory fakes of what AuthService needs, made by one factory. Each fake keeps its rows
