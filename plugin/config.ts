@@ -20,6 +20,11 @@ export const pluginConfigSchema = z.strictObject({
         .min(1)
         .default('sqlite:var/octet.db')
         .refine((u) => /^(sqlite:.+|(mysql|mariadb):\/\/.+)$/.test(u), 'must start with sqlite: or mysql://'),
+      /**
+       * SQLite: how long a write waits for another process (a CLI command) holding the write lock;
+       * past it the request is answered 503 with Retry-After.
+       */
+      busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
     })
     .prefault({}),
   http: z

@@ -69,7 +69,7 @@ export interface Plugin {
  * start here, so none of them constructs a repository itself.
  */
 export async function buildPlugin(config: PluginConfig, deps: Omit<PluginDeps, 'modules'>): Promise<Plugin> {
-  const db = await openDatabase(config.db.url, deps.logger, deps.baseDir);
+  const db = await openDatabase(config.db.url, deps.logger, deps.baseDir, { busyTimeoutMs: config.db.busyTimeoutMs });
   const ctx = buildContext(config, db, deps.logger, deps.clock ?? systemClock);
   const services = buildModuleServices(ctx);
   return { config, ctx, services, migrate: () => migrate(db, deps.logger), close: () => db.close() };

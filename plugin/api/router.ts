@@ -3,7 +3,7 @@ import { hasRole, type ApiTokenInfo, type Role } from '../auth/index.js';
 import { AuthenticationError, ForbiddenError, UserError } from '../common/errors.js';
 import type { PluginContext } from '../context.js';
 import type { WebContribution } from '../web/contribution.js';
-import { clientHttpError, httpStatusOf } from '../web/http-errors.js';
+import { clientHttpError, httpStatusOf, retryAfterOf } from '../web/http-errors.js';
 
 export function bearerToken(req: Request): string | null {
   const h = req.headers.authorization;
@@ -30,8 +30,10 @@ export function apiErrorHandler(ctx: PluginContext) {
     // Bad requests that express or body-parser caught (too large, bad JSON, bad charset…).
     const client = err instanceof UserError ? null : clientHttpError(err);
     const status = client ? client.status : httpStatusOf(err);
-    if (status >= 500) ctx.logger.error('API request failed', { err, method: req.method, path: req.path });
-    const message = client ? client.message : err instanceof UserError ? err.message : 'internal error';
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== null) res.set('Retry-After', String(retryAfter));
+    if (status >= 500) ctx.logger[retryAfter !== null ? 'warn' : 'error']('API request failed', { err, method: req.method, path: req.path });
+    const message = client ? client.message : err instanceof UserError ? err.message : status === 503 && retryAfter !== null ? 'the database is busy; retry shortly' : 'internal error';
     res.status(status).json({ error: { message, issues: err instanceof UserError ? err.issues : [] } });
   };
 }

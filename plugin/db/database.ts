@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Sequelize, UniqueConstraintError, type Options, type Transaction } from 'sequelize';
 import { ConfigError, OperationalError } from '../common/errors.js';
+import { DatabaseBusyError, isDatabaseBusy, SQLITE_BUSY_TIMEOUT_MS, sqliteConnectionPragmas, WriterQueue } from './busy.js';
 import type { Logger } from '../common/logger.js';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -48,8 +49,14 @@ export function parseDbUrl(url: string, baseDir = process.cwd()): ParsedDbUrl {
   throw new ConfigError('(config)', [{ field: 'db.url', message: 'must start with sqlite: or mysql://' }]);
 }
 
-export async function openDatabase(url: string, logger: Logger, baseDir?: string): Promise<Database> {
+export interface OpenOptions {
+  /** SQLite: how long a write waits for another process's write lock before the database counts as busy. */
+  busyTimeoutMs?: number;
+}
+
+export async function openDatabase(url: string, logger: Logger, baseDir?: string, options: OpenOptions = {}): Promise<Database> {
   const parsed = parseDbUrl(url, baseDir);
+  const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
   const common: Options = {
     // Values inlined by replacements (session ids, upload tokens, customers' details) stay out of
     // the log: the statement's shape is what a debug log needs.
@@ -63,8 +70,8 @@ export async function openDatabase(url: string, logger: Logger, baseDir?: string
       ...common,
       dialect: 'sqlite',
       storage: parsed.storage!,
-      // One connection: SQLite serialises writers anyway, and a single connection makes
-      // transactions and `:memory:` databases behave.
+      // Sequelize's SQLite dialect keeps its own connections (one default, one per transaction);
+      // writers are serialised by the writer queue below.
       pool: { max: 1, min: 0, idle: 10_000 },
       transactionType: 'IMMEDIATE' as never,
     });
@@ -86,21 +93,27 @@ export async function openDatabase(url: string, logger: Logger, baseDir?: string
     });
   }
   try {
+    if (parsed.dialect === 'sqlite') sqliteConnectionPragmas(sequelize, { busyTimeoutMs, wal: parsed.storage !== ':memory:' });
     await sequelize.authenticate();
-    if (parsed.dialect === 'sqlite') {
-      await sequelize.query('PRAGMA foreign_keys = ON');
-      if (parsed.storage !== ':memory:') await sequelize.query('PRAGMA journal_mode = WAL');
-      await sequelize.query('PRAGMA busy_timeout = 5000');
-      await sequelize.query('PRAGMA synchronous = NORMAL');
-    }
   } catch (err) {
     await sequelize.close().catch(() => undefined);
     throw new OperationalError(`cannot connect to the database (${parsed.dialect}): ${(err as Error).message}`, { cause: err });
   }
+  // SQLite takes one writer at a time: this process's transactions queue here rather than race for
+  // the file lock; another process's writer is waited for up to the busy timeout.
+  const writers = parsed.dialect === 'sqlite' ? new WriterQueue() : null;
+  const transaction = async <T>(fn: (t: Transaction) => Promise<T>): Promise<T> => {
+    try {
+      return writers ? await writers.run(() => sequelize.transaction(fn)) : await sequelize.transaction(fn);
+    } catch (err) {
+      if (isDatabaseBusy(err)) throw new DatabaseBusyError(parsed.dialect, err);
+      throw err;
+    }
+  };
   return {
     sequelize,
     dialect: parsed.dialect,
-    transaction: <T>(fn: (t: Transaction) => Promise<T>) => sequelize.transaction(fn),
+    transaction,
     ping: async () => {
       await sequelize.query('SELECT 1');
     },

@@ -11,7 +11,7 @@ import { createCsrf } from './csrf.js';
 import { requireLogin } from './guards.js';
 import { navFor, type NavItem } from './nav.js';
 import { DatabaseSessionStore } from './session-store.js';
-import { clientHttpError, httpStatusOf } from './http-errors.js';
+import { clientHttpError, httpStatusOf, retryAfterOf } from './http-errors.js';
 import { authRoutes } from './routes/auth.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { adminRoutes } from './routes/admin.js';
@@ -131,7 +131,9 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
     // Bad requests that express or body-parser caught (a form over the size limit, a bad URL).
     const client = isCsrf || err instanceof UserError ? null : clientHttpError(err);
     const status = isCsrf ? 403 : client ? client.status : httpStatusOf(err);
-    if (status >= 500) logger.error('request failed', { err, method: req.method, path: req.path });
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== null) res.set('Retry-After', String(retryAfter));
+    if (status >= 500) logger[retryAfter !== null ? 'warn' : 'error']('request failed', { err, method: req.method, path: req.path });
     const message = isCsrf
       ? 'The form was stale or forged (CSRF check failed). Go back, reload the page and try again.'
       : client

@@ -8,6 +8,7 @@ import {
   UserError,
   ValidationError,
 } from '../common/errors.js';
+import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from '../db/busy.js';
 
 /** The single mapping from error kind to HTTP status (pages and the REST API alike). */
 export function httpStatusOf(err: unknown): number {
@@ -19,7 +20,17 @@ export function httpStatusOf(err: unknown): number {
   if (err instanceof TooManyAttemptsError) return 429;
   if (err instanceof UserError) return 400;
   if (err instanceof OperationalError) return 503;
+  // A busy database (SQLite locked by another process, a MySQL lock wait) changed nothing and
+  // will take the same request shortly: the client retries, nobody is paged.
+  if (isDatabaseBusy(err)) return 503;
   return 500;
+}
+
+/** Seconds a client should wait before retrying (the Retry-After header), or null. */
+export function retryAfterOf(err: unknown): number | null {
+  if (err instanceof TooManyAttemptsError) return err.retryAfterSeconds;
+  if (isDatabaseBusy(err)) return BUSY_RETRY_AFTER_SECONDS;
+  return null;
 }
 
 /**

@@ -32,8 +32,8 @@ export async function createTestPlugin(
   const database = await createTestDatabase(dialect, { serverDefaults: options.serverDefaultDatabase });
   const logger = options.logger ?? nullLogger;
   const clock = options.clock ?? new ManualClock('2026-03-01T00:00:00Z');
-  const config = pluginConfigSchema.parse({ ...options.config, db: { url: database.url } });
-  const db = await openDatabase(database.url, logger);
+  const config = pluginConfigSchema.parse({ ...options.config, db: { ...options.config?.db, url: database.url } });
+  const db = await openDatabase(database.url, logger, undefined, { busyTimeoutMs: config.db.busyTimeoutMs });
   await migrate(db, logger);
   const ctx = buildContext(config, db, logger, clock);
   const services = buildModuleServices(ctx);
