@@ -3,7 +3,14 @@
  * answered only after its record is on disk: one O_DSYNC write per group commit) against
  * FreeRADIUS 3.2 from Debian with its `detail` writer, under the same load from the same generator.
  *
- *   npx tsx test/bench/radius.bench.ts [--requests 60000] [--rounds 5] [--sockets 4] [--window 16]
+ *   npx tsx test/bench/radius.bench.ts [--requests 60000] [--rounds 5] [--sockets 4] [--window 16] [--shapes templates,fresh]
+ *
+ * Two load shapes, each against both servers in alternating rounds:
+ * - templates: our generator, packets encoded up front and only re-signed when sent, 10,000
+ *   sessions, --sockets x --window outstanding;
+ * - fresh: an independent shape (test/bench/radius-fresh-load.ts, its own process): one socket,
+ *   32 outstanding, every packet freshly encoded by the npm `radius` package as it is sent, 5,000
+ *   sessions. The generator's own CPU per request is printed, to show it is not the bottleneck.
  *
  * The default window (4 sockets x 16 outstanding) is one FreeRADIUS absorbs without dropping;
  * at 4 x 64 it drops a few dozen requests per run and its figure then includes the 2 s
@@ -37,8 +44,13 @@ const { values } = parseArgs({
     sockets: { type: 'string', default: '4' },
     window: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '5' },
+    shapes: { type: 'string', default: 'templates,fresh' },
+    'fresh-window': { type: 'string', default: '32' },
   },
 });
+const SHAPES = values.shapes.split(',').map((x) => x.trim()).filter(Boolean);
+const FRESH_WINDOW = Number(values['fresh-window']);
+const FRESH_LOAD = fileURLToPath(new URL('./radius-fresh-load.ts', import.meta.url));
 const REQUESTS = Number(values.requests);
 const SOCKETS = Number(values.sockets);
 const WINDOW = Number(values.window);
@@ -109,6 +121,36 @@ async function measured(name: string, pid: number, port: number, packets: Buffer
   const r = await load(port, packets);
   const cpu = cpuSeconds(pid) - cpu0;
   return { ...summary(name, r), cpuMicrosPerRequest: Math.round((cpu * 1e6) / r.answered.length) };
+}
+
+/** The fresh-encoding shape in its own process; the server's CPU is measured around it. */
+async function measuredFresh(name: string, pid: number, port: number, tag: string) {
+  const cpu0 = cpuSeconds(pid);
+  const child = spawn(process.execPath, ['--import', 'tsx', FRESH_LOAD, '--port', String(port), '--secret', SECRET, '--requests', String(REQUESTS), '--window', String(FRESH_WINDOW), '--tag', tag], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`fresh load exited with ${code}`)));
+  });
+  const cpu = cpuSeconds(pid) - cpu0;
+  await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+  const r = JSON.parse(line) as { answered: number; elapsedMs: number; p50ms: number; p99ms: number; retransmissions: number; cpuMs: number };
+  return {
+    name,
+    requests: REQUESTS,
+    answered: r.answered,
+    givenUp: 0,
+    retransmissions: r.retransmissions,
+    seconds: r.elapsedMs / 1000,
+    perSecond: Math.round(r.answered / (r.elapsedMs / 1000)),
+    p50ms: Number(r.p50ms.toFixed(2)),
+    p99ms: Number(r.p99ms.toFixed(2)),
+    cpuMicrosPerRequest: Math.round((cpu * 1e6) / r.answered),
+    generatorCpuMicrosPerRequest: Math.round((r.cpuMs * 1000) / r.answered),
+    generatorCpuShare: Number((r.cpuMs / r.elapsedMs).toFixed(2)),
+  };
 }
 
 async function startAgentHarness(): Promise<{ port: number; child: ChildProcess }> {
@@ -228,39 +270,58 @@ try {
   const fr = await startFreeRadius();
   await load(agent.port, warm);
   await load(fr.port, warm);
-  // Alternate the two, fresh packets each round, so that noise from other load on the machine
-  // hits both alike; report each side's median round.
-  type Run = Awaited<ReturnType<typeof measured>>;
-  const agentRuns: Run[] = [];
-  const frRuns: Run[] = [];
+  // Alternate the servers (and the shapes), fresh packets each round, so that noise from other
+  // load on the machine hits both alike; report each side's median round, per shape.
+  type Run = Awaited<ReturnType<typeof measured>> & { generatorCpuMicrosPerRequest?: number; generatorCpuShare?: number };
+  const runs = new Map<string, { agent: Run[]; fr: Run[] }>(SHAPES.map((shape) => [shape, { agent: [], fr: [] }]));
   for (let round = 0; round < ROUNDS; round++) {
-    agentRuns.push(await measured('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, templates(REQUESTS, `a${round}`)));
-    frRuns.push(await measured('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, templates(REQUESTS, `f${round}`)));
+    for (const shape of SHAPES) {
+      const r = runs.get(shape)!;
+      if (shape === 'fresh') {
+        r.agent.push(await measuredFresh('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, `fa${round}`));
+        r.fr.push(await measuredFresh('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, `ff${round}`));
+      } else {
+        r.agent.push(await measured('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, templates(REQUESTS, `a${round}`)));
+        r.fr.push(await measured('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, templates(REQUESTS, `f${round}`)));
+      }
+    }
   }
   await stop(agent.child);
   await stop(fr.child);
-  const median = (runs: Run[]) => [...runs].sort((x, y) => x.perSecond - y.perSecond)[Math.floor(runs.length / 2)]!;
-  const agentResult = median(agentRuns);
-  const frResult = median(frRuns);
-  const ratio = agentResult.perSecond / frResult.perSecond;
-  // Round i of each side ran back to back, so their quotient is least affected by drifting load.
-  const pairRatios = agentRuns.map((a, i) => a.perSecond / frRuns[i]!.perSecond).sort((x, y) => x - y);
-  const pairMedian = pairRatios[Math.floor(pairRatios.length / 2)]!;
-  const spread = (runs: Run[]) => {
-    const v = runs.map((r) => r.perSecond);
+  const median = (xs: Run[]) => [...xs].sort((x, y) => x.perSecond - y.perSecond)[Math.floor(xs.length / 2)]!;
+  const spread = (xs: Run[]) => {
+    const v = xs.map((r) => r.perSecond);
     return `${Math.min(...v)}-${Math.max(...v)}`;
   };
-  console.log(`load: ${REQUESTS} Interim-Updates per round, ${ROUNDS} rounds, ${SOCKETS} sockets x window ${WINDOW} outstanding, ${cpus().length} CPUs, loopback, load average before ${loadBefore.toFixed(1)}`);
-  console.log(`rounds agent req/s: ${agentRuns.map((r) => r.perSecond).join(', ')} (spread ${spread(agentRuns)}); freeradius req/s: ${frRuns.map((r) => r.perSecond).join(', ')} (spread ${spread(frRuns)})`);
-  console.log(`rounds agent CPU µs/req: ${agentRuns.map((r) => r.cpuMicrosPerRequest).join(', ')}; freeradius CPU µs/req: ${frRuns.map((r) => r.cpuMicrosPerRequest).join(', ')}`);
-  for (const r of [agentResult, frResult]) {
-    console.log(
-      `${r.name.padEnd(46)} ${String(r.perSecond).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  CPU ${r.cpuMicrosPerRequest} µs/req  answered ${r.answered}/${r.requests}  retransmissions ${r.retransmissions}  (median round)`,
-    );
+  const json: Record<string, unknown> = { bench: 'radius', requests: REQUESTS, rounds: ROUNDS };
+  for (const [shape, r] of runs) {
+    const agentResult = median(r.agent);
+    const frResult = median(r.fr);
+    const ratio = agentResult.perSecond / frResult.perSecond;
+    // Round i of each side ran back to back, so their quotient is least affected by drifting load.
+    const pairRatios = r.agent.map((a, i) => a.perSecond / r.fr[i]!.perSecond).sort((x, y) => x - y);
+    const pairMedian = pairRatios[Math.floor(pairRatios.length / 2)]!;
+    const shapeText =
+      shape === 'fresh'
+        ? `fresh: ${REQUESTS} Interim-Updates per round, each encoded by the npm radius package as sent, 5,000 sessions, 1 socket x window ${FRESH_WINDOW}`
+        : `templates: ${REQUESTS} Interim-Updates per round (pre-encoded, re-signed), 10,000 sessions, ${SOCKETS} sockets x window ${WINDOW}`;
+    console.log(`\n${shapeText}; ${ROUNDS} rounds, ${cpus().length} CPUs, loopback, load average before ${loadBefore.toFixed(1)}`);
+    console.log(`  rounds agent req/s: ${r.agent.map((x) => x.perSecond).join(', ')} (spread ${spread(r.agent)}); freeradius req/s: ${r.fr.map((x) => x.perSecond).join(', ')} (spread ${spread(r.fr)})`);
+    console.log(`  rounds agent CPU µs/req: ${r.agent.map((x) => x.cpuMicrosPerRequest).join(', ')}; freeradius CPU µs/req: ${r.fr.map((x) => x.cpuMicrosPerRequest).join(', ')}`);
+    if (shape === 'fresh') {
+      console.log(`  generator CPU µs/req (its share of one core): against the agent ${r.agent.map((x) => `${x.generatorCpuMicrosPerRequest} (${x.generatorCpuShare})`).join(', ')}; against freeradius ${r.fr.map((x) => `${x.generatorCpuMicrosPerRequest} (${x.generatorCpuShare})`).join(', ')}`);
+    }
+    for (const x of [agentResult, frResult]) {
+      console.log(
+        `  ${x.name.padEnd(46)} ${String(x.perSecond).padStart(7)} req/s  p50 ${x.p50ms.toFixed(2)} ms  p99 ${x.p99ms.toFixed(2)} ms  CPU ${x.cpuMicrosPerRequest} µs/req  answered ${x.answered}/${x.requests}  retransmissions ${x.retransmissions}  (median round)`,
+      );
+    }
+    const cpuRatio = frResult.cpuMicrosPerRequest / agentResult.cpuMicrosPerRequest;
+    console.log(`  ratio agent/freeradius: ${ratio.toFixed(2)}x requests/s (target >= 1.0x); per round ${pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${pairMedian.toFixed(2)}x); ${cpuRatio.toFixed(2)}x in CPU per request (>1 means the agent uses less)`);
+    json[shape] = { agent: agentResult, freeradius: frResult, ratio: Number(ratio.toFixed(3)), roundRatios: pairRatios.map((x) => Number(x.toFixed(3))), roundRatioMedian: Number(pairMedian.toFixed(3)), cpuRatio: Number(cpuRatio.toFixed(3)), agentRounds: r.agent.map((x) => x.perSecond), freeradiusRounds: r.fr.map((x) => x.perSecond) };
   }
-  const cpuRatio = frResult.cpuMicrosPerRequest / agentResult.cpuMicrosPerRequest;
-  console.log(`ratio agent/freeradius: ${ratio.toFixed(2)}x requests/s (target >= 1.0x); per round ${pairRatios.map((r) => r.toFixed(2)).join(', ')} (median ${pairMedian.toFixed(2)}x); ${cpuRatio.toFixed(2)}x in CPU per request (>1 means the agent uses less); load average after ${loadavg()[0]!.toFixed(1)}`);
-  console.log(JSON.stringify({ bench: 'radius', requests: REQUESTS, rounds: ROUNDS, sockets: SOCKETS, window: WINDOW, agent: agentResult, freeradius: frResult, ratio: Number(ratio.toFixed(3)), roundRatios: pairRatios.map((r) => Number(r.toFixed(3))), roundRatioMedian: Number(pairMedian.toFixed(3)), cpuRatio: Number(cpuRatio.toFixed(3)), agentRounds: agentRuns.map((r) => r.perSecond), freeradiusRounds: frRuns.map((r) => r.perSecond) }));
+  console.log(`load average after ${loadavg()[0]!.toFixed(1)}`);
+  console.log(JSON.stringify(json));
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
