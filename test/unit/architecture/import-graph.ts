@@ -53,8 +53,7 @@ function resolveRelative(from: string, specifier: string): string {
  * require()`, dynamic `import()`, and type positions `import('x').T`. Type-only imports count:
  * a type from another module's repository couples to it as much as a value does.
  */
-export function importsOf(file: string): ImportEdge[] {
-  const text = readFileSync(join(ROOT, file), 'utf8');
+export function importsOf(file: string, text: string = readFileSync(join(ROOT, file), 'utf8')): ImportEdge[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const edges: ImportEdge[] = [];
   const add = (node: ts.Node, specifier: string, kind: ImportEdge['kind']): void => {
