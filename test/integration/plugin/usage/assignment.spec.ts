@@ -53,7 +53,7 @@ forEachDatabase('assigning usage to services', (dialect) => {
     await send([obs('ended-late', 'E1', '2026-03-05T10:00:00Z', 0), obs('ended-late', 'E1', '2026-03-05T10:10:00Z', 100), obs('ended-late', 'E1', '2026-03-12T10:00:00Z', 900)]);
     await usage.rollup.rollupPending();
     await parts.subscribers.endService(service.id, { endDate: '2026-03-07' }, 'test');
-    expect(await total(service.id, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z')).to.be.lessThan(900n);
+    expect((await total(service.id, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z')) < 900n).to.equal(true);
     const unassigned = (await usage.queries.unassigned()).find((u) => u.login === 'ended-late');
     expect(unassigned!.download + (await total(service.id, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'))).to.equal(900n);
     expect(unassigned!.firstHour.getTime()).to.be.at.least(Date.parse('2026-03-06T23:00:00Z'));
