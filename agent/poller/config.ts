@@ -56,6 +56,18 @@ export const routerConfigSchema = z
     direction: z.enum(['standard', 'swapped']).default('standard'),
     /** Publish the PPP secret / hotspot user inventory every this many polls. */
     inventoryEveryPolls: z.number().int().min(1).max(10_000).default(10),
+    /**
+     * A session whose counters stand still is reported again (same counters, which add nothing)
+     * at least this often, so that the plugin keeps it among its live sessions. Keep it at most
+     * half the plugin's usage.liveWindowMinutes (30 minutes by default).
+     */
+    reportUnchangedEverySeconds: z.number().int().min(10).max(86_400).default(600),
+    /**
+     * How RouterOS text (logins, comments) is decoded: utf-8 (RouterOS 7 keeps text in UTF-8;
+     * words that are not valid UTF-8 keep their bytes exactly), or a RouterOS 6 code page such
+     * as windows-1250 / windows-1251 / windows-1252, as Winbox wrote it.
+     */
+    textEncoding: z.enum(['utf-8', 'windows-1250', 'windows-1251', 'windows-1252', 'latin1']).default('utf-8'),
   })
   .superRefine((r, ctx) => {
     if (r.tls.enabled && r.tls.fingerprint && r.tls.insecure) {

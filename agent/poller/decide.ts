@@ -9,7 +9,12 @@ import type { SessionObservation } from '../../plugin/common/wire.js';
  *   nothing is invented for the time between polls.
  * - A router whose uptime went down, or is shorter than the time since our last poll, rebooted:
  *   every session we knew is closed, every row is new.
- * - Only what changed is reported: a poll that repeats counters sends nothing for that session.
+ * - What changed is reported at once; a session whose counters stand still is reported again
+ *   (same counters) once `reportUnchangedAfterMs` has passed since its last report, so that the
+ *   plugin keeps an idle but connected subscriber among its live sessions. A repeat adds nothing
+ *   to usage (counters are cumulative).
+ * - A close the poller makes up (vanished, reset, reboot: the last counters seen, at the time
+ *   they were seen) is marked synthetic: the plugin lets it confirm counters, never start a segment.
  */
 
 export type SessionKind = 'ppp' | 'hotspot' | 'queue';
@@ -41,6 +46,10 @@ export interface TrackedSession {
   lastSeenAt: string;
   framedIp?: string | undefined;
   callerId?: string | undefined;
+  /** When the session was last reported (observedAt of its latest record); absent in old state files. */
+  reportedAt?: string | undefined;
+  /** Spool sequence of its latest record, once durable (the poller sets it; see journal.ts). */
+  seq?: number | undefined;
 }
 
 export interface PollerState {
@@ -49,6 +58,11 @@ export interface PollerState {
   lastPollAt: string | null;
   /** By row key (kind, item id, login). */
   sessions: Record<string, TrackedSession>;
+  /**
+   * The spool this state was written against and the sequence of the newest record it reflects:
+   * records after it are replayed on start (they were spooled, then the state save was lost).
+   */
+  journal?: { spoolId: string; seq: number } | undefined;
 }
 
 export function emptyState(): PollerState {
@@ -64,6 +78,8 @@ export interface PollInput {
   /** Kinds collected this poll; tracked sessions of other kinds are left as they are. */
   kinds: ReadonlySet<SessionKind>;
   newRecordId: () => string;
+  /** Report a session whose counters stand still again after this long; absent: only changes. */
+  reportUnchangedAfterMs?: number;
 }
 
 export interface PollOutcome {
@@ -90,7 +106,7 @@ export function decidePoll(prev: PollerState, input: PollInput): PollOutcome {
 
   const close = (t: TrackedSession, cause: string) => {
     ended++;
-    observations.push(observation(input, t, t.lastSeenAt, BigInt(t.download), BigInt(t.upload), true, cause));
+    observations.push(observation(input, t, t.lastSeenAt, BigInt(t.download), BigInt(t.upload), true, cause, true));
   };
 
   const seen = new Set<string>();
@@ -118,7 +134,8 @@ export function decidePoll(prev: PollerState, input: PollInput): PollOutcome {
         };
         sessions[key] = t;
         usedIds.add(t.sessionId);
-        if (row.download !== oldDown || row.upload !== oldUp) {
+        if (row.download !== oldDown || row.upload !== oldUp || dueForRepeat(old, at, input.reportUnchangedAfterMs)) {
+          t.reportedAt = atIso;
           observations.push(observation(input, t, atIso, row.download, row.upload, false));
         }
         continue;
@@ -144,6 +161,7 @@ export function decidePoll(prev: PollerState, input: PollInput): PollOutcome {
       lastSeenAt: atIso,
       framedIp: row.framedIp,
       callerId: row.callerId,
+      reportedAt: atIso,
     };
     sessions[key] = t;
     observations.push(observation(input, t, atIso, row.download, row.upload, false));
@@ -167,11 +185,19 @@ export function decidePoll(prev: PollerState, input: PollInput): PollOutcome {
       routerUptimeSeconds: input.routerUptimeSeconds ?? prev.routerUptimeSeconds,
       lastPollAt: atIso,
       sessions,
+      ...(prev.journal ? { journal: prev.journal } : {}),
     },
     rebooted,
     started,
     ended,
   };
+}
+
+function dueForRepeat(old: TrackedSession, at: Date, afterMs: number | undefined): boolean {
+  if (afterMs === undefined) return false;
+  // A session from an older state file has no report time: its last sighting is the safe guess.
+  const last = Date.parse(old.reportedAt ?? old.lastSeenAt);
+  return at.getTime() - last >= afterMs;
 }
 
 /** Slack for comparing the router's uptime with our own elapsed time (rounding, poll latency). */
@@ -198,6 +224,7 @@ function observation(
   upload: bigint,
   ended: boolean,
   terminateCause?: string,
+  synthetic?: boolean,
 ): SessionObservation {
   const o: SessionObservation = {
     recordId: input.newRecordId(),
@@ -214,5 +241,6 @@ function observation(
   if (t.framedIp) o.framedIp = t.framedIp;
   if (t.callerId) o.callerId = t.callerId;
   if (terminateCause) o.terminateCause = terminateCause;
+  if (synthetic) o.synthetic = true;
   return o;
 }

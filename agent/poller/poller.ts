@@ -14,16 +14,34 @@ import {
   RouterOsTlsError,
   RouterOsTrapError,
 } from '../routeros/errors.js';
+import type { SessionObservation } from '../../plugin/common/wire.js';
 import type { InventorySink, ObservationSink } from '../types.js';
 import { collectInventory, collectSessions, type PollerClient } from './collect.js';
 import { routerPort, type RouterConfig } from './config.js';
 import { decidePoll, type PollerState } from './decide.js';
+import { holdSeq, replayRecords, type JournalEntry } from './replay.js';
 import { registerPollerMetrics, type PollerMetrics } from './metrics.js';
 import { PollerStateStore } from './state-store.js';
+
+/**
+ * The spool as the poller's journal (agent/spool/spool.ts is one): appends that say where the
+ * records landed, a scan to replay them on start, and a hold that keeps them on disk.
+ */
+export interface PollerJournal {
+  readonly id: string;
+  appendWithSeq(records: SessionObservation[]): Promise<{ firstSeq: number; lastSeq: number }>;
+  scan(afterSeq: number, onEntry: (e: JournalEntry) => void): Promise<void>;
+  setHold(name: string, seq: number | null): Promise<void>;
+}
 
 export interface PollersDeps {
   routers: RouterConfig[];
   sink: ObservationSink;
+  /**
+   * Where records go when given (instead of `sink`): the poller's state is then rebuilt from it
+   * after a crash between an append and the state save, so no session gets a second id.
+   */
+  journal?: PollerJournal;
   inventory?: InventorySink;
   stateDir: string;
   clock: Clock;
@@ -69,6 +87,9 @@ export function createPollers(deps: PollersDeps): Pollers {
   const metrics = registerPollerMetrics(deps.registry);
   const store = new PollerStateStore(deps.stateDir, deps.logger);
   const runners = deps.routers.map((r) => new RouterPoller(r, deps, store, metrics));
+  // Until each router's state is restored, keep the whole spool: the shipper may already be
+  // acknowledging the very records the restore needs.
+  for (const r of runners) r.holdEverything();
   const byName = new Map(runners.map((r) => [r.router.name, r]));
   return {
     start: () => runners.forEach((r) => r.start()),
@@ -98,6 +119,7 @@ class RouterPoller {
   private lastPollAt: Date | null = null;
   private lastError: string | null = null;
   private sessions = 0;
+  private held: number | null = null;
   private readonly logger: Logger;
 
   constructor(
@@ -107,6 +129,52 @@ class RouterPoller {
     private readonly metrics: PollerMetrics,
   ) {
     this.logger = deps.logger.child({ router: router.name });
+  }
+
+  private get holdName(): string {
+    return `poller-${this.router.name}`;
+  }
+
+  holdEverything(): void {
+    this.setHold(0);
+  }
+
+  private setHold(seq: number): void {
+    const journal = this.deps.journal;
+    if (!journal || this.held === seq) return;
+    this.held = seq;
+    journal.setHold(this.holdName, seq).catch((err: unknown) => this.logger.warn('poller: could not move its spool hold', { error: errorMessage(err) }));
+  }
+
+  /** The saved state, plus whatever this router's records in the spool say happened after it. */
+  private async loadState(): Promise<PollerState> {
+    const saved = await this.store.load(this.router.name);
+    const journal = this.deps.journal;
+    if (!journal) return saved;
+    let state: PollerState;
+    if (!saved.journal && saved.lastPollAt !== null) {
+      // A state file from before the journal: it is all there is to go on.
+      state = { ...saved, journal: { spoolId: journal.id, seq: 0 } };
+    } else {
+      const from = saved.journal?.spoolId === journal.id ? saved.journal.seq : 0;
+      const entries: JournalEntry[] = [];
+      let through = from;
+      await journal.scan(from, (e) => {
+        through = e.seq;
+        if (e.record.source === 'poll' && e.record.sourceName === this.router.name) entries.push(e);
+      });
+      state = replayRecords(saved, this.router.name, journal.id, entries);
+      state.journal = { spoolId: journal.id, seq: Math.max(through, state.journal?.seq ?? 0) };
+      if (entries.length > 0) {
+        this.logger.info('poller: state rebuilt from its records in the spool', {
+          records: entries.length,
+          sessions: Object.keys(state.sessions).length,
+          stateFile: saved.lastPollAt === null ? 'missing' : 'behind the spool',
+        });
+      }
+    }
+    this.setHold(holdSeq(state));
+    return state;
   }
 
   start(): void {
@@ -164,7 +232,7 @@ class RouterPoller {
     const timeoutMs = this.router.timeoutSeconds * 1000;
     let outcome = 'ok';
     try {
-      this.state ??= await this.store.load(this.router.name);
+      this.state ??= await this.loadState();
       const reused = this.client !== null && !this.client.closed;
       try {
         await this.collectAndRecord(await this.connection(), timeoutMs);
@@ -214,19 +282,22 @@ class RouterPoller {
         rows: collected.rows,
         kinds: collected.kinds,
         newRecordId: randomUUID,
+        reportUnchangedAfterMs: this.router.reportUnchangedEverySeconds * 1000,
       });
       if (decision.rebooted) this.logger.warn('router rebooted: its open sessions are closed', { closed: decision.ended });
       // Durable first, then remember: a crash in between re-sends cumulative counters (harmless),
       // the other order could lose a session's end.
       if (decision.observations.length > 0) {
         try {
-          await this.deps.sink.append(decision.observations);
+          if (this.deps.journal) noteSeqs(decision.state, decision.observations, this.deps.journal.id, await this.deps.journal.appendWithSeq(decision.observations));
+          else await this.deps.sink.append(decision.observations);
         } catch (err) {
           throw new SinkError(errorMessage(err));
         }
       }
       await this.store.save(this.router.name, decision.state);
       this.state = decision.state;
+      this.setHold(holdSeq(decision.state));
       this.sessions = collected.rows.length;
       this.metrics.sessions.set({ router: this.router.name }, this.sessions);
     }
@@ -247,6 +318,16 @@ class RouterPoller {
 }
 
 class SinkError extends Error {}
+
+/** Remembers where each session's latest record landed in the spool, and how far the state reaches. */
+function noteSeqs(state: PollerState, observations: SessionObservation[], spoolId: string, at: { firstSeq: number; lastSeq: number }): void {
+  const byId = new Map(Object.values(state.sessions).map((t) => [t.sessionId, t]));
+  observations.forEach((o, i) => {
+    const t = o.ended ? undefined : byId.get(o.sessionId);
+    if (t) t.seq = at.firstSeq + i;
+  });
+  state.journal = { spoolId, seq: at.lastSeq };
+}
 
 function reasonOf(err: unknown): string {
   if (err instanceof SinkError) return 'sink';
