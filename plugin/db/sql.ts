@@ -36,3 +36,14 @@ export function valuesPlaceholders(rows: number, columns: number): string {
   const one = `(${new Array(columns).fill('?').join(', ')})`;
   return new Array(rows).fill(one).join(', ');
 }
+
+/** `($1, $2), ($3, $4)` for multi-row statements with bound parameters. */
+export function bindPlaceholders(rows: number, columns: number): string {
+  const out: string[] = [];
+  for (let r = 0, n = 1; r < rows; r++) {
+    const one: string[] = [];
+    for (let c = 0; c < columns; c++) one.push(`$${n++}`);
+    out.push(`(${one.join(', ')})`);
+  }
+  return out.join(', ');
+}

@@ -2,7 +2,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import type { RejectedRecord } from '../common/wire.js';
 import type { Database } from '../db/database.js';
 import type { Models } from '../db/models/index.js';
-import { fromSqlTime, fromSqlTimeOrNull, insertIgnore, sqlTime, valuesPlaceholders } from '../db/sql.js';
+import { bindPlaceholders, fromSqlTime, fromSqlTimeOrNull, insertIgnore, sqlTime, valuesPlaceholders } from '../db/sql.js';
 import type { StoredObservation } from './record-identity.js';
 import type { ValidObservation } from './validate.js';
 
@@ -79,10 +79,13 @@ export class IngestRepository {
           r.download.toString(), r.upload.toString(), r.ended, r.framedIp, received, r.synthetic,
         );
       }
-      const [, n] = await this.db.sequelize.query(
-        `${insertIgnore(d)} INTO usage_observations (agent_id, record_id, session_key, source, source_name, session_id, login, session_start, observed_at, download, upload, ended, framed_ip, received_at, synthetic) VALUES ${valuesPlaceholders(chunk.length, 15)}`,
-        { replacements, type: QueryTypes.INSERT, transaction: t },
-      );
+      const sql = `${insertIgnore(d)} INTO usage_observations (agent_id, record_id, session_key, source, source_name, session_id, login, session_start, observed_at, download, upload, ended, framed_ip, received_at, synthetic) VALUES `;
+      // MySQL: bound parameters of a prepared statement (one per chunk size, reused by the
+      // connection) instead of 15,000 values escaped into the SQL text and parsed back: the
+      // ingest's largest cost after the server's own work.
+      const [, n] = d === 'mysql'
+        ? await this.db.sequelize.query(sql + bindPlaceholders(chunk.length, 15), { bind: replacements, type: QueryTypes.INSERT, transaction: t })
+        : await this.db.sequelize.query(sql + valuesPlaceholders(chunk.length, 15), { replacements, type: QueryTypes.INSERT, transaction: t });
       inserted += Number(n);
     }
     return inserted;
