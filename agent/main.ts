@@ -97,6 +97,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
       pollers = (options.createPollers ?? createPollers)({
         routers: config.routers,
         sink: spool,
+        journal: spool,
         inventory: shipper,
         stateDir: config.stateDir,
         clock,
