@@ -1,4 +1,5 @@
 import type { PrintOptions, Row } from '../routeros/client.js';
+import { RouterText } from '../routeros/text.js';
 import type { InventoryEntry } from '../../plugin/common/wire.js';
 import type { RouterConfig } from './config.js';
 import type { SessionKind, SessionRow } from './decide.js';
@@ -42,7 +43,12 @@ export interface Collected {
  * dynamic interface (`<pppoe-LOGIN>`): tx is what the subscriber downloads (unless the config
  * says the router counts the other way round). The reads run concurrently on one connection.
  */
-export async function collectSessions(client: PollerClient, router: RouterConfig, timeoutMs: number): Promise<Collected> {
+export async function collectSessions(
+  client: PollerClient,
+  router: RouterConfig,
+  timeoutMs: number,
+  text: RouterText = new RouterText(router.textEncoding),
+): Promise<Collected> {
   const opts = (proplist: string[]): PrintOptions => ({ proplist, timeoutMs });
   const swap = router.direction === 'swapped';
   const kinds = new Set<SessionKind>();
@@ -78,12 +84,12 @@ export async function collectSessions(client: PollerClient, router: RouterConfig
       rows.push({
         kind: 'ppp',
         itemId: id,
-        login,
+        login: text.decode(login),
         uptimeSeconds: parseUptime(a.uptime),
         download: swap ? rx : tx,
         upload: swap ? tx : rx,
         framedIp: a.address,
-        callerId: a['caller-id'],
+        callerId: text.decode(a['caller-id']),
       });
     }
   }
@@ -98,7 +104,7 @@ export async function collectSessions(client: PollerClient, router: RouterConfig
       rows.push({
         kind: 'hotspot',
         itemId: h['.id'],
-        login: h.user,
+        login: text.decode(h.user),
         uptimeSeconds: parseUptime(h.uptime),
         download: swap ? inn : out,
         upload: swap ? out : inn,
@@ -116,7 +122,7 @@ export async function collectSessions(client: PollerClient, router: RouterConfig
       const [up, down] = (q.bytes ?? '').split('/');
       const upload = counter(up, `queue ${q.name} bytes`);
       const download = counter(down, `queue ${q.name} bytes`);
-      rows.push({ kind: 'queue', itemId: q['.id'], login: q.name, uptimeSeconds: null, download, upload });
+      rows.push({ kind: 'queue', itemId: q['.id'], login: text.decode(q.name), uptimeSeconds: null, download, upload });
     }
   }
 
@@ -124,7 +130,12 @@ export async function collectSessions(client: PollerClient, router: RouterConfig
 }
 
 /** PPP secrets (and hotspot users when hotspot is collected): the router's subscriber inventory. */
-export async function collectInventory(client: PollerClient, router: RouterConfig, timeoutMs: number): Promise<InventoryEntry[]> {
+export async function collectInventory(
+  client: PollerClient,
+  router: RouterConfig,
+  timeoutMs: number,
+  text: RouterText = new RouterText(router.textEncoding),
+): Promise<InventoryEntry[]> {
   const proplist = ['name', 'profile', 'disabled', 'comment'];
   const [secrets, users] = await Promise.all([
     client.print('/ppp/secret', { proplist, timeoutMs }),
@@ -132,11 +143,12 @@ export async function collectInventory(client: PollerClient, router: RouterConfi
   ]);
   const entries: InventoryEntry[] = [];
   const add = (kind: 'ppp' | 'hotspot', r: Row) => {
-    if (!r.name || r.name.length > 253) return;
-    const e: InventoryEntry = { kind, name: r.name, disabled: r.disabled === 'true' || r.disabled === 'yes' };
+    const name = text.decode(r.name);
+    if (!name || name.length > 253) return;
+    const e: InventoryEntry = { kind, name, disabled: r.disabled === 'true' || r.disabled === 'yes' };
     // The wire format caps these lengths; an over-long comment is cut, not a reason to drop the snapshot.
-    if (r.profile !== undefined) e.profile = r.profile.slice(0, 128);
-    if (r.comment) e.comment = r.comment.slice(0, 1024);
+    if (r.profile !== undefined) e.profile = text.decode(r.profile).slice(0, 128);
+    if (r.comment) e.comment = text.decode(r.comment).slice(0, 1024);
     entries.push(e);
   };
   for (const r of secrets) add('ppp', r);

@@ -6,6 +6,7 @@ import { errorMessage } from '../../plugin/common/errors.js';
 import type { Logger } from '../../plugin/common/logger.js';
 import { backoffDelay } from '../routeros/backoff.js';
 import { RouterOsClient } from '../routeros/client.js';
+import { RouterText } from '../routeros/text.js';
 import {
   RouterOsConnectionError,
   RouterOsLoginError,
@@ -69,6 +70,8 @@ export interface Pollers {
   status(): RouterStatus[];
   /** Polls one router now (waits for a poll already running); resolves when it is recorded. */
   pollNow(router: string): Promise<void>;
+  /** The router's text codec, for writes that must carry the bytes the router gave. */
+  textOf(router: string): RouterText | undefined;
 }
 
 const BACKOFF_INITIAL_MS = 5_000;
@@ -102,6 +105,7 @@ export function createPollers(deps: PollersDeps): Pollers {
       if (!r) return Promise.reject(new Error(`no router named ${name}`));
       return r.pollNow();
     },
+    textOf: (name) => byName.get(name)?.text,
   };
 }
 
@@ -121,6 +125,8 @@ class RouterPoller {
   private sessions = 0;
   private held: number | null = null;
   private readonly logger: Logger;
+  /** The router's text codec: decodes what it reads, and gives back its own bytes for writes. */
+  readonly text: RouterText;
 
   constructor(
     readonly router: RouterConfig,
@@ -129,6 +135,7 @@ class RouterPoller {
     private readonly metrics: PollerMetrics,
   ) {
     this.logger = deps.logger.child({ router: router.name });
+    this.text = new RouterText(router.textEncoding);
   }
 
   private get holdName(): string {
@@ -274,7 +281,7 @@ class RouterPoller {
   private async collectAndRecord(client: PollerClient, timeoutMs: number): Promise<void> {
     const polls = this.polls + 1;
     if (this.router.sessionSource === 'poll') {
-      const collected = await collectSessions(client, this.router, timeoutMs);
+      const collected = await collectSessions(client, this.router, timeoutMs, this.text);
       const decision = decidePoll(this.state!, {
         routerName: this.router.name,
         observedAt: this.deps.clock.now(),
@@ -302,7 +309,7 @@ class RouterPoller {
       this.metrics.sessions.set({ router: this.router.name }, this.sessions);
     }
     if (this.deps.inventory && (polls === 1 || polls % this.router.inventoryEveryPolls === 0)) {
-      const entries = await collectInventory(client, this.router, timeoutMs);
+      const entries = await collectInventory(client, this.router, timeoutMs, this.text);
       this.deps.inventory.publish({ routerName: this.router.name, takenAt: this.deps.clock.now().toISOString(), entries });
     }
     this.polls = polls;
