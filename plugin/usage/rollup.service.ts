@@ -183,7 +183,8 @@ export class RollupService {
     }
     const wide = new Set(widenAll ? logins : logins.filter((l) => (sources.get(l)?.size ?? 0) > 1));
     const narrow = logins.filter((l) => !wide.has(l));
-    if (narrow.length > 0) await this.rewriteHourly(narrow, minMs, maxMs + BUCKET_MS, touching.filter((s) => !wide.has(s.login)), t);
+    // Without widening only usage was added (the usual step), so writing over the rows is enough.
+    if (narrow.length > 0) await this.rewriteHourly(narrow, minMs, maxMs + BUCKET_MS, touching.filter((s) => !wide.has(s.login)), t, !widenAll);
     if (wide.size > 0) {
       let lo = minMs;
       let hi = maxMs + BUCKET_MS;
@@ -197,7 +198,7 @@ export class RollupService {
   }
 
   /** Rewrites the logins' rows over [lo, hi) from `inRange`, the sessions touching it. */
-  private async rewriteHourly(logins: readonly string[], lo: number, hi: number, inRange: SessionTime[], t: Transaction): Promise<void> {
+  private async rewriteHourly(logins: readonly string[], lo: number, hi: number, inRange: SessionTime[], t: Transaction, onlyAdded = false): Promise<void> {
     const { usage, clock } = this.deps;
     // Whether a polled session counts needs every RADIUS session it overlaps, wherever it lies.
     let context = inRange;
@@ -213,7 +214,9 @@ export class RollupService {
     }
     const buckets = await usage.sessionBuckets(inRange.map((s) => s.id), lo, hi, t);
     const owner = await this.deps.assignment.resolver(logins, t);
-    await usage.replaceHourly(logins, lo, hi - 1, hourlyRows(buckets, context, owner), clock.now(), t);
+    const rows = hourlyRows(buckets, context, owner);
+    if (onlyAdded) await usage.upsertHourly(rows, clock.now(), t);
+    else await usage.replaceHourly(logins, lo, hi - 1, rows, clock.now(), t);
   }
 
   /**

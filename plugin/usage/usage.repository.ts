@@ -305,6 +305,26 @@ export class UsageRepository {
     }
   }
 
+  /**
+   * Writes rows of usage_hourly over what is there (by login and bucket), deleting nothing: for
+   * the rollup's usual step, where usage was only added, so no row of the range can have gone.
+   */
+  async upsertHourly(rows: readonly HourlyRow[], now: Date, t: Transaction): Promise<void> {
+    const stamp = this.t(now);
+    const cols = ['service_id', 'source', 'download', 'upload', 'updated_at'];
+    const onConflict = this.db.dialect === 'mysql'
+      ? `ON DUPLICATE KEY UPDATE ${cols.map((c) => `${c} = VALUES(${c})`).join(', ')}`
+      : `ON CONFLICT(login, hour_start) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+    for (const part of chunks(rows, 1000)) {
+      const replacements = part.flatMap((r) => [r.login, this.t(r.hourMs), r.serviceId, r.source, r.download.toString(), r.upload.toString(), stamp]);
+      await this.run(
+        `INSERT INTO usage_hourly (login, hour_start, service_id, source, download, upload, updated_at) VALUES ${valuesPlaceholders(part.length, 7)} ${onConflict}`,
+        replacements,
+        t,
+      );
+    }
+  }
+
   async markRolledUp(observationIds: readonly string[], t: Transaction): Promise<void> {
     for (const part of chunks(observationIds, 5000)) await this.run('UPDATE usage_observations SET rolled_up = 1 WHERE id IN (?)', [part], t);
   }

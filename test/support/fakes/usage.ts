@@ -21,6 +21,7 @@ type Methods =
   | 'sessionTimes'
   | 'sessionBuckets'
   | 'replaceHourly'
+  | 'upsertHourly'
   | 'markRolledUp'
   | 'deleteObservations';
 
@@ -137,6 +138,13 @@ export class FakeUsageRepository implements Pick<UsageRepository, Methods> {
   async replaceHourly(logins: readonly string[], fromMs: number, toMs: number, rows: readonly HourlyRow[], _now: Date, _t: Transaction): Promise<void> {
     this.state.hourly = this.state.hourly.filter((r) => !(logins.includes(r.login) && r.hourMs >= fromMs && r.hourMs <= toMs));
     this.state.hourly.push(...rows.map((r) => ({ ...r })));
+  }
+
+  async upsertHourly(rows: readonly HourlyRow[], _now: Date, _t: Transaction): Promise<void> {
+    for (const r of rows) {
+      this.state.hourly = this.state.hourly.filter((h) => !(h.login === r.login && h.hourMs === r.hourMs));
+      this.state.hourly.push({ ...r });
+    }
   }
 
   async markRolledUp(observationIds: readonly string[], _t: Transaction): Promise<void> {
