@@ -2,7 +2,14 @@ import { expect } from 'chai';
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { Registry } from 'prom-client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { routerConfigSchema } from '../../../../agent/poller/config.js';
+import { createPollers } from '../../../../agent/poller/poller.js';
 import { startSimulator, type Simulator } from '../../../../agent/simulator/index.js';
+import { nullLogger } from '../../../../plugin/common/logger.js';
+import type { InventorySnapshot } from '../../../../plugin/common/wire.js';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 
 /**
@@ -25,7 +32,7 @@ function ensureLibrouteros(): void {
   }
 }
 
-function runLibrouteros(port: number, user: string, password: string, scenario: 'session' | 'badlogin'): Promise<Record<string, unknown>> {
+function runLibrouteros(port: number, user: string, password: string, scenario: 'session' | 'badlogin' | 'utf8'): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [SCRIPT, '127.0.0.1', String(port), user, password, scenario], { timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`librouteros script failed: ${err.message}\n${stderr}`));
@@ -73,6 +80,33 @@ describe('python3-librouteros against the RouterOS simulator', function () {
     expect(out.query_select).to.deep.equal([{ address: '10.0.0.77' }]);
     expect(out.after_remove).to.deep.equal([]);
     expect(out.unknown_menu).to.equal('no such command or directory (routerboard), no such command prefix');
+  });
+
+  it('reads a UTF-8 PPP secret as librouteros (utf-8) reads it (müller), and gives its bytes back for writes', async () => {
+    // The router holds the bytes of UTF-8 text; the simulator keeps words one character per byte.
+    sim.model.addSecret(Buffer.from('müller', 'utf8').toString('latin1'), { comment: Buffer.from('Straße 1', 'utf8').toString('latin1') });
+    const out = await runLibrouteros(sim.port, 'billing', 'Secr3t', 'utf8');
+    const theirs = (out.secrets as Array<Record<string, unknown>>).find((s) => s.name === 'müller');
+    expect(theirs).to.include({ comment: 'Straße 1' });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'octet-lr-utf8-'));
+    const snapshots: InventorySnapshot[] = [];
+    const pollers = createPollers({
+      routers: [routerConfigSchema.parse({ name: 'r1', host: '127.0.0.1', port: sim.port, username: 'billing', password: 'Secr3t' })],
+      sink: { append: async () => undefined },
+      inventory: { publish: (s) => void snapshots.push(s) },
+      stateDir: dir,
+      clock,
+      logger: nullLogger,
+      registry: new Registry(),
+    });
+    try {
+      await pollers.pollNow('r1');
+      expect(snapshots[0]!.entries.find((e) => e.name === 'müller')).to.include({ comment: 'Straße 1' });
+      expect(pollers.textOf('r1')!.encode('müller')).to.equal(Buffer.from('müller', 'utf8').toString('latin1'));
+    } finally {
+      await pollers.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is refused with the RouterOS trap text on a bad password', async () => {

@@ -1,7 +1,7 @@
 """Drives Debian's python3-librouteros (an independent RouterOS API client) against a router.
 
 Usage: librouteros_client.py HOST PORT USER PASSWORD SCENARIO
-Prints one JSON object with what librouteros saw. Scenarios: session, badlogin.
+Prints one JSON object with what librouteros saw. Scenarios: session, badlogin, utf8.
 """
 import json
 import sys
@@ -38,8 +38,24 @@ def session(api):
     return out
 
 
+def utf8(api):
+    """Reads text as a RouterOS 7 client does (librouteros with encoding="utf-8").
+
+    Reading only: librouteros 3 writes a word's length in characters, not bytes, so it cannot
+    send non-ASCII text correctly (protocol.py encodeWord).
+    """
+    return {"secrets": [dict(e) for e in api.path("ppp", "secret")]}
+
+
 def main():
     host, port, user, password, scenario = sys.argv[1:6]
+    if scenario == "utf8":
+        api = librouteros.connect(host=host, username=user, password=password, port=int(port), timeout=10, encoding="utf-8")
+        try:
+            print(json.dumps(utf8(api), default=str))
+        finally:
+            api.close()
+        return
     if scenario == "badlogin":
         try:
             librouteros.connect(host=host, username=user, password=password, port=int(port), timeout=10)
