@@ -60,7 +60,7 @@ export async function openDatabase(url: string, logger: Logger, baseDir?: string
   const common: Options = {
     // Values inlined by replacements (session ids, upload tokens, customers' details) stay out of
     // the log: the statement's shape is what a debug log needs.
-    logging: (sql: string) => logger.debug('sql', { sql: withoutLiterals(sql).slice(0, 500) }),
+    logging: (sql: string) => logger.debug('sql', { sql: loggableSql(sql) }),
     define: { underscored: true, timestamps: false, freezeTableName: true },
   };
   let sequelize: Sequelize;
@@ -127,6 +127,18 @@ export function isDuplicateKey(err: unknown): boolean {
   const e = err as { original?: { code?: string; errno?: number }; parent?: { code?: string } } | undefined;
   const code = e?.original?.code ?? e?.parent?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT' || e?.original?.errno === 1062;
+}
+
+/**
+ * The first 500 characters of a statement, literals replaced: only the head is scanned (an ingest
+ * statement is 300 KB of values, and this runs for every statement even with debug logging off),
+ * and a literal the cut leaves open is dropped too.
+ */
+export function loggableSql(sql: string): string {
+  let s = withoutLiterals(sql.slice(0, 2000));
+  // Every closed literal is now '?': an odd count of quotes means one was left open by the cut.
+  if ((s.match(/'/g)?.length ?? 0) % 2 === 1) s = `${s.slice(0, s.lastIndexOf("'"))}'?`;
+  return s.slice(0, 500);
 }
 
 /** SQL text with every quoted string literal replaced by '?' (both dialects' quoting). */
