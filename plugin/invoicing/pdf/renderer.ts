@@ -68,6 +68,12 @@ export class PdfRenderer {
     }
   }
 
+  /** The running Chromium's process id, or null before the first render (operators and tests). */
+  async browserPid(): Promise<number | null> {
+    const b = await this.browser?.catch(() => null);
+    return b?.process()?.pid ?? null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(new OperationalError('the PDF renderer closed', { retryable: false }));
