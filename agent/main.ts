@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { systemClock, type Clock } from '../plugin/common/clock.js';
@@ -12,11 +13,15 @@ import { PluginClient } from './shipper/plugin-client.js';
 import { Shipper } from './shipper/shipper.js';
 import { Spool } from './spool/spool.js';
 import { createPollers, type Pollers } from './poller/index.js';
+import { StatusReporter } from './status/reporter.js';
 
 /**
  * The agent's composition root: the only place that builds the parts and wires them together.
  * Everything below it gets its logger, clock, metrics registry and collaborators passed in.
  */
+
+/** The agent's version as it reports it to the plugin (package.json). */
+export const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export const MIKROTIK_DICTIONARY = fileURLToPath(new URL('../config/dictionaries/dictionary.mikrotik', import.meta.url));
 
@@ -108,6 +113,25 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
       const p = pollers;
       stops.push(() => p.stop());
     }
+
+    const reporter = new StatusReporter({
+      facts: () => {
+        const spoolStats = spool.stats();
+        const complete = new Map((pollers?.completeThrough(spoolStats.ackedSeq) ?? []).map((c) => [c.router, c.completeThrough]));
+        return {
+          version: AGENT_VERSION,
+          spool: spoolStats,
+          shipper: shipper.status(),
+          routers: (pollers?.status() ?? []).map((r) => ({ ...r, errors: r.errors ?? 0, completeThrough: complete.get(r.router) ?? null })),
+        };
+      },
+      post: (report, signal) => statusClient.postStatus(report, signal),
+      clock,
+      logger: logger.child({ part: 'status' }),
+    });
+    const statusClient = new PluginClient({ url: config.plugin.url, token: config.plugin.token, timeoutMs: config.plugin.timeoutSeconds * 1000 });
+    reporter.start();
+    stops.push(() => reporter.stop());
 
     const sessions = book;
     const http = await startAgentHttp({

@@ -62,6 +62,8 @@ export interface RouterStatus {
   lastPollAt: Date | null;
   lastError: string | null;
   sessions: number;
+  /** Failed polls since the agent started. */
+  errors?: number;
 }
 
 export interface Pollers {
@@ -72,6 +74,11 @@ export interface Pollers {
   pollNow(router: string): Promise<void>;
   /** The router's text codec, for writes that must carry the bytes the router gave. */
   textOf(router: string): RouterText | undefined;
+  /**
+   * Per router, the last successful poll whose records are all in the spool at or before
+   * `ackedSeq` (acknowledged by the plugin): usage from that router is complete through then.
+   */
+  completeThrough(ackedSeq: number): Array<{ router: string; completeThrough: Date | null }>;
 }
 
 const BACKOFF_INITIAL_MS = 5_000;
@@ -106,6 +113,7 @@ export function createPollers(deps: PollersDeps): Pollers {
       return r.pollNow();
     },
     textOf: (name) => byName.get(name)?.text,
+    completeThrough: (ackedSeq) => runners.map((r) => ({ router: r.router.name, completeThrough: r.completeThrough(ackedSeq) })),
   };
 }
 
@@ -124,6 +132,10 @@ class RouterPoller {
   private lastError: string | null = null;
   private sessions = 0;
   private held: number | null = null;
+  private observedAt: Date | null = null;
+  private errorCount = 0;
+  /** Recent successful polls and the spool sequence their records reach (oldest first, bounded). */
+  private readonly pollMarks: Array<{ at: Date; seq: number }> = [];
   private readonly logger: Logger;
   /** The router's text codec: decodes what it reads, and gives back its own bytes for writes. */
   readonly text: RouterText;
@@ -184,6 +196,14 @@ class RouterPoller {
     return state;
   }
 
+  completeThrough(ackedSeq: number): Date | null {
+    let best: Date | null = null;
+    for (const m of this.pollMarks) if (m.seq <= ackedSeq) best = m.at;
+    // Marks before the newest acknowledged one say nothing more.
+    while (this.pollMarks.length > 1 && this.pollMarks[1]!.seq <= ackedSeq) this.pollMarks.shift();
+    return best;
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
@@ -208,7 +228,7 @@ class RouterPoller {
   }
 
   status(): RouterStatus {
-    return { router: this.router.name, up: this.up, lastPollAt: this.lastPollAt, lastError: this.lastError, sessions: this.sessions };
+    return { router: this.router.name, up: this.up, lastPollAt: this.lastPollAt, lastError: this.lastError, sessions: this.sessions, ...(this.errorCount > 0 ? { errors: this.errorCount } : {}) };
   }
 
   pollNow(): Promise<void> {
@@ -257,10 +277,16 @@ class RouterPoller {
       this.lastPollAt = this.deps.clock.now();
       this.metrics.up.set({ router: this.router.name }, 1);
       this.metrics.lastSuccess.set({ router: this.router.name }, this.lastPollAt.getTime() / 1000);
+      const seq = this.state?.journal?.seq;
+      if (this.deps.journal && seq !== undefined && this.router.sessionSource === 'poll') {
+        this.pollMarks.push({ at: this.observedAt ?? this.lastPollAt, seq });
+        if (this.pollMarks.length > 1000) this.pollMarks.splice(0, this.pollMarks.length - 1000);
+      }
     } catch (err) {
       outcome = 'error';
       if (this.stopping) return;
       this.failures++;
+      this.errorCount++;
       this.up = false;
       this.lastError = errorMessage(err);
       const reason = reasonOf(err);
@@ -284,7 +310,7 @@ class RouterPoller {
       const collected = await collectSessions(client, this.router, timeoutMs, this.text);
       const decision = decidePoll(this.state!, {
         routerName: this.router.name,
-        observedAt: this.deps.clock.now(),
+        observedAt: (this.observedAt = this.deps.clock.now()),
         routerUptimeSeconds: collected.routerUptimeSeconds,
         rows: collected.rows,
         kinds: collected.kinds,

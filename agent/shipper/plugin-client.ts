@@ -1,4 +1,4 @@
-import { AGENT_API_PREFIX, type BatchAck, type InventorySnapshot, type ObservationBatch } from '../../plugin/common/wire.js';
+import { AGENT_API_PREFIX, type AgentStatusReport, type BatchAck, type InventorySnapshot, type ObservationBatch } from '../../plugin/common/wire.js';
 import { errorMessage } from '../../plugin/common/errors.js';
 
 /**
@@ -54,6 +54,13 @@ export class PluginClient {
     return res.value.status >= 200 && res.value.status < 300
       ? { kind: 'ok', value: undefined }
       : { kind: 'failed', reason: `HTTP ${res.value.status}` };
+  }
+
+  /** The agent's status snapshot (agent/status); a 2xx is all it needs. */
+  async postStatus(report: AgentStatusReport, signal: AbortSignal): Promise<PostOutcome<void>> {
+    const res = await this.post('/status', report, signal);
+    if (res.kind !== 'ok') return res;
+    return res.value.status >= 200 && res.value.status < 300 ? { kind: 'ok', value: undefined } : { kind: 'failed', reason: `HTTP ${res.value.status}` };
   }
 
   private async post(path: string, payload: unknown, signal: AbortSignal): Promise<PostOutcome<{ status: number; body: string }>> {

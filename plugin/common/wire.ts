@@ -102,3 +102,42 @@ export const inventorySnapshot = z.strictObject({
   entries: z.array(inventoryEntry).max(200_000),
 });
 export type InventorySnapshot = z.infer<typeof inventorySnapshot>;
+
+/**
+ * The agent's state as it reports it to the plugin (POST /api/v1/agent/status, every minute):
+ * each router and NAS it hears from, and its own spool and shipping. `completeThrough` is the
+ * instant through which everything the agent observed of that source has been shipped and
+ * acknowledged (the billing read port's completeness).
+ */
+export const sourceStatus = z.strictObject({
+  kind: z.enum(['router', 'nas']),
+  name: z.string().min(1).max(128),
+  up: z.boolean(),
+  /** Why it is down (e.g. `login: invalid user name or password`), or null. */
+  reason: z.string().max(500).nullable(),
+  /** The last successful poll (router) or the last packet (NAS). */
+  lastSeenAt: z.iso.datetime({ offset: true }).nullable(),
+  sessions: z.number().int().min(0).nullable(),
+  /** Failed polls (router) or dropped packets (NAS) since the agent started. */
+  errors: z.number().int().min(0),
+  completeThrough: z.iso.datetime({ offset: true }).nullable(),
+});
+export type SourceStatus = z.infer<typeof sourceStatus>;
+
+export const agentStatusReport = z.strictObject({
+  takenAt: z.iso.datetime({ offset: true }),
+  version: z.string().min(1).max(64),
+  spool: z.strictObject({
+    depth: z.number().int().min(0),
+    bytes: z.number().int().min(0),
+    maxBytes: z.number().int().min(0),
+    /** Age of the oldest record not yet acknowledged (0 when all are). */
+    lagSeconds: z.number().min(0),
+  }),
+  shipping: z.strictObject({
+    lastAckAt: z.iso.datetime({ offset: true }).nullable(),
+    lastError: z.string().max(500).nullable(),
+  }),
+  sources: z.array(sourceStatus).max(10_000),
+});
+export type AgentStatusReport = z.infer<typeof agentStatusReport>;
