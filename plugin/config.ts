@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { loadConfigFile } from './common/config-file.js';
 import { usageConfigSchema } from './usage/config.js';
+import { networkConfigSchema } from './network/config.js';
 
 const logSchema = z
   .strictObject({
@@ -56,6 +57,7 @@ export const pluginConfigSchema = z.strictObject({
     })
     .prefault({}),
   usage: usageConfigSchema,
+  network: networkConfigSchema,
   log: logSchema,
 });
 

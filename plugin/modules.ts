@@ -3,6 +3,7 @@ import type { WebContribution } from './web/contribution.js';
 import { ingestModule } from './ingest/index.js';
 import { usageModule } from './usage/index.js';
 import { subscribersModule } from './subscribers/index.js';
+import { networkModule } from './network/index.js';
 
 /**
  * A capability of the plugin (usage, subscribers, billing…). Installing it returns what it adds
@@ -21,4 +22,5 @@ export interface InstalledModule extends WebContribution {
 }
 
 /** Every module of the plugin, in install order. */
-export const pluginModules: PluginModule[] = [ingestModule, usageModule, subscribersModule];
+// network first: its agent status endpoint sits under the agent API, whose router answers 404 for the rest.
+export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule];

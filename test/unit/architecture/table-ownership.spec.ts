@@ -32,6 +32,7 @@ const OWNER: Record<string, string> = {
   usage_adjustments: 'usage',
   usage_billed_periods: 'usage',
   job_leases: 'jobs',
+  agent_status_reports: 'network',
 };
 
 /** The sequelize models of plugin/db/models/ and the table each describes. */
