@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { loadConfigFile } from './common/config-file.js';
 import { usageConfigSchema } from './usage/config.js';
 import { networkConfigSchema } from './network/config.js';
+import { pdfConfigSchema, smtpConfigSchema } from './invoicing/config.js';
 
 const logSchema = z
   .strictObject({
@@ -58,6 +59,8 @@ export const pluginConfigSchema = z.strictObject({
     .prefault({}),
   usage: usageConfigSchema,
   network: networkConfigSchema,
+  pdf: pdfConfigSchema,
+  smtp: smtpConfigSchema,
   log: logSchema,
 });
 
