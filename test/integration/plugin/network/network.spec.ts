@@ -84,13 +84,15 @@ forEachDatabase('network status from the agents', (dialect) => {
     expect(res.body.error.issues.map((i: { field: string }) => i.field)).to.include('spool.depth');
   });
 
-  it('lists routers on the Network page for a readonly user, escaped', async () => {
+  it('lists routers on the Network page for a readonly user, escaped, and points at them from the dashboard', async () => {
     await post(report()).expect(204);
     const browser = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'readonly'));
     const html = (await browser.get('/network').expect(200)).text;
     expect(html).to.include('bras&lt;2&gt;');
     expect(html).to.not.include('bras<2>');
     expect(html).to.include('invalid user name or password');
+    const dashboard = (await browser.get('/').expect(200)).text;
+    expect(dashboard).to.match(/id="network-attention"[\s\S]*1 router, NAS or agent needs attention/);
     const anonymous = await request(plugin.app).get('/network');
     expect(anonymous.status).to.be.oneOf([302, 303]);
     expect(anonymous.headers.location).to.match(/login/);
