@@ -13,6 +13,7 @@ import { PluginClient } from './shipper/plugin-client.js';
 import { Shipper } from './shipper/shipper.js';
 import { Spool } from './spool/spool.js';
 import { createPollers, type Pollers } from './poller/index.js';
+import { NasActivity } from './status/nas-activity.js';
 import { StatusReporter } from './status/reporter.js';
 
 /**
@@ -55,6 +56,8 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
   };
   try {
     let radiusPort: number | null = null;
+    // Notes per NAS when its records arrived and where they landed, for the status report.
+    const nasActivity = new NasActivity(spool, clock);
     let book: SessionBook | undefined;
     if (config.radius) {
       const opened = await SessionBook.open({
@@ -70,7 +73,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
         port: config.radius.port,
         clients: config.radius.clients,
         pollSourced: pollSourcedNames(config.routers),
-        sink: spool,
+        sink: nasActivity,
         sessions: book,
         codec: createRadiusCodec([MIKROTIK_DICTIONARY]),
         clock,
@@ -123,12 +126,16 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
           spool: spoolStats,
           shipper: shipper.status(),
           routers: (pollers?.status() ?? []).map((r) => ({ ...r, errors: r.errors ?? 0, completeThrough: complete.get(r.router) ?? null })),
+          nases: (config.radius?.clients ?? [])
+            .filter((c) => !pollSourced.has(c.name))
+            .map((c) => ({ nas: c.name, ...nasActivity.status(c.name, spoolStats.ackedSeq) })),
         };
       },
       post: (report, signal) => statusClient.postStatus(report, signal),
       clock,
       logger: logger.child({ part: 'status' }),
     });
+    const pollSourced = pollSourcedNames(config.routers);
     const statusClient = new PluginClient({ url: config.plugin.url, token: config.plugin.token, timeoutMs: config.plugin.timeoutSeconds * 1000 });
     reporter.start();
     stops.push(() => reporter.stop());

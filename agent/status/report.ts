@@ -14,12 +14,20 @@ export interface RouterFacts {
   completeThrough: Date | null;
 }
 
+export interface NasFacts {
+  nas: string;
+  lastSeenAt: Date | null;
+  completeThrough: Date | null;
+}
+
 export interface StatusFacts {
   now: Date;
   version: string;
   spool: { depth: number; bytes: number; maxBytes: number; lagMs: number };
   shipper: { lastAckAt: string | null; lastError: string | null };
   routers: RouterFacts[];
+  /** NASes whose accounting the agent records (not those of polled routers). */
+  nases?: NasFacts[];
 }
 
 const cut = (s: string | null, n = 500): string | null => (s === null ? null : s.slice(0, n));
@@ -36,6 +44,19 @@ export function buildStatusReport(f: StatusFacts): AgentStatusReport {
     errors: r.errors,
     completeThrough: r.completeThrough?.toISOString() ?? null,
   }));
+  for (const n of f.nases ?? []) {
+    // The agent cannot tell a quiet NAS from a dead one; the plugin marks it silent by lastSeenAt.
+    sources.push({
+      kind: 'nas',
+      name: n.nas,
+      up: true,
+      reason: null,
+      lastSeenAt: n.lastSeenAt?.toISOString() ?? null,
+      sessions: null,
+      errors: 0,
+      completeThrough: n.completeThrough?.toISOString() ?? null,
+    });
+  }
   return {
     takenAt: f.now.toISOString(),
     version: f.version,
