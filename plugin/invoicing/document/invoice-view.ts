@@ -103,6 +103,8 @@ export function buildInvoiceView(input: InvoiceViewInput): InvoiceView {
     const last = date(Math.max(fromMs, toMs - 1));
     return first === last ? first : `${first} – ${last}`;
   };
+  // formatBytes writes "120.00 GB" (under 1000 of its unit, so no grouping): only the separator follows the settings.
+  const bytes = (n: bigint) => formatBytes(n).replace('.', nf.decimalSeparator);
   const issued = DateTime.fromMillis(doc.issuedAtMs, { zone: timezone });
   return {
     title: doc.type === 'credit_note' ? 'Credit note' : 'Invoice',
@@ -129,9 +131,9 @@ export function buildInvoiceView(input: InvoiceViewInput): InvoiceView {
     usage: doc.usage.map((u) => ({
       period: span(u.fromMs, u.toMs),
       tariff: `${u.tariff.code} v${u.tariff.version}`,
-      download: formatBytes(u.downloadBytes),
-      upload: formatBytes(u.uploadBytes),
-      counted: formatBytes(u.countedBytes),
+      download: bytes(u.downloadBytes),
+      upload: bytes(u.uploadBytes),
+      counted: bytes(u.countedBytes),
       units: `${formatDecimal(u.units, nf, 0, 3)} ${u.unit}`,
       included: `${formatDecimal(u.includedUnits.plus(u.topUpUnits), nf, 0, 3)} ${u.unit}`,
       charged: `${formatDecimal(u.chargedUnits, nf, 0, 3)} ${u.unit}`,

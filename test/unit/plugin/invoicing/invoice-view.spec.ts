@@ -32,6 +32,7 @@ describe('the invoice document', () => {
       const v = invoiceView({ branding: { numberFormat: { decimalSeparator: ',', groupSeparator: '.', currencyPosition: 'after' } } });
       const expected = formatMinor(doc.totals.totalMinor, 'EUR').replace('.', ',');
       expect(v.totals.total).to.equal(`${expected} EUR`);
+      expect(v.usage[0]!.download).to.match(/^\d+,\d{2} GB$/);
       const big = invoiceView({ document: { ...doc, totals: { ...doc.totals, totalMinor: 123456789n } }, branding: { numberFormat: { decimalSeparator: ',', groupSeparator: '.', currencyPosition: 'before' } } });
       expect(big.totals.total).to.equal('EUR 1.234.567,89');
     });
