@@ -150,6 +150,11 @@ class RouterPoller {
     this.text = new RouterText(router.textEncoding);
   }
 
+  /** Twice the re-report interval: an open session's latest record is never older while the router answers. */
+  private get holdMaxAgeMs(): number {
+    return 2 * this.router.reportUnchangedEverySeconds * 1000 + 2 * this.router.pollIntervalSeconds * 1000;
+  }
+
   private get holdName(): string {
     return `poller-${this.router.name}`;
   }
@@ -192,7 +197,7 @@ class RouterPoller {
         });
       }
     }
-    this.setHold(holdSeq(state));
+    this.setHold(holdSeq(state, this.deps.clock.now(), this.holdMaxAgeMs));
     return state;
   }
 
@@ -330,7 +335,7 @@ class RouterPoller {
       }
       await this.store.save(this.router.name, decision.state);
       this.state = decision.state;
-      this.setHold(holdSeq(decision.state));
+      this.setHold(holdSeq(decision.state, this.deps.clock.now(), this.holdMaxAgeMs));
       this.sessions = collected.rows.length;
       this.metrics.sessions.set({ router: this.router.name }, this.sessions);
     }

@@ -82,8 +82,15 @@ function uptimeLowerBound(r: SessionObservation): number | null {
  * can be rebuilt. Sessions are re-reported at least every `reportUnchangedEverySeconds`, so this
  * never lags far behind.
  */
-export function holdSeq(state: PollerState): number {
+export function holdSeq(state: PollerState, now?: Date, maxAgeMs?: number): number {
   let hold = state.journal?.seq ?? 0;
-  for (const t of Object.values(state.sessions)) if (t.seq !== undefined && t.seq - 1 < hold) hold = t.seq - 1;
+  // A router down for a day must not make the spool keep a day of everyone's records: sessions
+  // not reported for longer than maxAgeMs stop holding it (then only the saved state has them).
+  const oldest = now !== undefined && maxAgeMs !== undefined ? now.getTime() - maxAgeMs : -Infinity;
+  for (const t of Object.values(state.sessions)) {
+    if (t.seq === undefined || t.seq - 1 >= hold) continue;
+    if (Date.parse(t.reportedAt ?? t.lastSeenAt) < oldest) continue;
+    hold = t.seq - 1;
+  }
   return Math.max(0, hold);
 }

@@ -180,3 +180,17 @@ describe('polled sessions across a crash between the spool append and the state 
     expect(counted.usage).to.deep.equal(sim.model.truth());
   });
 });
+
+describe('the poller spool hold', () => {
+  it('keeps the latest record of each open session, but not of sessions unreported for longer than the limit (a router down for a day)', async () => {
+    const { holdSeq } = await import('../../../../agent/poller/replay.js');
+    const t = (seq: number, reportedAt: string) => ({
+      sessionId: `ppp:*${seq}@1`, kind: 'ppp' as const, itemId: `*${seq}`, login: `u${seq}`, sessionStart: null, uptimeSeconds: null,
+      download: '1', upload: '1', lastSeenAt: reportedAt, reportedAt, seq,
+    });
+    const state = { version: 1 as const, routerUptimeSeconds: 1, lastPollAt: null, journal: { spoolId: 'x', seq: 900 }, sessions: { a: t(100, '2026-03-01T09:50:00Z'), b: t(500, '2026-03-01T09:59:00Z') } };
+    const now = new Date('2026-03-01T10:00:00Z');
+    expect(holdSeq(state, now, 20 * 60_000)).to.equal(99);
+    expect(holdSeq(state, new Date('2026-03-02T10:00:00Z'), 20 * 60_000)).to.equal(900);
+  });
+});
