@@ -7,9 +7,10 @@ import type { Database } from './db/database.js';
 import type { Models } from './db/models/index.js';
 import type { PluginEvents } from './events.js';
 import type { IngestServices } from './ingest/index.js';
+import type { NetworkService } from './network/index.js';
 import type { SettingsRepository } from './settings/index.js';
 import type { SubscribersServices } from './subscribers/index.js';
-import type { UsageServices } from './usage/index.js';
+import type { BillingUsagePort, UsageServices } from './usage/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
 export interface PluginContext {
@@ -39,4 +40,7 @@ export interface ModuleServices {
   ingest: IngestServices;
   usage: UsageServices;
   subscribers: SubscribersServices;
+  network: NetworkService;
+  /** The billing read port: a service's billable usage with its completeness. */
+  billingUsage: BillingUsagePort;
 }

@@ -14,7 +14,8 @@ import { buildIngest } from './ingest/index.js';
 import { pluginModules, type InstalledModule, type PluginModule } from './modules.js';
 import { SettingsRepository } from './settings/index.js';
 import { buildSubscribers } from './subscribers/index.js';
-import { buildUsage } from './usage/index.js';
+import { buildUsage, createBillingUsage } from './usage/index.js';
+import { buildNetwork } from './network/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
 
 export interface PluginDeps {
@@ -49,7 +50,10 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const ingest = buildIngest(ctx);
   const usage = buildUsage(ctx);
   const subscribers = buildSubscribers(ctx, { usageQueries: usage.queries, inventory: ingest.inventory });
-  return { ingest, usage, subscribers };
+  const network = buildNetwork(ctx);
+  // Billing reads usage through this port; the agents' status reports say how far it is final.
+  const billingUsage = createBillingUsage(ctx, network);
+  return { ingest, usage, subscribers, network, billingUsage };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

@@ -17,6 +17,7 @@ import { mountStatusEndpoint, networkApi, networkPages } from './routes.js';
 import { StatusRepository } from './status.repository.js';
 
 export type { NetworkView, NetworkSource, NetworkAgent } from './network.js';
+export type { NetworkService } from './network.service.js';
 
 export function buildNetwork(ctx: PluginContext): NetworkService {
   return new NetworkService({ repo: new StatusRepository(ctx.db.sequelize), clock: ctx.clock, silentAfterMinutes: ctx.config.network.silentAfterMinutes });
@@ -33,7 +34,7 @@ export async function networkAttention(ctx: PluginContext): Promise<number> {
 export const networkModule: PluginModule = {
   name: 'network',
   install(ctx, services) {
-    const network = buildNetwork(ctx);
+    const network = services.network;
     return {
       nav: [{ href: '/network', label: 'Network', role: 'readonly', order: 80 }],
       raw: (app) => mountStatusEndpoint(app, { agents: services.ingest.agents, network, errorHandler: apiErrorHandler(ctx) }),

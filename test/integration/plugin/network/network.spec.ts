@@ -77,6 +77,17 @@ forEachDatabase('network status from the agents', (dialect) => {
     ]);
   });
 
+  it('gives billing, through the read port the composition root built, the sources and no final period while one source never reported', async () => {
+    await post(report()).expect(204);
+    const c = await plugin.services.billingUsage.completeness(Date.parse('2026-03-02T09:00:00Z'));
+    expect(c.sources.map((s) => [s.sourceName, s.completeThrough?.toISOString() ?? null])).to.deep.equal([
+      ['bras1', '2026-03-02T09:58:30.000Z'],
+      ['bras<2>', null],
+    ]);
+    expect(c.completeThrough).to.equal(null);
+    expect(c.final).to.equal(false);
+  });
+
   it('refuses a report without the agent token, and names the bad field of a malformed one', async () => {
     await post(report(), null).expect(401);
     await post(report(), 'oct_agent_wrongwrongwrongwrong').expect(401);
