@@ -1,7 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Database } from '../db/database.js';
 import { heldByLogin, ownerAt, type ServiceSpan } from './service-match.js';
-import { fromSqlTime } from './sql-time.js';
+import { fromSqlTime } from '../db/sql.js';
 
 /**
  * The one place usage is assigned to services. Every writer of usage_hourly.service_id comes

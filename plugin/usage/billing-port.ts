@@ -6,7 +6,7 @@ import type { Database } from '../db/database.js';
 import { bandDifferences, checkBands, sumByBand, type BandUsage, type TimeBand } from './bands.js';
 import type { CompletenessProvider, SourceCompleteness } from './completeness.js';
 import { BUCKET_MINUTES, BUCKET_MS } from './hour-split.js';
-import { fromSqlTime, fromSqlTimeOrNull, sqlTime } from './sql-time.js';
+import { fromSqlTime, fromSqlTimeOrNull, sqlTime } from '../db/sql.js';
 
 /**
  * The billing read port: what billing reads usage through, and nothing else.

@@ -5,7 +5,7 @@ import { NotFoundError } from '../common/errors.js';
 import type { ObservationSource } from '../common/wire.js';
 import type { Database } from '../db/database.js';
 import { groupByLocalDay, localHourStartOf, type DayRow, type HourRow } from './local-time.js';
-import { fromSqlTime, fromSqlTimeOrNull, sqlTime } from './sql-time.js';
+import { fromSqlTime, fromSqlTimeOrNull, sqlTime } from '../db/sql.js';
 
 export interface ServiceUsage {
   serviceId: number;

@@ -7,7 +7,7 @@ import type { HourUsage } from './hour-split.js';
 import type { ObservedPoint } from './session-usage.js';
 import type { HourlyRow, SessionBucket } from './hourly-rows.js';
 import type { SessionTime } from './source-choice.js';
-import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from './sql-time.js';
+import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from '../db/sql.js';
 
 export interface StoredObservation extends ObservedPoint {
   id: string;

@@ -4,7 +4,7 @@ import type { SessionObservation } from '../../../../plugin/common/wire.js';
 import { ingestModule } from '../../../../plugin/ingest/index.js';
 import { buildSubscribers } from '../../../../plugin/subscribers/index.js';
 import { assignUnassignedUsage, buildUsage, usageModule } from '../../../../plugin/usage/index.js';
-import { sqlTime, valuesPlaceholders } from '../../../../plugin/usage/sql-time.js';
+import { sqlTime, valuesPlaceholders } from '../../../../plugin/db/sql.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { batch, createAgent, createService, observation, postBatch } from './fixtures.js';
