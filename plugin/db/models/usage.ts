@@ -55,11 +55,6 @@ export function defineUsageModels(sequelize: Sequelize) {
     receivedAt: { type: DataTypes.DATE(3), field: 'received_at' },
   }, { tableName: 'router_inventory' });
 
-  const UsageJobLease = sequelize.define('UsageJobLease', {
-    name: { type: DataTypes.STRING, primaryKey: true },
-    holder: DataTypes.STRING,
-    expiresAt: { type: DataTypes.DATE(3), field: 'expires_at' },
-  }, { tableName: 'usage_job_leases' });
-
-  return { Agent, IngestBatch, QuarantinedRecord, RouterInventoryEntry, UsageJobLease };
+  // usage_job_leases (migration 0003) is no longer used: leases live in job_leases (0006).
+  return { Agent, IngestBatch, QuarantinedRecord, RouterInventoryEntry };
 }

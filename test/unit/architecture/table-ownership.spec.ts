@@ -48,7 +48,6 @@ const MODEL_TABLE: Record<string, string> = {
   IngestBatch: 'ingest_batches',
   QuarantinedRecord: 'ingest_quarantine',
   RouterInventoryEntry: 'router_inventory',
-  UsageJobLease: 'usage_job_leases',
 };
 
 /**
