@@ -45,6 +45,8 @@ const DOMAIN_FILES = [
   'plugin/auth/login-throttle.ts',
   'plugin/invoicing/document/invoice-view.ts',
   'plugin/invoicing/document/number-format.ts',
+  'plugin/invoicing/invoice.ts',
+  'plugin/invoicing/snapshot.ts',
   'plugin/common/bytes.ts',
   'plugin/common/money.ts',
   'plugin/rating/index.ts',

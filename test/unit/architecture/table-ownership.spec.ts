@@ -33,6 +33,12 @@ const OWNER: Record<string, string> = {
   usage_billed_periods: 'usage',
   job_leases: 'jobs',
   agent_status_reports: 'network',
+  document_counters: 'invoicing',
+  invoices: 'invoicing',
+  invoice_lines: 'invoicing',
+  invoice_usage: 'invoicing',
+  billing_runs: 'invoicing',
+  billing_run_errors: 'invoicing',
 };
 
 /** The sequelize models of plugin/db/models/ and the table each describes. */

@@ -1,0 +1,69 @@
+import { Dec } from '../common/money.js';
+import type { RatedDocument } from '../rating/index.js';
+import type { Branding, Party } from './document/invoice-view.js';
+import type { DocumentType } from './invoice.js';
+
+/**
+ * What an issued document is, in full: the rated lines, usage, taxes and totals, and every
+ * input of its rendering (parties, branding, terms, zone). Stored as one JSON text at issue
+ * (invoices.document) with its SHA-256, so the HTML and the PDF of an issued invoice come out
+ * the same on every render, whatever the settings have become since.
+ *
+ * The codec keeps types exactly: bigints as {"$big": "…"}, decimals as {"$dec": "…"} (full
+ * precision), so no amount or byte count ever passes through a float.
+ */
+export interface InvoiceSnapshot {
+  type: DocumentType;
+  number: string;
+  accountId: number;
+  periodKey: string;
+  currency: string;
+  timezone: string;
+  paymentTermsDays: number;
+  seller: Party;
+  buyer: Party;
+  branding: Partial<Branding>;
+  document: RatedDocument;
+  /** The service each line belongs to (null: an account-level item), by line index. */
+  lineServices: Array<number | null>;
+  /** For a credit note: the invoice it corrects. */
+  corrects: { id: string; number: string } | null;
+  notes: string[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export function encodeValue(v: unknown): Json {
+  if (typeof v === 'bigint') return { $big: v.toString() };
+  if (Dec.isDecimal(v)) return { $dec: (v as Dec).toFixed() };
+  if (Array.isArray(v)) return v.map(encodeValue);
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'object') {
+    const out: Record<string, Json> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = encodeValue(x);
+    return out;
+  }
+  if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`a snapshot holds no fractional or unsafe number (${v}): use a decimal`);
+  return v as Json;
+}
+
+export function decodeValue(v: Json): unknown {
+  if (Array.isArray(v)) return v.map(decodeValue);
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === '$big') return BigInt(v.$big as string);
+    if (keys.length === 1 && keys[0] === '$dec') return new Dec(v.$dec as string);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = decodeValue(x);
+    return out;
+  }
+  return v;
+}
+
+export function encodeSnapshot(s: InvoiceSnapshot): string {
+  return JSON.stringify(encodeValue(s));
+}
+
+export function decodeSnapshot(text: string): InvoiceSnapshot {
+  return decodeValue(JSON.parse(text) as Json) as InvoiceSnapshot;
+}
