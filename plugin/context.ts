@@ -10,6 +10,7 @@ import type { IngestServices } from './ingest/index.js';
 import type { NetworkService } from './network/index.js';
 import type { SettingsRepository } from './settings/index.js';
 import type { SubscribersServices } from './subscribers/index.js';
+import type { TariffsServices } from './tariffs/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
@@ -43,4 +44,6 @@ export interface ModuleServices {
   network: NetworkService;
   /** The billing read port: a service's billable usage with its completeness. */
   billingUsage: BillingUsagePort;
+  /** The tariff catalogue, extra charges and top-ups (its `port` is what billing reads). */
+  tariffs: TariffsServices;
 }

@@ -14,6 +14,7 @@ import { buildIngest } from './ingest/index.js';
 import { pluginModules, type InstalledModule, type PluginModule } from './modules.js';
 import { SettingsRepository } from './settings/index.js';
 import { buildSubscribers } from './subscribers/index.js';
+import { buildTariffs } from './tariffs/index.js';
 import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
@@ -49,11 +50,22 @@ export function buildContext(config: PluginConfig, db: Database, logger: Logger,
 export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const ingest = buildIngest(ctx);
   const usage = buildUsage(ctx);
+  // The catalogue is built before subscribers (which checks assignments through its port); its
+  // own look-ups of accounts and services go through subscribers once that is built.
+  const tariffs = buildTariffs(ctx, {
+    subscribers: {
+      requireAccount: async (id) => void (await subscribers.subscribers.getAccount(id)),
+      serviceTariff: async (id) => {
+        const s = await subscribers.subscribers.getService(id);
+        return { accountId: s.accountId, tariff: s.tariff };
+      },
+    },
+  });
   const subscribers = buildSubscribers(ctx, { usageQueries: usage.queries, inventory: ingest.inventory });
   const network = buildNetwork(ctx);
   // Billing reads usage through this port; the agents' status reports say how far it is final.
   const billingUsage = createBillingUsage(ctx, network);
-  return { ingest, usage, subscribers, network, billingUsage };
+  return { ingest, usage, subscribers, network, billingUsage, tariffs };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

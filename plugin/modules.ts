@@ -4,6 +4,7 @@ import { ingestModule } from './ingest/index.js';
 import { usageModule } from './usage/index.js';
 import { subscribersModule } from './subscribers/index.js';
 import { networkModule } from './network/index.js';
+import { tariffsModule } from './tariffs/index.js';
 
 /**
  * A capability of the plugin (usage, subscribers, billing…). Installing it returns what it adds
@@ -23,4 +24,4 @@ export interface InstalledModule extends WebContribution {
 
 /** Every module of the plugin, in install order. */
 // network first: its agent status endpoint sits under the agent API, whose router answers 404 for the rest.
-export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule];
+export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule, tariffsModule];
