@@ -41,6 +41,11 @@ export function toAccount(m: Model): Account {
     country: s(v.country),
     taxId: s(v.taxId),
     taxExempt: Boolean(Number(v.taxExempt)),
+    taxExemptReason: s(v.taxExemptReason),
+    taxName: s(v.taxName),
+    taxPercent: s(v.taxPercent),
+    paymentTermsDays: v.paymentTermsDays === null || v.paymentTermsDays === undefined ? null : Number(v.paymentTermsDays),
+    billingEmail: s(v.billingEmail),
     currency: String(v.currency),
     status: String(v.status) as AccountStatus,
     createdAt: new Date(v.createdAt as Date),
@@ -150,6 +155,16 @@ export class AccountsRepository {
       transaction,
     });
     return rows.map(toAccount);
+  }
+
+  /** Accounts by id, in chunks (the billing port asks for 500 at a time). */
+  async findByIds(ids: number[], transaction?: Transaction): Promise<Account[]> {
+    const out: Account[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.models.Account.findAll({ where: { id: ids.slice(i, i + 500) }, order: [['id', 'ASC']], transaction });
+      out.push(...rows.map(toAccount));
+    }
+    return out;
   }
 
   async count(transaction?: Transaction): Promise<number> {

@@ -135,6 +135,12 @@ export function subscribersApi(router: Router, svc: SubscribersService): void {
     res.json(serviceJson(await svc.getService(idParam(req))));
   });
 
+  router.get('/services/:id/tariffs', read, async (req, res) => {
+    const s = await svc.getService(idParam(req));
+    const items = (await svc.tariffHistory(s.id)).map((h) => ({ tariff: h.code, from: new Date(h.fromMs).toISOString() }));
+    res.json({ items });
+  });
+
   router.patch('/services/:id', write, async (req, res) => {
     res.json(serviceJson(await svc.updateService(idParam(req), body(req), actor(res))));
   });

@@ -46,6 +46,11 @@ const FIELD_LABELS: Record<string, string> = {
   country: 'Country',
   taxId: 'Tax id',
   taxExempt: 'Tax exempt',
+  taxExemptReason: 'Exemption reason',
+  taxName: 'Tax name',
+  taxPercent: 'Tax percent',
+  paymentTermsDays: 'Payment terms (days)',
+  billingEmail: 'Invoices to',
   currency: 'Currency',
   status: 'Status',
   login: 'Login',
@@ -120,8 +125,10 @@ export function describeHistoryEntry(
       return { who, what: 'Changed the account', changes: changesOf(d) };
     case 'service.create':
       return { who, what: `Added service ${login}${adopted}`, changes: changesOf(d).filter((c) => c.field !== 'Login') };
-    case 'service.update':
-      return { who, what: `Changed service ${login}${adopted}`, changes: changesOf(d) };
+    case 'service.update': {
+      const from = typeof d?.tariffFrom === 'string' ? ` (the new tariff applies from ${d.tariffFrom.replace('T', ' ').slice(0, 16)} UTC)` : '';
+      return { who, what: `Changed service ${login}${adopted}${from}`, changes: changesOf(d) };
+    }
     case 'service.end':
       return { who, what: `Ended service ${login}`, changes: [{ field: 'End date', from: '(empty)', to: shown(d?.endDate) }] };
     default:

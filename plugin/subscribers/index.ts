@@ -12,10 +12,15 @@ import { SubscribersService } from './subscribers.service.js';
 import { UnclaimedRepository } from './unclaimed.repository.js';
 import { UnclaimedLoginsService } from './unclaimed.service.js';
 import { usageFor } from './usage-binding.js';
+import { createBillingPort, type SubscribersBillingPort } from './billing-port.js';
+import { ServiceTariffs, type TariffAssignable } from './service-tariffs.js';
+import { TariffHistoryRepository } from './tariff-history.repository.js';
 import { buildIngest, type InventoryService } from '../ingest/index.js';
 import { unassignedUsageByLogin, type UsageQueries } from '../usage/index.js';
 
 export { reportText } from './import/report-text.js';
+export type { BillableService, BillingProfile, SubscribersBillingPort } from './billing-port.js';
+export type { TariffAssignable } from './service-tariffs.js';
 
 export interface SubscribersParts {
   subscribers: SubscribersService;
@@ -23,27 +28,35 @@ export interface SubscribersParts {
   unclaimed: UnclaimedLoginsService;
 }
 
-/** Builds the module's repositories and services from the shared context (CLI commands use it too). */
 /** What subscribers uses of other modules, as the composition root built them (built here when absent). */
 export interface SubscribersPorts {
   usageQueries?: UsageQueries;
   inventory?: Pick<InventoryService, 'loginsAfter' | 'entriesOf'>;
+  /** The tariffs module's check of a code; without it any code is accepted. */
+  assignable?: TariffAssignable;
 }
 
-export function buildSubscribers(ctx: PluginContext, ports: SubscribersPorts = {}): SubscribersParts & { staged: StagedImportService; usage: ReturnType<typeof usageFor> } {
+/** Builds the module's repositories and services from the shared context (CLI commands use it too). */
+export function buildSubscribers(
+  ctx: PluginContext,
+  ports: SubscribersPorts = {},
+): SubscribersParts & { staged: StagedImportService; usage: ReturnType<typeof usageFor>; billing: SubscribersBillingPort } {
   const accounts = new AccountsRepository(ctx.db, ctx.models);
   const services = new ServicesRepository(ctx.models);
   const usage = usageFor(ctx, ports.usageQueries);
   const common = { timezone: ctx.config.billing.timezone, defaultCurrency: ctx.config.billing.currency };
-  const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, clock: ctx.clock, ...common });
-  const importer = new AccountImportService({ db: ctx.db, accounts, services, subscribers, audit: ctx.repos.audit, defaultCurrency: common.defaultCurrency });
+  const history = new TariffHistoryRepository(ctx.db, () => ctx.clock.now());
+  const tariffs = new ServiceTariffs({ history, assignable: ports.assignable, clock: ctx.clock, timezone: common.timezone });
+  const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, tariffs, clock: ctx.clock, ...common });
+  const importer = new AccountImportService({ db: ctx.db, accounts, services, subscribers, audit: ctx.repos.audit, tariffHistory: history, ...common });
   const unclaimedRepo = new UnclaimedRepository(ctx.db, {
     inventory: ports.inventory ?? buildIngest(ctx).inventory,
     unassigned: (select, t) => unassignedUsageByLogin(ctx.db, select, t),
   });
   const unclaimed = new UnclaimedLoginsService({ db: ctx.db, repo: unclaimedRepo, subscribers, audit: ctx.repos.audit, ...common });
   const staged = new StagedImportService({ importer, uploads: new ImportUploadsRepository(ctx.db, ctx.clock) });
-  return { subscribers, importer, unclaimed, staged, usage };
+  const billing = createBillingPort({ accounts, services, history });
+  return { subscribers, importer, unclaimed, staged, usage, billing };
 }
 
 export type SubscribersServices = ReturnType<typeof buildSubscribers>;
@@ -61,7 +74,7 @@ export const subscribersModule: PluginModule = {
       ],
       uploads: [{ path: PREVIEW_PATH, parse: importUploadParser() }],
       api: (router) => subscribersApi(router, parts.subscribers),
-      pages: (router) => subscriberPages(router, { ...parts, audit: ctx.repos.audit, staff: ctx.repos.users, tokens: ctx.repos.tokens, logger: ctx.logger }),
+      pages: (router) => subscriberPages(router, { ...parts, audit: ctx.repos.audit, staff: ctx.repos.users, tokens: ctx.repos.tokens, timezone: ctx.config.billing.timezone, logger: ctx.logger }),
     };
   },
 };

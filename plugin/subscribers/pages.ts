@@ -21,6 +21,7 @@ export interface SubscriberPagesDeps {
   audit: AuditRepository;
   staff: AccountPagesDeps['staff'];
   tokens: AccountPagesDeps['tokens'];
+  timezone: string;
   logger: Logger;
 }
 

@@ -1,4 +1,4 @@
-import { Op, type Model, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type Model, type Transaction, type WhereOptions } from 'sequelize';
 import type { Models } from '../db/models/index.js';
 import { likeEscape } from './accounts.repository.js';
 import type { ServiceStatus } from './validation.js';
@@ -88,6 +88,21 @@ export class ServicesRepository {
       out.push(...rows.map(toService));
     }
     return out;
+  }
+
+  /**
+   * Ids of accounts with a service whose days [start_date, end_date] overlap [fromDate, toDate)
+   * (local dates; no end date: still running), ascending, after `afterId`: the billing run's keyset.
+   */
+  async accountsWithServicesIn(fromDate: string, toDate: string, afterId: number, limit: number, transaction?: Transaction): Promise<number[]> {
+    const sequelize = this.models.Service.sequelize!;
+    const rows = await sequelize.query<{ account_id: number | string }>(
+      `SELECT DISTINCT account_id FROM services
+       WHERE account_id > :afterId AND start_date < :toDate AND (end_date IS NULL OR end_date >= :fromDate)
+       ORDER BY account_id LIMIT :limit`,
+      { replacements: { afterId, fromDate, toDate, limit }, type: QueryTypes.SELECT, transaction },
+    );
+    return rows.map((r) => Number(r.account_id));
   }
 
   /** Ordered by id; keyset on the last id seen. */

@@ -8,8 +8,10 @@ import type { Account, AccountFilter, AccountsRepository } from './accounts.repo
 import { changedValues, diffFields, hasChanges } from './changes.js';
 import { decodeAccountCursor, decodeIdCursor, encodeAccountCursor, encodeIdCursor } from './cursor.js';
 import type { Service, ServiceFilter, ServicesRepository } from './services.repository.js';
+import type { ServiceTariffs } from './service-tariffs.js';
+import type { TariffEntry } from './tariff-history.js';
 import type { UsageLink } from './usage-link.js';
-import { endDateProblem, parseAccountInput, parseDate, parseServiceInput, summarise, type AccountFields, type ServiceFields } from './validation.js';
+import { endDateProblem, parseAccountInput, parseDate, parseServiceInput, summarise, taxExemptionProblem, type AccountFields, type ServiceFields } from './validation.js';
 
 export interface SubscribersDeps {
   db: Database;
@@ -17,6 +19,7 @@ export interface SubscribersDeps {
   services: ServicesRepository;
   audit: AuditRepository;
   usage: UsageLink;
+  tariffs: ServiceTariffs;
   clock: Clock;
   timezone: string;
   defaultCurrency: string;
@@ -120,6 +123,12 @@ export class SubscribersService {
             throw invalid([{ field: 'status', message: `cannot close an account with live services (${live.map((s) => s.login).join(', ')}): end them first` }]);
           }
         }
+        // Checked when the exemption is touched, so an older exempt account without a reason
+        // can still have its e-mail changed; the form always sends it, so staff fill it there.
+        if (value.taxExempt !== undefined || value.taxExemptReason !== undefined) {
+          const problem = taxExemptionProblem({ ...before, ...value });
+          if (problem) throw invalid([problem]);
+        }
         await this.applyAccountPatch(before, value, actor, t);
         return (await this.deps.accounts.findById(id, t))!;
       }),
@@ -138,6 +147,7 @@ export class SubscribersService {
   async createService(accountId: number, raw: Record<string, unknown>, actor: string): Promise<Service> {
     const { value, issues } = parseServiceInput(raw, 'create', this.today());
     if (issues.length) throw invalid(issues);
+    await this.deps.tariffs.check(value.tariff);
     return this.withLoginCheck(value.login!, () =>
       this.deps.db.transaction(async (t) => {
         const account = await this.deps.accounts.findById(accountId, t, true);
@@ -164,6 +174,7 @@ export class SubscribersService {
     const [first] = held.values();
     if (first) throw loginTaken(first.login, first);
     const created = await this.deps.services.createMany(items.map((i) => ({ accountId: i.account.id, ...i.fields })), this.deps.clock.now(), t);
+    await this.deps.tariffs.recordStarts([...created.values()], actor, t);
     const withUsage = await this.deps.usage.loginsWithUnassigned(logins, t);
     const out: Service[] = [];
     for (const { account, fields } of items) {
@@ -187,23 +198,50 @@ export class SubscribersService {
     return created;
   }
 
+  /** The tariffs a service had, oldest first (each applies from its instant until the next). */
+  async tariffHistory(serviceId: number): Promise<TariffEntry[]> {
+    return this.deps.tariffs.historyOf(serviceId);
+  }
+
+  /** Why a tariff code cannot be given to a service (the tariffs module says), or null. */
+  tariffProblem(code: string | null): Promise<string | null> {
+    return this.deps.tariffs.problem(code);
+  }
+
   async updateService(id: number, raw: Record<string, unknown>, actor: string): Promise<Service> {
-    const { value, issues } = parseServiceInput(raw, 'update', this.today());
+    const parsed = parseServiceInput(raw, 'update', this.today());
+    const { value, issues } = parsed;
+    const tariffFromMs = this.deps.tariffs.parseFrom(parsed.tariffFrom, issues);
     if (issues.length) throw invalid(issues);
+    // The tariffs port is asked outside the transaction, and only for a code that changes: a
+    // service keeps a tariff archived since, and its form can still be saved.
+    const current = await this.getService(id);
+    if (value.tariff !== undefined && value.tariff !== current.tariff) await this.deps.tariffs.check(value.tariff);
     const run = () =>
       this.deps.db.transaction(async (t) => {
         const before = await this.deps.services.findById(id, t, true);
         if (!before) throw new NotFoundError(`there is no service #${id}`);
-        await this.applyServicePatch(before, value, actor, t);
+        if (value.tariff !== undefined && value.tariff !== before.tariff && before.tariff !== current.tariff) {
+          throw new ConflictError(`service #${id} changed its tariff meanwhile (now ${before.tariff ?? 'none'}); reload and try again`);
+        }
+        await this.applyServicePatch(before, value, actor, t, tariffFromMs);
         return (await this.deps.services.findById(id, t))!;
       });
     return value.login ? this.withLoginCheck(value.login, run) : run();
   }
 
-  async applyServicePatch(before: Service, patch: Partial<ServiceFields>, actor: string, t: Transaction): Promise<boolean> {
+  /**
+   * Writes and audits what differs (the import uses it too, with tariffs already checked). A
+   * tariff change goes into the tariff history from `tariffFromMs`, or now.
+   */
+  async applyServicePatch(before: Service, patch: Partial<ServiceFields>, actor: string, t: Transaction, tariffFromMs?: number): Promise<boolean> {
     const changes = diffFields(before, patch);
-    if (!hasChanges(changes)) return false;
+    if (!hasChanges(changes)) {
+      if (tariffFromMs !== undefined) throw invalid([{ field: 'tariffFrom', message: 'dates a tariff change, but the tariff stays the same' }]);
+      return false;
+    }
     if (before.status === 'ended') throw new ConflictError(`service #${before.id} has ended and cannot change; create a new service instead`);
+    const tariffFrom = await this.deps.tariffs.recordChange(before, { tariff: changes.tariff ? patch.tariff : undefined, startDate: patch.startDate }, tariffFromMs, actor, t);
     if (changes.login) {
       const holder = (await this.deps.services.findLiveByLogins([patch.login!], t)).get(patch.login!);
       if (holder && holder.id !== before.id) throw loginTaken(patch.login!, holder);
@@ -211,7 +249,10 @@ export class SubscribersService {
     await this.deps.services.update(before.id, changedValues(changes) as Partial<ServiceFields>, this.deps.clock.now(), t);
     // A new login or an earlier start may cover usage that nobody claimed until now.
     const adopted = changes.login || changes.startDate ? await this.deps.usage.adoptUnassigned({ id: before.id, accountId: before.accountId, login: patch.login ?? before.login }, t) : 0;
-    await this.deps.audit.record({ actor, action: 'service.update', entityType: 'service', entityId: before.id, details: { changes, ...(adopted ? { adoptedUsageRows: adopted } : {}) } }, t);
+    // The instant is worth saying only when the change was not simply "from now".
+    const dated = tariffFrom !== null && (tariffFromMs !== undefined || tariffFrom !== Math.floor(this.deps.clock.now().getTime() / 1000) * 1000);
+    const extra = { ...(adopted ? { adoptedUsageRows: adopted } : {}), ...(dated ? { tariffFrom: new Date(tariffFrom).toISOString() } : {}) };
+    await this.deps.audit.record({ actor, action: 'service.update', entityType: 'service', entityId: before.id, details: { changes, ...extra } }, t);
     return true;
   }
 

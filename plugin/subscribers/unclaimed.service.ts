@@ -30,10 +30,10 @@ export function mergeUnclaimed(sightings: InventorySighting[], usage: Unassigned
 /**
  * What a claimed login becomes (pure): an account named after the router entry's comment (where
  * staff usually keep the customer's name) or the login, and one service on the router that
- * holds it, with the PPP/hotspot profile as tariff. The service starts on the local date of the
+ * holds it, with the PPP/hotspot profile as tariff (claim() drops it when it is no assignable tariff). The service starts on the local date of the
  * first unassigned usage, so all of that usage falls inside the service and moves onto it.
  */
-export function proposalFor(u: UnclaimedLogin, today: string, timezone: string) {
+export function proposalFor(u: UnclaimedLogin, today: string, timezone: string): { accountName: string; login: string; nasName: string | null; tariff: string | null; startDate: string } {
   const first = u.sightings[0];
   const usageStart = u.usage ? DateTime.fromJSDate(u.usage.firstHour).setZone(timezone).toISODate()! : today;
   return {
@@ -89,8 +89,16 @@ export class UnclaimedLoginsService {
       }
       const today = this.deps.subscribers.today();
       const results: ClaimResult[] = [];
+      const profilesNotTariffs: Array<{ login: string; profile: string; reason: string }> = [];
       for (const login of wanted) {
         const p = proposalFor(byLogin.get(login)!, today, this.deps.timezone);
+        // A router profile ("default", "10M") is often no tariff of the catalogue: the service is
+        // then made without one (billing names it) and the audit says which profile was left out.
+        const notTariff = p.tariff ? await this.deps.subscribers.tariffProblem(p.tariff) : null;
+        if (notTariff) {
+          profilesNotTariffs.push({ login, profile: p.tariff!, reason: notTariff });
+          p.tariff = null;
+        }
         const account = await this.deps.subscribers.insertAccount(
           {
             externalId: null,
@@ -104,6 +112,11 @@ export class UnclaimedLoginsService {
             country: null,
             taxId: null,
             taxExempt: false,
+            taxExemptReason: null,
+            taxName: null,
+            taxPercent: null,
+            paymentTermsDays: null,
+            billingEmail: null,
             currency: this.deps.defaultCurrency,
             status: 'active',
           },
@@ -118,7 +131,8 @@ export class UnclaimedLoginsService {
         );
         results.push({ login, account, service });
       }
-      await this.deps.audit.record({ actor, action: 'unclaimed.claim', entityType: 'service', details: { logins: wanted } }, t);
+      const notes = profilesNotTariffs.length ? { profilesNotUsedAsTariff: profilesNotTariffs } : {};
+      await this.deps.audit.record({ actor, action: 'unclaimed.claim', entityType: 'service', details: { logins: wanted, ...notes } }, t);
       return results;
     });
   }

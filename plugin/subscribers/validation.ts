@@ -24,6 +24,16 @@ export interface AccountFields {
   country: string | null;
   taxId: string | null;
   taxExempt: boolean;
+  /** Printed on the invoice of a tax-exempt account; required while taxExempt is true. */
+  taxExemptReason: string | null;
+  /** e.g. "VAT"; null takes the plugin's default (config billing.tax). */
+  taxName: string | null;
+  /** Decimal text, 0 <= p < 100 ("19", "7.5"); null takes the plugin's default. */
+  taxPercent: string | null;
+  /** Days from issue to due; null takes the plugin's default. */
+  paymentTermsDays: number | null;
+  /** Where invoices are e-mailed; null sends them to `email`. */
+  billingEmail: string | null;
   currency: string;
   status: AccountStatus;
 }
@@ -40,6 +50,12 @@ export interface ServiceFields {
 export interface Parsed<T> {
   value: Partial<T>;
   issues: FieldIssue[];
+}
+
+/** Service input also carries, apart from the fields, when a tariff change applies from. */
+export interface ParsedService extends Parsed<ServiceFields> {
+  /** As given (YYYY-MM-DD in the ISP's zone, or an ISO instant); read by tariff-history.ts. */
+  tariffFrom?: string;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -66,6 +82,9 @@ const ACCOUNT_TEXT: Record<string, TextRule> = {
     check: (s) => (/^[A-Z]{2}$/.test(s) ? null : 'must be a two-letter ISO 3166 country code such as DE'),
   },
   taxId: { max: 50 },
+  taxName: { max: 40 },
+  taxExemptReason: { max: 200 },
+  billingEmail: { max: 254, check: (s) => (EMAIL.test(s) ? null : 'is not an e-mail address (name@example.net)') },
 };
 
 const SERVICE_TEXT: Record<string, TextRule> = {
@@ -78,8 +97,53 @@ const SERVICE_TEXT: Record<string, TextRule> = {
   nasName: { max: 128 },
 };
 
-export const ACCOUNT_FIELDS = [...Object.keys(ACCOUNT_TEXT), 'taxExempt', 'currency', 'status'] as const;
-export const SERVICE_FIELDS = [...Object.keys(SERVICE_TEXT), 'startDate', 'status'] as const;
+export const ACCOUNT_FIELDS = [...Object.keys(ACCOUNT_TEXT), 'taxExempt', 'taxPercent', 'paymentTermsDays', 'currency', 'status'] as const;
+/** `tariffFrom` is not stored on the service: it dates a tariff change in the tariff history. */
+export const SERVICE_FIELDS = [...Object.keys(SERVICE_TEXT), 'startDate', 'status', 'tariffFrom'] as const;
+
+/** Tax percent as decimal text (a comma is read as the decimal separator, as European files write it). */
+export function parseTaxPercent(field: string, raw: unknown, issues: FieldIssue[]): string | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === null) return null;
+  // A JSON number is taken by its shortest decimal spelling (19, 7.5), never computed with.
+  const s = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim().replace(',', '.') : undefined;
+  if (s === undefined) {
+    issues.push({ field, message: 'must be a percentage written as decimal text, such as "19" or "7.5"' });
+    return undefined;
+  }
+  if (s === '') return null;
+  const m = /^(\d{1,2})(?:\.(\d{1,6}))?$/.exec(s);
+  if (!m) {
+    issues.push({ field, message: /^-/.test(s) ? 'must not be negative' : /^\d{3,}/.test(s) ? 'must be below 100' : `must be a percentage from 0 to below 100 written as decimal text, such as "19" or "7.5", not "${s}"` });
+    return undefined;
+  }
+  // One spelling per value: "07.50" is stored as "7.5", so a re-import of the same file changes nothing.
+  const whole = String(Number(m[1]));
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+/** Payment terms: whole days, 0 (due on issue) to 365. */
+export function parseTermsDays(field: string, raw: unknown, issues: FieldIssue[]): number | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === null || (typeof raw === 'string' && raw.trim() === '')) return null;
+  const s = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  if (!/^\d{1,3}$/.test(s) || Number(s) > 365) {
+    issues.push({ field, message: 'must be a whole number of days from 0 to 365' });
+    return undefined;
+  }
+  return Number(s);
+}
+
+/**
+ * A tax-exempt account needs the reason (the invoice prints it). `merged` is the account as it
+ * would be after the change.
+ */
+export function taxExemptionProblem(merged: Pick<AccountFields, 'taxExempt' | 'taxExemptReason'>): FieldIssue | null {
+  return merged.taxExempt && !merged.taxExemptReason
+    ? { field: 'taxExemptReason', message: 'is required when the account is tax exempt: it is printed on the invoice' }
+    : null;
+}
 
 /** Text: trimmed; empty means "none" (null) unless required. */
 function parseText(field: string, raw: unknown, rule: TextRule, issues: FieldIssue[]): string | null | undefined {
@@ -172,6 +236,8 @@ export function parseAccountInput(
     assign(value, field as keyof AccountFields, parseText(field, input, rule, issues));
   }
   assign(value, 'taxExempt', parseBoolean('taxExempt', raw.taxExempt, issues));
+  assign(value, 'taxPercent', parseTaxPercent('taxPercent', raw.taxPercent, issues));
+  assign(value, 'paymentTermsDays', parseTermsDays('paymentTermsDays', raw.paymentTermsDays, issues));
   if (raw.currency !== undefined) {
     const c = typeof raw.currency === 'string' ? raw.currency.trim().toUpperCase() : raw.currency;
     if (c === '' || c === null) {
@@ -185,6 +251,13 @@ export function parseAccountInput(
     value.status ??= 'active';
     value.taxExempt ??= false;
     value.externalId ??= null;
+    value.taxName ??= null;
+    value.taxPercent ??= null;
+    value.taxExemptReason ??= null;
+    value.paymentTermsDays ??= null;
+    value.billingEmail ??= null;
+    const exempt = taxExemptionProblem(value as AccountFields);
+    if (exempt && !issues.some((i) => i.field === 'taxExemptReason')) issues.push(exempt);
   }
   return { value, issues };
 }
@@ -193,10 +266,17 @@ export function parseAccountInput(
  * Service input. Ending is its own operation (it frees the login), so `status` here is active or
  * suspended only. On create, `startDate` defaults to `today` (the ISP's date).
  */
-export function parseServiceInput(raw: Record<string, unknown>, mode: 'create' | 'update', today: string): Parsed<ServiceFields> {
+export function parseServiceInput(raw: Record<string, unknown>, mode: 'create' | 'update', today: string): ParsedService {
   const issues: FieldIssue[] = [];
   const value: Partial<ServiceFields> = {};
   unknownFields(raw, SERVICE_FIELDS, issues);
+  let tariffFrom: string | undefined;
+  if (raw.tariffFrom !== undefined && raw.tariffFrom !== null && raw.tariffFrom !== '') {
+    if (mode === 'create') issues.push({ field: 'tariffFrom', message: 'is for a tariff change: a new service has its tariff from its start date' });
+    else if (typeof raw.tariffFrom !== 'string') issues.push({ field: 'tariffFrom', message: 'must be a date (YYYY-MM-DD) or an instant (2026-03-01T10:00:00Z)' });
+    else if (raw.tariff === undefined) issues.push({ field: 'tariffFrom', message: 'dates a tariff change: give the tariff too' });
+    else tariffFrom = raw.tariffFrom.trim();
+  }
   for (const [field, rule] of Object.entries(SERVICE_TEXT)) {
     const input = mode === 'create' && rule.required && raw[field] === undefined ? '' : raw[field];
     assign(value, field as keyof ServiceFields, parseText(field, input, rule, issues));
@@ -211,7 +291,7 @@ export function parseServiceInput(raw: Record<string, unknown>, mode: 'create' |
     value.tariff ??= null;
     value.nasName ??= null;
   }
-  return { value, issues };
+  return tariffFrom === undefined ? { value, issues } : { value, issues, tariffFrom };
 }
 
 /** The last day of service may not come before its first. */

@@ -1,6 +1,6 @@
 import { DataTypes, type Sequelize } from 'sequelize';
 
-/** Tables of migrations/0002-accounts-services.ts. */
+/** Tables of migrations/0002-accounts-services.ts (accounts' columns of 0010 too). */
 export function defineSubscriberModels(sequelize: Sequelize) {
   const Account = sequelize.define('Account', {
     id: { type: DataTypes.INTEGER, autoIncrement: true, primaryKey: true },
@@ -15,6 +15,12 @@ export function defineSubscriberModels(sequelize: Sequelize) {
     country: DataTypes.STRING,
     taxId: { type: DataTypes.STRING, field: 'tax_id' },
     taxExempt: { type: DataTypes.BOOLEAN, field: 'tax_exempt' },
+    // Migration 0010: tax, payment terms and invoice address.
+    taxName: { type: DataTypes.STRING, field: 'tax_name' },
+    taxPercent: { type: DataTypes.STRING, field: 'tax_percent' },
+    taxExemptReason: { type: DataTypes.STRING, field: 'tax_exempt_reason' },
+    paymentTermsDays: { type: DataTypes.INTEGER, field: 'payment_terms_days' },
+    billingEmail: { type: DataTypes.STRING, field: 'billing_email' },
     currency: DataTypes.STRING,
     status: DataTypes.STRING,
     createdAt: { type: DataTypes.DATE, field: 'created_at' },

@@ -8,6 +8,7 @@ import type { AccountFields, ServiceFields } from '../validation.js';
 import { CsvFileError, decodeUtf8, parseAccountsCsv, type CsvFile, type RowIssue } from './csv.js';
 import { countPlan, planImport, type ImportPlan, type PlanCounts } from './plan.js';
 import type { Database } from '../../db/database.js';
+import type { TariffHistoryRepository } from '../tariff-history.repository.js';
 
 /** One line of "what changes", for the preview page and the CLI's dry run. */
 export interface ChangeLine {
@@ -62,7 +63,9 @@ export interface ImportDeps {
   services: ServicesRepository;
   subscribers: SubscribersService;
   audit: AuditRepository;
+  tariffHistory: Pick<TariffHistoryRepository, 'historyOf'>;
   defaultCurrency: string;
+  timezone: string;
 }
 
 /**
@@ -119,12 +122,23 @@ export class AccountImportService {
       list.push(s);
       liveServicesByAccount.set(s.accountId, list);
     }
+    // A file names a handful of tariffs: each distinct code is asked once.
+    const codes = [...new Set(file.rows.map((r) => r.values.tariff?.trim()).filter((x): x is string => !!x))];
+    const tariffProblems = new Map<string, string>();
+    for (const code of codes) {
+      const why = await this.deps.subscribers.tariffProblem(code);
+      if (why) tariffProblems.set(code, why);
+    }
+    const tariffHistory = await this.deps.tariffHistory.historyOf([...liveServicesByLogin.values()].map((s) => s.id), t);
     return planImport(file, {
       accountsByExternalId,
       liveServicesByLogin,
       liveServicesByAccount,
       today: this.deps.subscribers.today(),
       defaultCurrency: this.deps.defaultCurrency,
+      tariffProblems,
+      tariffHistory,
+      timezone: this.deps.timezone,
     });
   }
 
@@ -140,7 +154,7 @@ export class AccountImportService {
     await subscribers.insertServices(plan.services.flatMap((s) => (s.create ? [{ account: byExternalId.get(s.externalId)!, fields: s.create }] : [])), actor, t);
     for (const s of plan.services) {
       if (s.existing && s.changes && hasChanges(s.changes)) {
-        await subscribers.applyServicePatch(s.existing, changedValues(s.changes) as Partial<ServiceFields>, actor, t);
+        await subscribers.applyServicePatch(s.existing, changedValues(s.changes) as Partial<ServiceFields>, actor, t, s.tariffFromMs);
       }
     }
   }

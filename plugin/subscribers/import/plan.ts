@@ -10,12 +10,18 @@
  *   field, except currency, status and tax_exempt, where empty means "leave as is / default";
  * - a login already live on the same account updates that service; live on another account is an
  *   error (a login belongs to one live service); a new login creates a service;
- * - services the file does not mention are left alone (the import never ends a service).
+ * - services the file does not mention are left alone (the import never ends a service);
+ * - a tariff that is set or changed must be assignable (lookups.tariffProblems names why not);
+ *   a change applies from `tariff_from` (a date in the ISP's zone, or an instant), else from the
+ *   moment the import is applied; `tariff_from` with an unchanged tariff is ignored, so the same
+ *   file imported twice changes nothing;
+ * - a tax-exempt account needs tax_exempt_reason (it is printed on the invoice).
  */
 import type { Account } from '../accounts.repository.js';
 import { diffFields, hasChanges, type Changes } from '../changes.js';
 import type { Service } from '../services.repository.js';
-import { parseAccountInput, parseServiceInput, type AccountFields, type ServiceFields } from '../validation.js';
+import { clearingProblem, parseTariffFrom, serviceStartMs, tariffStep, type TariffEntry } from '../tariff-history.js';
+import { parseAccountInput, parseServiceInput, taxExemptionProblem, type AccountFields, type ServiceFields } from '../validation.js';
 import type { CsvColumn, CsvFile, RowIssue } from './csv.js';
 
 const ACCOUNT_COLUMNS: Partial<Record<CsvColumn, keyof AccountFields>> = {
@@ -30,16 +36,22 @@ const ACCOUNT_COLUMNS: Partial<Record<CsvColumn, keyof AccountFields>> = {
   country: 'country',
   tax_id: 'taxId',
   tax_exempt: 'taxExempt',
+  tax_exempt_reason: 'taxExemptReason',
+  tax_name: 'taxName',
+  tax_percent: 'taxPercent',
+  payment_terms_days: 'paymentTermsDays',
+  billing_email: 'billingEmail',
   currency: 'currency',
   status: 'status',
 };
 const SERVICE_COLUMNS: Partial<Record<CsvColumn, keyof ServiceFields>> = {
   login: 'login',
   tariff: 'tariff',
+  tariff_from: 'tariffFrom' as keyof ServiceFields,
   nas_name: 'nasName',
   start_date: 'startDate',
 };
-const EMPTY_MEANS_UNCHANGED = new Set<CsvColumn>(['currency', 'status', 'tax_exempt', 'start_date']);
+const EMPTY_MEANS_UNCHANGED = new Set<CsvColumn>(['currency', 'status', 'tax_exempt', 'start_date', 'tariff_from']);
 const COLUMN_OF: Record<string, string> = Object.fromEntries(
   [...Object.entries(ACCOUNT_COLUMNS), ...Object.entries(SERVICE_COLUMNS)].map(([c, f]) => [f, c]),
 );
@@ -61,6 +73,8 @@ export interface PlannedService {
   existing?: Service;
   changes?: Changes;
   create?: ServiceFields;
+  /** When a tariff change applies from (absent: when the import is applied). */
+  tariffFromMs?: number;
 }
 
 export interface ImportPlan {
@@ -77,6 +91,11 @@ export interface PlanLookups {
   liveServicesByAccount: Map<number, Service[]>;
   today: string;
   defaultCurrency: string;
+  /** Why each tariff code of the file cannot be assigned; codes that can are absent. */
+  tariffProblems: Map<string, string>;
+  /** Tariff history (oldest first) of the live services the file names. */
+  tariffHistory: Map<number, TariffEntry[]>;
+  timezone: string;
 }
 
 export interface PlanCounts {
@@ -119,7 +138,7 @@ function sameAccountValues(a: Partial<AccountFields>, b: Partial<AccountFields>)
 export function planImport(file: CsvFile, lookups: PlanLookups): ImportPlan {
   const errors: RowIssue[] = [...file.errors];
   const accounts = new Map<string, { line: number; patch: Partial<AccountFields> }>();
-  const services: Array<{ externalId: string; line: number; patch: Partial<ServiceFields> }> = [];
+  const services: Array<{ externalId: string; line: number; patch: Partial<ServiceFields>; tariffFrom?: string }> = [];
   const loginLines = new Map<string, number>();
   const skippedLogins: Array<{ line: number; externalId: string | null; login: string }> = [];
 
@@ -134,10 +153,12 @@ export function planImport(file: CsvFile, lookups: PlanLookups): ImportPlan {
     const svcRaw = pick(row.values, SERVICE_COLUMNS);
     const hasLogin = typeof svcRaw.login === 'string' && svcRaw.login.trim() !== '';
     let svc: Partial<ServiceFields> | null = null;
+    let tariffFrom: string | undefined;
     if (hasLogin) {
       const parsed = parseServiceInput(svcRaw, 'update', lookups.today);
       for (const i of parsed.issues) errors.push({ line: row.line, column: COLUMN_OF[i.field] ?? i.field, message: i.message });
       svc = parsed.value;
+      tariffFrom = parsed.tariffFrom;
     } else {
       delete svcRaw.login;
       for (const k of Object.keys(svcRaw)) {
@@ -164,7 +185,7 @@ export function planImport(file: CsvFile, lookups: PlanLookups): ImportPlan {
         continue;
       }
     }
-    if (svc?.login) services.push({ externalId, line: row.line, patch: svc });
+    if (svc?.login) services.push({ externalId, line: row.line, patch: svc, tariffFrom });
   }
 
   const servicesInFile = new Map<string, number>();
@@ -177,6 +198,10 @@ export function planImport(file: CsvFile, lookups: PlanLookups): ImportPlan {
     } else {
       const create = parseAccountInput(patch as Record<string, unknown>, 'create', { currency: lookups.defaultCurrency }).value as AccountFields;
       plannedAccounts.push({ externalId, line, create });
+    }
+    if (!existing || patch.taxExempt !== undefined || patch.taxExemptReason !== undefined) {
+      const exempt = taxExemptionProblem({ ...(existing ?? { taxExempt: false, taxExemptReason: null }), ...patch });
+      if (exempt) errors.push({ line, column: 'tax_exempt_reason', message: exempt.message });
     }
     const status = patch.status ?? existing?.status;
     const liveCount = (existing ? (lookups.liveServicesByAccount.get(existing.id)?.length ?? 0) : 0) + (servicesInFile.get(externalId) ?? 0);
@@ -204,10 +229,41 @@ export function planImport(file: CsvFile, lookups: PlanLookups): ImportPlan {
       continue;
     }
     const current = lookups.liveServicesByLogin.get(login);
+    const tariffError = (message: string, column = 'tariff') => errors.push({ line: s.line, column, message });
     if (current) {
       const { login: _l, ...rest } = s.patch;
-      plannedServices.push({ externalId: s.externalId, line: s.line, login, existing: current, changes: diffFields(current, rest) });
+      const changes = diffFields(current, rest);
+      let tariffFromMs: number | undefined;
+      if (changes.tariff) {
+        const problem = clearingProblem(current.tariff, s.patch.tariff ?? null)?.message ?? (s.patch.tariff ? lookups.tariffProblems.get(s.patch.tariff) : undefined);
+        if (problem) {
+          tariffError(problem);
+          continue;
+        }
+        if (s.tariffFrom !== undefined) {
+          const fromIssues: Array<{ field: string; message: string }> = [];
+          tariffFromMs = parseTariffFrom(s.tariffFrom, lookups.timezone, fromIssues);
+          const history = lookups.tariffHistory.get(current.id) ?? [];
+          const step = tariffFromMs === undefined ? null : tariffStep(history[history.length - 1] ?? null, tariffFromMs, lookups.timezone);
+          const startMs = serviceStartMs(s.patch.startDate ?? current.startDate, lookups.timezone);
+          const message = fromIssues[0]?.message ?? (step?.kind === 'refused' ? step.issue.message : tariffFromMs! < startMs ? 'must not be before the service starts' : null);
+          if (message) {
+            tariffError(message, 'tariff_from');
+            continue;
+          }
+        }
+      }
+      plannedServices.push({ externalId: s.externalId, line: s.line, login, existing: current, changes, ...(tariffFromMs !== undefined ? { tariffFromMs } : {}) });
     } else {
+      const problem = s.patch.tariff ? lookups.tariffProblems.get(s.patch.tariff) : undefined;
+      if (problem) {
+        tariffError(problem);
+        continue;
+      }
+      if (s.tariffFrom !== undefined) {
+        tariffError('is for a tariff change: a new service has its tariff from its start date', 'tariff_from');
+        continue;
+      }
       plannedServices.push({
         externalId: s.externalId,
         line: s.line,

@@ -3,7 +3,8 @@ import type { AuditRepository } from '../../audit/index.js';
 import type { ApiTokenInfo, StaffUser } from '../../auth/index.js';
 import { formatBytes } from '../../common/bytes.js';
 import { requireRole } from '../../web/guards.js';
-import type { AccountFilter } from '../accounts.repository.js';
+import { DateTime } from 'luxon';
+import type { Account, AccountFilter } from '../accounts.repository.js';
 import { describeHistoryEntry } from '../changes.js';
 import { parseLimit } from '../cursor.js';
 import { acceptsNewServices, type SubscribersService } from '../subscribers.service.js';
@@ -18,12 +19,26 @@ export interface AccountPagesDeps {
   /** For the names of who changed what (staff are tens, tokens a handful: read whole). */
   staff: { list(): Promise<StaffUser[]> };
   tokens: { list(): Promise<ApiTokenInfo[]> };
+  /** The ISP's time zone, for the tariff history's instants. */
+  timezone: string;
 }
 
 /** How many audit entries the account page shows (its own and its services', newest first). */
 const HISTORY_ROWS = 30;
 
-const SERVICE_FORM_FIELDS = ['login', 'tariff', 'nasName', 'startDate', 'status'] as const;
+const SERVICE_FORM_FIELDS = ['login', 'tariff', 'nasName', 'startDate', 'status', 'tariffFrom'] as const;
+
+/** An instant as staff read it: in the ISP's zone, with the zone named. */
+function localInstant(ms: number, timezone: string): string {
+  return DateTime.fromMillis(ms, { zone: timezone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
+}
+
+/** The account's tax as one phrase: exempt and why, or the rate (the plugin's default when unset). */
+function taxPhrase(a: Account): string {
+  if (a.taxExempt) return `exempt: ${a.taxExemptReason ?? '(no reason given: add one)'}`;
+  if (a.taxName === null && a.taxPercent === null) return 'the default rate';
+  return [a.taxName ?? 'tax', a.taxPercent === null ? 'at the default rate' : `${a.taxPercent}%`].join(' ');
+}
 
 function renderAccountForm(res: Response, model: { accountId: number | null; values: Record<string, string>; errors: FormErrors }, status = 200): void {
   res.status(status).render('accounts/form', {
@@ -35,10 +50,10 @@ function renderAccountForm(res: Response, model: { accountId: number | null; val
 
 function renderServiceForm(
   res: Response,
-  model: { accountId: number; accountName: string; serviceId: number | null; values: Record<string, string>; errors: FormErrors },
+  model: { accountId: number; accountName: string; serviceId: number | null; values: Record<string, string>; errors: FormErrors; tariffHistory?: Array<{ code: string; from: string }> },
   status = 200,
 ): void {
-  res.status(status).render('services/form', { title: model.serviceId ? 'Edit service' : 'New service', ...model });
+  res.status(status).render('services/form', { title: model.serviceId ? 'Edit service' : 'New service', tariffHistory: [], ...model });
 }
 
 export function accountPages(router: Router, deps: AccountPagesDeps): void {
@@ -103,6 +118,9 @@ export function accountPages(router: Router, deps: AccountPagesDeps): void {
         ...accountFormValues(account),
         id: account.id,
         taxExempt: account.taxExempt ? 'yes' : 'no',
+        tax: taxPhrase(account),
+        paymentTerms: account.paymentTermsDays === null ? 'the default' : `${account.paymentTermsDays} days`,
+        invoicesTo: account.billingEmail ?? account.email ?? '(no e-mail)',
         address: [account.addressLine1, account.addressLine2, [account.postalCode, account.city].filter(Boolean).join(' '), account.country].filter(Boolean).join(', '),
       },
       services: services.map((s) => {
@@ -171,10 +189,13 @@ export function accountPages(router: Router, deps: AccountPagesDeps): void {
     }
   });
 
+  const historyOf = async (serviceId: number) =>
+    (await subscribers.tariffHistory(serviceId)).map((h) => ({ code: h.code, from: localInstant(h.fromMs, deps.timezone) }));
+
   router.get('/services/:id/edit', billing, async (req, res) => {
     const s = await subscribers.getService(idOf(req));
     const a = await subscribers.getAccount(s.accountId);
-    renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: s.id, values: serviceFormValues(s), errors: NO_ERRORS });
+    renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: s.id, values: serviceFormValues(s), errors: NO_ERRORS, tariffHistory: await historyOf(s.id) });
   });
 
   router.post('/services/:id', billing, async (req, res) => {
@@ -185,7 +206,8 @@ export function accountPages(router: Router, deps: AccountPagesDeps): void {
       await subscribers.updateService(s.id, input, actorOf(res));
       res.redirect(303, `/accounts/${a.id}`);
     } catch (err) {
-      renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: s.id, values: serviceFormValues(input), errors: formErrorsOf(err, SERVICE_FIELDS) }, 422);
+      const errors = formErrorsOf(err, SERVICE_FIELDS);
+      renderServiceForm(res, { accountId: a.id, accountName: a.name, serviceId: s.id, values: serviceFormValues(input), errors, tariffHistory: await historyOf(s.id) }, 422);
     }
   });
 

@@ -40,6 +40,7 @@ const DOMAIN_FILES = [
   'plugin/subscribers/cursor.ts',
   'plugin/subscribers/import/csv.ts',
   'plugin/subscribers/import/plan.ts',
+  'plugin/subscribers/tariff-history.ts',
   'plugin/ingest/validate.ts',
   'plugin/auth/roles.ts',
   'plugin/auth/login-throttle.ts',

@@ -19,6 +19,7 @@ const OWNER: Record<string, string> = {
   accounts: 'subscribers',
   services: 'subscribers',
   import_uploads: 'subscribers',
+  service_tariffs: 'subscribers',
   agents: 'ingest',
   ingest_batches: 'ingest',
   ingest_quarantine: 'ingest',

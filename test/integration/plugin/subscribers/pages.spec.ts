@@ -70,11 +70,11 @@ forEachDatabase('account, service, import and unclaimed-login pages', (dialect) 
 
     it('create an account, land on its page, and are named in its history', async () => {
       const _csrf = await csrfOf(billing, '/accounts/new');
-      const res = await billing.post('/accounts').type('form').send({ _csrf, name: 'Form Made', email: 'form@example.net', taxExempt: 'on' }).expect(303);
+      const res = await billing.post('/accounts').type('form').send({ _csrf, name: 'Form Made', email: 'form@example.net', taxExempt: 'on', taxExemptReason: 'Charity no. 1234' }).expect(303);
       const page = await billing.get(res.headers.location!).expect(200);
       expect(page.text).to.contain('Form Made');
-      expect(page.text).to.contain('(exempt)');
-      expect(historyRows(page.text)[0]).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC billing person Created the account Name: Form Made E-mail: form@example\.net Tax exempt: yes/);
+      expect(page.text).to.contain('exempt: Charity no. 1234');
+      expect(historyRows(page.text)[0]).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC billing person Created the account Name: Form Made E-mail: form@example\.net Exemption reason: Charity no\. 1234 Tax exempt: yes/);
     });
 
     it('see a duplicate login named beside the login field', async () => {

@@ -9,7 +9,8 @@ const T = new Date('2026-01-01T00:00:00Z');
 function account(over: Partial<Account>): Account {
   return {
     id: 1, externalId: 'A-1', name: 'Ada', email: null, phone: null, addressLine1: null, addressLine2: null, city: null, postalCode: null,
-    country: null, taxId: null, taxExempt: false, currency: 'EUR', status: 'active', createdAt: T, updatedAt: T, ...over,
+    country: null, taxId: null, taxExempt: false, taxExemptReason: null, taxName: null, taxPercent: null, paymentTermsDays: null, billingEmail: null,
+    currency: 'EUR', status: 'active', createdAt: T, updatedAt: T, ...over,
   };
 }
 
@@ -26,6 +27,9 @@ function lookups(accounts: Account[] = [], services: Service[] = []): PlanLookup
     liveServicesByAccount: byAccount,
     today: '2026-03-01',
     defaultCurrency: 'EUR',
+    tariffProblems: new Map(),
+    tariffHistory: new Map(),
+    timezone: 'UTC',
   };
 }
 

@@ -8,11 +8,14 @@ import type { Account, AccountsRepository } from '../../../../plugin/subscribers
 import type { NewService, Service, ServicesRepository } from '../../../../plugin/subscribers/services.repository.js';
 import { SubscribersService } from '../../../../plugin/subscribers/subscribers.service.js';
 import type { UsageLink } from '../../../../plugin/subscribers/usage-link.js';
+import { ServiceTariffs } from '../../../../plugin/subscribers/service-tariffs.js';
+import type { NewTariffEntry, TariffHistoryRepository } from '../../../../plugin/subscribers/tariff-history.repository.js';
+import type { TariffEntry } from '../../../../plugin/subscribers/tariff-history.js';
 
 const T = new Date('2026-03-01T10:00:00Z');
 
 /** In-memory stand-ins for the repositories: the service's rules, without a database. */
-function world() {
+function world(opts: { assignable?: (code: string) => Promise<string | null> } = {}) {
   const tx = { id: 'tx-1' } as unknown as Transaction;
   const accounts = new Map<number, Account>();
   const services = new Map<number, Service>();
@@ -24,6 +27,8 @@ function world() {
     findById: async (id: number) => accounts.get(id) ?? null,
   } as unknown as AccountsRepository;
   const servicesRepo = {
+    findById: async (id: number) => services.get(id) ?? null,
+    update: async (id: number, patch: Partial<Service>) => void services.set(id, { ...services.get(id)!, ...patch }),
     findLiveByLogins: async (logins: string[]) => new Map([...services.values()].filter((s) => s.status !== 'ended' && logins.includes(s.login)).map((s) => [s.login, s])),
     listByAccounts: async (ids: number[]) => [...services.values()].filter((s) => ids.includes(s.accountId)),
     createMany: async (inputs: NewService[]) => {
@@ -44,25 +49,47 @@ function world() {
     },
     loginsWithUnassigned: async (logins) => new Set(logins.filter((l) => l.startsWith('seen-'))),
   };
+  const history = new Map<number, TariffEntry[]>();
+  const historyWrites: Array<NewTariffEntry & { how: string; t?: Transaction }> = [];
+  const historyRepo: Pick<TariffHistoryRepository, 'appendMany' | 'replace' | 'moveFrom' | 'historyOf'> = {
+    appendMany: async (entries, t) => {
+      for (const e of entries) {
+        historyWrites.push({ ...e, how: 'append', t });
+        history.set(e.serviceId, [...(history.get(e.serviceId) ?? []), { code: e.code, fromMs: e.fromMs }]);
+      }
+    },
+    replace: async (e, t) => {
+      historyWrites.push({ ...e, how: 'replace', t });
+      history.get(e.serviceId)!.find((x) => x.fromMs === e.fromMs)!.code = e.code;
+    },
+    moveFrom: async (serviceId, fromMs, toMs) => {
+      history.get(serviceId)!.find((x) => x.fromMs === fromMs)!.fromMs = toMs;
+    },
+    historyOf: async (ids) => new Map(ids.filter((id) => history.has(id)).map((id) => [id, history.get(id)!.map((e) => ({ ...e }))])),
+  };
+  const clock = new ManualClock(T);
+  const tariffs = new ServiceTariffs({ history: historyRepo, assignable: opts.assignable, clock, timezone: 'Pacific/Auckland' });
   const svc = new SubscribersService({
     db,
+    tariffs,
     accounts: accountsRepo,
     services: servicesRepo,
     audit: { record: async (e: AuditEvent) => void audit.push(e) } as unknown as AuditRepository,
     usage,
-    clock: new ManualClock(T),
+    clock,
     timezone: 'Pacific/Auckland',
     defaultCurrency: 'NZD',
   });
   const account = (over: Partial<Account> = {}): Account => {
     const a: Account = {
       id: accounts.size + 1, externalId: null, name: 'A', email: null, phone: null, addressLine1: null, addressLine2: null, city: null, postalCode: null,
-      country: null, taxId: null, taxExempt: false, currency: 'NZD', status: 'active', createdAt: T, updatedAt: T, ...over,
+      country: null, taxId: null, taxExempt: false, taxExemptReason: null, taxName: null, taxPercent: null, paymentTermsDays: null, billingEmail: null,
+      currency: 'NZD', status: 'active', createdAt: T, updatedAt: T, ...over,
     };
     accounts.set(a.id, a);
     return a;
   };
-  return { svc, tx, audit, adopted, account, services, failNextInsertWithDuplicate: () => (failNextInsertWithDuplicate = true) };
+  return { svc, tx, audit, adopted, account, services, history, historyWrites, clock, failNextInsertWithDuplicate: () => (failNextInsertWithDuplicate = true) };
 }
 
 describe('subscribers service (with in-memory repositories)', () => {
