@@ -7,7 +7,7 @@ describe('the OpenAPI document and its response checker', () => {
   const json = { 'content-type': 'application/json; charset=utf-8' };
   const account = {
     id: 1, externalId: null, name: 'x', email: null, phone: null, addressLine1: null, addressLine2: null, city: null, postalCode: null,
-    country: null, taxId: null, taxExempt: false, currency: 'EUR', status: 'active', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+    country: null, taxId: null, taxExempt: false, taxExemptReason: null, taxName: null, taxPercent: null, paymentTermsDays: null, billingEmail: null, currency: 'EUR', status: 'active', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
   };
   const get = (path: string) => ({ method: 'GET', path });
 

@@ -83,4 +83,68 @@ describe('planning an accounts import', () => {
     const p = plan('external_id,name,email,login\nA-1,Ada,bad,x\nB-1,Bea,,x\n');
     expect(p.errors.map((e) => `${e.line}:${e.column}`)).to.deep.equal(['2:email', '3:login']);
   });
+
+  describe('tariffs and tax', () => {
+    const withCatalogue = (l: PlanLookups) => ({
+      ...l,
+      tariffProblems: new Map([
+        ['gold', 'no tariff with code gold: create it on the Tariffs page'],
+        ['old-plan', 'tariff old-plan is archived'],
+      ]),
+    });
+
+    it('makes a bad tariff a row error on the tariff column, and plans nothing for the row', () => {
+      const p = plan('external_id,name,login,tariff\nN-1,New,one,gold\nN-1,New,two,home-100\n', withCatalogue(lookups()));
+      expect(p.errors).to.deep.equal([{ line: 2, column: 'tariff', message: 'no tariff with code gold: create it on the Tariffs page' }]);
+      expect(p.services.map((s) => s.login)).to.deep.equal(['two']);
+    });
+
+    it('checks a changed tariff, not one the service already has (archived since)', () => {
+      const l = withCatalogue(lookups([account({})], [service({ tariff: 'old-plan' })]));
+      expect(plan('external_id,name,login,tariff\nA-1,Ada,ada,old-plan\n', l).errors).to.deep.equal([]);
+      const other = service({ id: 11, login: 'ada2', tariff: 'home-100' });
+      const p = plan('external_id,name,login,tariff\nA-1,Ada,ada2,old-plan\n', withCatalogue(lookups([account({})], [other])));
+      expect(p.errors).to.deep.equal([{ line: 2, column: 'tariff', message: 'tariff old-plan is archived' }]);
+    });
+
+    it('dates a tariff change from tariff_from, and refuses one before the latest history entry', () => {
+      const l = { ...lookups([account({})], [service({ tariff: 'home-100' })]), tariffHistory: new Map([[10, [{ code: 'home-100', fromMs: Date.parse('2026-02-01T00:00:00Z') }]]]) };
+      const ok = plan('external_id,name,login,tariff,tariff_from\nA-1,Ada,ada,home-200,2026-03-01\n', l);
+      expect(ok.errors).to.deep.equal([]);
+      expect(ok.services[0]).to.deep.include({ tariffFromMs: Date.parse('2026-03-01T00:00:00Z'), changes: { tariff: { from: 'home-100', to: 'home-200' } } });
+      const early = plan('external_id,name,login,tariff,tariff_from\nA-1,Ada,ada,home-200,2026-01-15\n', l);
+      expect(early.errors).to.have.length(1);
+      expect(early.errors[0]).to.include({ line: 2, column: 'tariff_from' });
+      expect(early.errors[0]!.message).to.contain('when tariff home-100 began');
+    });
+
+    it('ignores tariff_from when the tariff stays, so the same file imported twice changes nothing', () => {
+      const l = lookups([account({})], [service({ tariff: 'home-200' })]);
+      const p = plan('external_id,name,login,tariff,tariff_from\nA-1,Ada,ada,home-200,2026-03-01\n', l);
+      expect(p.errors).to.deep.equal([]);
+      expect(countPlan(p).servicesUnchanged).to.equal(1);
+    });
+
+    it('refuses to empty a tariff, and tariff_from on a new service', () => {
+      const emptied = plan('external_id,name,login,tariff\nA-1,Ada,ada,\n', lookups([account({})], [service({ tariff: 'home-100' })]));
+      expect(emptied.errors).to.deep.equal([{ line: 2, column: 'tariff', message: 'cannot be emptied once set (it is home-100): choose another tariff, or end the service' }]);
+      const created = plan('external_id,name,login,tariff,tariff_from\nN-1,New,new,home-100,2026-03-01\n');
+      expect(created.errors).to.deep.equal([{ line: 2, column: 'tariff_from', message: 'is for a tariff change: a new service has its tariff from its start date' }]);
+    });
+
+    it('reads the tax columns, and wants a reason for a tax exemption', () => {
+      const p = plan('external_id,name,tax_name,tax_percent,payment_terms_days,billing_email\nN-1,New,MwSt,"7,5",14,ap@example.net\n');
+      expect(p.errors).to.deep.equal([]);
+      expect(p.accounts[0]!.create).to.include({ taxName: 'MwSt', taxPercent: '7.5', paymentTermsDays: 14, billingEmail: 'ap@example.net' });
+      const bad = plan('external_id,name,tax_exempt,tax_percent\nN-1,New,yes,100\n');
+      expect(bad.errors).to.deep.equal([
+        { line: 2, column: 'tax_percent', message: 'must be below 100' },
+      ]);
+      const noReason = plan('external_id,name,tax_exempt\nN-1,New,yes\n');
+      expect(noReason.errors).to.deep.equal([{ line: 2, column: 'tax_exempt_reason', message: 'is required when the account is tax exempt: it is printed on the invoice' }]);
+      const existing = plan('external_id,name,tax_exempt,tax_exempt_reason\nA-1,Ada,yes,Diplomatic mission\n', lookups([account({})]));
+      expect(existing.errors).to.deep.equal([]);
+      expect(existing.accounts[0]!.changes).to.deep.equal({ taxExempt: { from: false, to: true }, taxExemptReason: { from: null, to: 'Diplomatic mission' } });
+    });
+  });
 });

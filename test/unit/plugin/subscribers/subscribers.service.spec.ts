@@ -128,4 +128,99 @@ describe('subscribers service (with in-memory repositories)', () => {
     expect((err as ValidationError).issues[0]!.field).to.equal('accountId');
     expect(w.services.size).to.equal(0);
   });
+
+  describe('tariff history', () => {
+    const catalogue = async (code: string) =>
+      code === 'old-plan' ? 'tariff old-plan is archived' : code === 'soon' ? 'tariff soon is a draft' : code.startsWith('home-') || code.startsWith('biz-') ? null : `no tariff with code ${code}: create it on the Tariffs page`;
+
+    it('begins a new service with a tariff at local midnight of its start date, in the same transaction', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'home-100', startDate: '2026-03-10' }, 'user:1');
+      // Midnight of March 10th in Auckland (NZDT, +13) is 11:00 UTC on March 9th.
+      expect(w.history.get(s.id)).to.deep.equal([{ code: 'home-100', fromMs: Date.parse('2026-03-09T11:00:00Z') }]);
+      expect(w.historyWrites.map((h) => [h.how, h.createdBy, h.t])).to.deep.equal([['append', 'user:1', w.tx]]);
+    });
+
+    it('writes no history for a service without a tariff', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x' }, 'user:1');
+      expect(w.history.has(s.id)).to.equal(false);
+    });
+
+    it('refuses an unknown, archived or draft tariff on the tariff field, with the catalogue reason, and writes nothing', async () => {
+      const w = world({ assignable: catalogue });
+      for (const [code, reason] of [['gold', 'no tariff with code gold: create it on the Tariffs page'], ['old-plan', 'tariff old-plan is archived'], ['soon', 'tariff soon is a draft']]) {
+        const err = await w.svc.createService(w.account().id, { login: `l-${code}`, tariff: code }, 'user:1').catch((e: unknown) => e);
+        expect(err, code).to.be.instanceOf(ValidationError);
+        expect((err as ValidationError).issues).to.deep.equal([{ field: 'tariff', message: reason }]);
+      }
+      expect(w.services.size).to.equal(0);
+      expect(w.historyWrites).to.deep.equal([]);
+    });
+
+    it('accepts any code while no tariffs module is composed in', async () => {
+      const w = world();
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'whatever-1' }, 'user:1');
+      expect(s.tariff).to.equal('whatever-1');
+    });
+
+    it('dates a tariff change now by default and keeps services.tariff equal to the latest entry', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'home-100', startDate: '2026-02-01' }, 'user:1');
+      w.clock.set('2026-03-05T08:30:00.750Z');
+      const after = await w.svc.updateService(s.id, { tariff: 'home-200' }, 'token:2');
+      expect(after.tariff).to.equal('home-200');
+      expect(w.history.get(s.id)!.map((h) => [h.code, new Date(h.fromMs).toISOString()])).to.deep.equal([
+        ['home-100', '2026-01-31T11:00:00.000Z'],
+        ['home-200', '2026-03-05T08:30:00.000Z'],
+      ]);
+    });
+
+    it('dates a tariff change from the tariffFrom staff give, and says so in the audit', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'home-100', startDate: '2026-02-01' }, 'user:1');
+      await w.svc.updateService(s.id, { tariff: 'biz-500', tariffFrom: '2026-02-15' }, 'user:1');
+      expect(w.history.get(s.id)![1]).to.deep.equal({ code: 'biz-500', fromMs: Date.parse('2026-02-14T11:00:00Z') });
+      expect(w.audit.at(-1)!.details).to.deep.include({ tariffFrom: '2026-02-14T11:00:00.000Z' });
+    });
+
+    it('refuses a tariffFrom before the latest entry, or before the service starts, and changes nothing', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'home-100', startDate: '2026-02-01' }, 'user:1');
+      await w.svc.updateService(s.id, { tariff: 'home-200', tariffFrom: '2026-02-20' }, 'user:1');
+      const early = await w.svc.updateService(s.id, { tariff: 'biz-500', tariffFrom: '2026-02-10' }, 'user:1').catch((e: unknown) => e);
+      expect((early as ValidationError).issues[0]!.field).to.equal('tariffFrom');
+      expect((early as ValidationError).issues[0]!.message).to.contain('when tariff home-200 began');
+      expect(w.services.get(s.id)!.tariff).to.equal('home-200');
+      expect(w.history.get(s.id)!.map((h) => h.code)).to.deep.equal(['home-100', 'home-200']);
+    });
+
+    it('corrects the latest entry when a second change is dated the same instant', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'home-100', startDate: '2026-02-01' }, 'user:1');
+      await w.svc.updateService(s.id, { tariff: 'home-200', tariffFrom: '2026-02-20' }, 'user:1');
+      await w.svc.updateService(s.id, { tariff: 'biz-500', tariffFrom: '2026-02-20' }, 'user:1');
+      expect(w.history.get(s.id)!.map((h) => h.code)).to.deep.equal(['home-100', 'biz-500']);
+    });
+
+    it('refuses to empty a tariff once set, and to change to an archived one, but keeps an archived tariff on save', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'home-100' }, 'user:1');
+      const cleared = await w.svc.updateService(s.id, { tariff: '' }, 'user:1').catch((e: unknown) => e);
+      expect((cleared as ValidationError).issues).to.deep.equal([{ field: 'tariff', message: 'cannot be emptied once set (it is home-100): choose another tariff, or end the service' }]);
+      const archived = await w.svc.updateService(s.id, { tariff: 'old-plan' }, 'user:1').catch((e: unknown) => e);
+      expect((archived as ValidationError).issues).to.deep.equal([{ field: 'tariff', message: 'tariff old-plan is archived' }]);
+      // A service already on a tariff archived since: saving its form with the same code works.
+      w.services.set(s.id, { ...w.services.get(s.id)!, tariff: 'old-plan' });
+      const saved = await w.svc.updateService(s.id, { tariff: 'old-plan', nasName: 'bras-2' }, 'user:1');
+      expect(saved.nasName).to.equal('bras-2');
+    });
+
+    it('moves the first entry with the start date when it began with the service', async () => {
+      const w = world({ assignable: catalogue });
+      const s = await w.svc.createService(w.account().id, { login: 'x', tariff: 'home-100', startDate: '2026-02-10' }, 'user:1');
+      await w.svc.updateService(s.id, { startDate: '2026-02-01' }, 'user:1');
+      expect(w.history.get(s.id)).to.deep.equal([{ code: 'home-100', fromMs: Date.parse('2026-01-31T11:00:00Z') }]);
+    });
+  });
 });
