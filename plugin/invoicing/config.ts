@@ -12,6 +12,12 @@ export const pdfConfigSchema = z
     /** Renders allowed to wait for a page; more are refused (and retried by the job). */
     queueLimit: z.number().int().min(0).max(100_000).default(256),
     timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+    /** Where rendered invoice PDFs are kept (YYYY/MM/<number>.pdf); relative to the working directory. */
+    storeDir: z.string().min(1).default('var/invoices'),
+    /** Renders of one invoice before it is left failed (staff can retry it). */
+    maxAttempts: z.number().int().min(1).max(100).default(5),
+    /** The first retry waits this long; each next one twice as long, at most 6 hours. */
+    retryBaseSeconds: z.number().int().min(1).max(86_400).default(60),
   })
   .prefault({});
 
@@ -31,6 +37,10 @@ export const smtpConfigSchema = z
     pass: z.string().min(1).optional(),
     from: z.string().min(3).default('billing@localhost'),
     timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+    /** Attempts of one e-mail on temporary failures (4xx, unreachable) before it is left failed. */
+    maxAttempts: z.number().int().min(1).max(100).default(8),
+    /** The first retry waits this long; each next one twice as long, at most 6 hours. */
+    retryBaseSeconds: z.number().int().min(1).max(86_400).default(60),
   })
   .refine((s) => (s.user === undefined) === (s.pass === undefined), { message: 'user and pass go together', path: ['pass'] })
   .prefault({});

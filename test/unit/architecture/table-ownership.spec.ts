@@ -42,6 +42,8 @@ const OWNER: Record<string, string> = {
   invoices: 'invoicing',
   invoice_lines: 'invoicing',
   invoice_usage: 'invoicing',
+  invoice_documents: 'invoicing',
+  invoice_deliveries: 'invoicing',
   billing_runs: 'invoicing',
   billing_run_errors: 'invoicing',
 };
