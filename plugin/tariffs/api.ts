@@ -26,7 +26,7 @@ export function chargeJson(c: StoredCharge) {
     serviceId: c.serviceId,
     code: c.code,
     description: c.description,
-    price: c.price.toFixed(),
+    price: c.priceText,
     taxInclusive: c.taxInclusive,
     recurring: c.recurring,
     fromDate: c.fromDate,

@@ -16,6 +16,8 @@ function dateOnly(v: unknown): string | null {
 const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 'true';
 
 export interface StoredCharge extends ExtraCharge {
+  /** The price as stored (as typed): "5.00". */
+  priceText: string;
   status: 'active' | 'removed';
   createdBy: string;
   createdAt: Date;
@@ -29,6 +31,7 @@ function toCharge(r: Record<string, unknown>): StoredCharge {
     code: String(r.code),
     description: String(r.description),
     price: decimal(String(r.price)),
+    priceText: String(r.price),
     taxInclusive: bool(r.tax_inclusive),
     recurring: bool(r.recurring),
     fromDate: dateOnly(r.from_date),
@@ -58,7 +61,7 @@ export class ChargesRepository {
       `INSERT INTO extra_charges (account_id, service_id, code, description, price, tax_inclusive, recurring, from_date, to_date, at_time, status, created_by, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
       {
-        replacements: [c.accountId, c.serviceId, c.code, c.description, c.price.toFixed(), c.taxInclusive, c.recurring, c.fromDate, c.toDate, c.atMs === null ? null : t(c.atMs), actor, t(now), t(now)],
+        replacements: [c.accountId, c.serviceId, c.code, c.description, c.priceText, c.taxInclusive, c.recurring, c.fromDate, c.toDate, c.atMs === null ? null : t(c.atMs), actor, t(now), t(now)],
         transaction,
       },
     );

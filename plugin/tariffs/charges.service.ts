@@ -56,7 +56,7 @@ export class ChargesService {
           action: 'charge.add',
           entityType: 'account',
           entityId: accountId,
-          details: { charge: charge.id, code: charge.code, description: charge.description, price: charge.price.toFixed(), recurring: charge.recurring, fromDate: charge.fromDate, toDate: charge.toDate, at: charge.atMs === null ? null : new Date(charge.atMs).toISOString() },
+          details: { charge: charge.id, code: charge.code, description: charge.description, price: charge.priceText, recurring: charge.recurring, fromDate: charge.fromDate, toDate: charge.toDate, at: charge.atMs === null ? null : new Date(charge.atMs).toISOString() },
         },
         t,
       );

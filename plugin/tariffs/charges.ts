@@ -29,7 +29,8 @@ export interface ExtraCharge {
   atMs: number | null;
 }
 
-export type NewExtraCharge = Omit<ExtraCharge, 'id'>;
+/** `priceText` is the price as typed ("5.00"), which is what the table stores. */
+export type NewExtraCharge = Omit<ExtraCharge, 'id'> & { priceText: string };
 
 export interface TopUpPurchase {
   id: number;
@@ -109,7 +110,7 @@ export function parseChargeInput(raw: Record<string, unknown>, accountId: number
   if (fromDate && toDate && !(toDate > fromDate)) issues.push({ field: 'toDate', message: 'must be after the from date' });
   if (issues.length) return { value: null, issues };
   return {
-    value: { accountId, serviceId, code: code as string, description: description as string, price: decimal(priceRaw as string), taxInclusive, recurring, fromDate, toDate, atMs },
+    value: { accountId, serviceId, code: code as string, description: description as string, price: decimal(priceRaw as string), priceText: priceRaw as string, taxInclusive, recurring, fromDate, toDate, atMs },
     issues,
   };
 }

@@ -6,8 +6,8 @@ import { tariffSchema, type Tariff, type TariffInput } from '../rating/index.js'
 /**
  * A catalogue tariff's definition (pure). Rules:
  * - A version's definition is stored as the tariff *input* that rating's tariffSchema reads
- *   (decimals as text, code/name/currency/version included), in one canonical form written from
- *   the parsed value, so two equal tariffs store the same text.
+ *   (decimals as text, as typed; code/name/currency/version included). `definitionOf` writes the
+ *   canonical input of a parsed tariff (for callers that hold a Tariff, not its input).
  * - Codes follow rating's rule (letters, digits, dot, dash, underscore; at most 64). Codes taken
  *   over from services by migration 0009 may break it; they stay as they are (services refer to
  *   them) and are read with a stand-in code, then given back their own.
@@ -113,6 +113,15 @@ export function definitionOf(t: Tariff): TariffInput {
       ...(t.fairUse ? { fairUse: { capUnits: text(t.fairUse.capUnits), throttleRate: t.fairUse.throttleRate } } : {}),
     },
   } as TariffInput;
+}
+
+/**
+ * What a version stores: the input as it was validated, decimals as typed ("29.90" stays
+ * "29.90"), with the catalogue's code, currency and version number first.
+ */
+export function storedDefinition(input: Record<string, unknown>, fixed: { code: string; currency: string; version: number }): TariffInput {
+  const { code: _code, currency: _currency, version: _version, name, ...rest } = input;
+  return { code: fixed.code, name, version: String(fixed.version), currency: fixed.currency, ...rest } as TariffInput;
 }
 
 /** What migration 0009 stores for a code services used before the catalogue: no price yet. */

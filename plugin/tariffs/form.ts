@@ -99,8 +99,8 @@ export function formIssue(issue: FieldIssue, lineOf: Record<LineField, number[]>
   const p = issue.field.split('.');
   const list = (field: LineField, index: string, column: string | undefined): FieldIssue => {
     const line = lineOf[field][Number(index)] ?? Number(index) + 1;
-    const col = column ? `${LABELS[column] ?? column} ` : '';
-    return { field, message: `line ${line}: ${col}${issue.message}` };
+    const col = column ? `, ${LABELS[column] ?? column}` : '';
+    return { field, message: `line ${line}${col}: ${issue.message}` };
   };
   if (p[0] !== 'usage') return { field: p[0] ?? '', message: issue.message };
   if (p[1] === 'charge' && p[2] === 'tiers' && p[3] !== undefined) return list('tiers', p[3], p[4]);

@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import { isDuplicateKey, type Database } from '../db/database.js';
 import type { TariffInput } from '../rating/index.js';
-import { continuityIssues, definitionOf, invalid, parseDefinition, readStoredDefinition, type TariffStatus } from './definition.js';
+import { continuityIssues, invalid, parseDefinition, readStoredDefinition, storedDefinition, type TariffStatus } from './definition.js';
 import type { TariffRow, TariffsRepository, VersionRow } from './tariffs.repository.js';
 import type { TariffVersion } from './version-at.js';
 
@@ -99,7 +99,7 @@ export class TariffsService {
     try {
       await this.deps.db.transaction(async (t) => {
         const row = await this.deps.tariffs.insert({ code: tariff.code, name: tariff.name, currency: tariff.currency, status: 'active', currentVersion: 1 }, now, t);
-        const definition = definitionOf(tariff);
+        const definition = storedDefinition(input, { code: tariff.code, currency: tariff.currency, version: 1 });
         await this.deps.tariffs.insertVersion({ tariffId: row.id, version: 1, definition: JSON.stringify(definition), effectiveFromMs: now.getTime(), createdBy: actor, createdAt: now }, t);
         await this.deps.audit.record({ actor, action: 'tariff.create', entityType: 'tariff', entityId: tariff.code, details: { version: 1, definition } }, t);
       });
@@ -127,7 +127,7 @@ export class TariffsService {
       const activating = row.status === 'draft';
       const first = activating ? (await this.deps.tariffs.versionsOf([row.id], t))[0] : undefined;
       const effectiveFromMs = first ? first.effectiveFromMs : now.getTime();
-      const definition = definitionOf(tariff);
+      const definition = storedDefinition(input, { code: row.code, currency: row.currency, version });
       await this.deps.tariffs.insertVersion({ tariffId: row.id, version, definition: JSON.stringify(definition), effectiveFromMs, createdBy: actor, createdAt: now }, t);
       const status: TariffStatus = activating ? 'active' : row.status;
       await this.deps.tariffs.update(row.id, { name: tariff.name, status, currentVersion: version }, now, t);

@@ -25,7 +25,7 @@ export function chargePages(router: Router, deps: { charges: ChargesService; cat
         code: c.code,
         description: c.description,
         serviceId: c.serviceId ?? '',
-        price: c.price.toFixed(),
+        price: c.priceText,
         taxInclusive: c.taxInclusive ? 'yes' : 'no',
         when: c.recurring ? `every period ${c.fromDate ?? '(start)'} – ${c.toDate ?? '(open)'}` : `once, at ${c.atMs === null ? '' : utc(c.atMs)}`,
         status: c.status,

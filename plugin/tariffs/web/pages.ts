@@ -1,6 +1,7 @@
 import type { Response, Router } from 'express';
 import type { Clock } from '../../common/clock.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../../common/errors.js';
+import { currencyExponent, isKnownCurrency, type Dec } from '../../common/money.js';
 import { DIRECTIONS, UNITS, type Tariff } from '../../rating/index.js';
 import type { ChargesService } from '../charges.service.js';
 import { invalid, parseDefinition } from '../definition.js';
@@ -24,9 +25,14 @@ function modelOf(t: Tariff): string {
   return t.charge ? t.charge.model.replace('_', ' ') : 'flat (usage not charged)';
 }
 
+/** A price as a price list prints it: at least the currency's minor digits (49.90, not 49.9). */
+function priceText(d: Dec, currency: string): string {
+  return d.toFixed(Math.max(isKnownCurrency(currency) ? currencyExponent(currency) : 2, d.decimalPlaces()));
+}
+
 function summaryOf(t: Tariff) {
   return {
-    fee: `${t.recurringFee.toFixed()} ${t.currency}${t.taxInclusive ? ' (tax included)' : ''}`,
+    fee: `${priceText(t.recurringFee, t.currency)} ${t.currency}${t.taxInclusive ? ' (tax included)' : ''}`,
     model: modelOf(t),
     usage: `${t.direction}, in ${t.unit}, ${t.includedUnits.toFixed()} ${t.unit} included`,
   };
@@ -51,7 +57,10 @@ function checkForm(input: Record<string, unknown>, lineIssues: FieldIssue[]): vo
     if (!(err instanceof ValidationError)) throw err;
     schema = err.issues;
   }
-  throw invalid([...lineIssues, ...schema]);
+  // A table with a line left out (its shape was wrong) says nothing true about its order.
+  const shaped = new Set(lineIssues.map((i) => i.field));
+  const field = (i: FieldIssue) => (i.field.startsWith('usage.charge.tiers') ? 'tiers' : i.field.startsWith('usage.timeBands') ? 'timeBands' : i.field.startsWith('usage.topUps') ? 'topUps' : i.field);
+  throw invalid([...lineIssues, ...schema.filter((i) => !shaped.has(field(i)))]);
 }
 
 function formErrors(err: unknown, lineOf: ReturnType<typeof inputFromForm>['lineOf']): FormErrors {

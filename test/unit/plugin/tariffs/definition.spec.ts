@@ -75,7 +75,7 @@ describe('the tariff form', () => {
     expect(inputFromForm({ ...form, tiers: '0, 100\n100, , 0.02' }).issues).to.deep.equal([{ field: 'tiers', message: 'line 1: needs from, to, unit price and optionally a flat fee (got "0, 100")' }]);
     const bad = inputFromForm({ ...form, tiers: '0, 100, 0.04\n\n100, , abc' });
     const schema = issuesOf(() => parseDefinition(bad.input)).map((i) => formIssue(i, bad.lineOf));
-    expect(schema).to.deep.equal([{ field: 'tiers', message: 'line 3: unit price must be a non-negative decimal number such as 12.50' }]);
+    expect(schema).to.deep.equal([{ field: 'tiers', message: 'line 3, unit price: must be a non-negative decimal number such as 12.50' }]);
   });
 
   it('shows a stored definition back as the values the form was filled with', () => {
