@@ -15,6 +15,7 @@ import { pluginModules, type InstalledModule, type PluginModule } from './module
 import { SettingsRepository } from './settings/index.js';
 import { buildSubscribers } from './subscribers/index.js';
 import { buildTariffs } from './tariffs/index.js';
+import { buildInvoicing } from './invoicing/index.js';
 import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
@@ -61,11 +62,12 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
       },
     },
   });
-  const subscribers = buildSubscribers(ctx, { usageQueries: usage.queries, inventory: ingest.inventory });
+  const subscribers = buildSubscribers(ctx, { usageQueries: usage.queries, inventory: ingest.inventory, assignable: (code) => tariffs.port.assignable(code) });
   const network = buildNetwork(ctx);
   // Billing reads usage through this port; the agents' status reports say how far it is final.
   const billingUsage = createBillingUsage(ctx, network);
-  return { ingest, usage, subscribers, network, billingUsage, tariffs };
+  const invoicing = buildInvoicing(ctx, { subscribers: subscribers.billing, tariffs: tariffs.port, usage: billingUsage });
+  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

@@ -216,7 +216,8 @@ export class SubscribersService {
     // The tariffs port is asked outside the transaction, and only for a code that changes: a
     // service keeps a tariff archived since, and its form can still be saved.
     const current = await this.getService(id);
-    if (value.tariff !== undefined && value.tariff !== current.tariff) await this.deps.tariffs.check(value.tariff);
+    // An ended service is refused for what it is (applyServicePatch), not for the code.
+    if (current.status !== 'ended' && value.tariff !== undefined && value.tariff !== current.tariff) await this.deps.tariffs.check(value.tariff);
     const run = () =>
       this.deps.db.transaction(async (t) => {
         const before = await this.deps.services.findById(id, t, true);

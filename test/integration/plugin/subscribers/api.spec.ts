@@ -33,6 +33,8 @@ forEachDatabase('accounts and services REST API', (dialect) => {
     billing = b.token;
     billingTokenId = b.info.id;
     readonly = (await plugin.ctx.services.auth.createApiToken({ name: 'reports', role: 'readonly' }, 'test')).token;
+    // Services take tariffs of the catalogue only.
+    for (const code of ['home-100', 'biz-500']) await plugin.services.tariffs.catalogue.create({ code, name: code, currency: 'EUR', recurringFee: '10.00' }, 'test');
   });
   after(async () => plugin?.close());
 

@@ -21,7 +21,9 @@ forEachDatabase('account, service, import and unclaimed-login pages', (dialect) 
 
   before(async () => {
     plugin = await createTestPlugin(dialect, { config: { billing: { currency: 'EUR', timezone: 'UTC' } } });
-    parts = buildSubscribers(plugin.ctx);
+    // The catalogue's tariffs: services take only these, and a claimed login's router profile too.
+    for (const code of ['home-100', 'home-200', 'p1']) await plugin.services.tariffs.catalogue.create({ code, name: code, currency: 'EUR', recurringFee: '10.00' }, 'test');
+    parts = plugin.services.subscribers;
     billing = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'billing'));
     readonly = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'readonly'));
     const a = await parts.subscribers.createAccount({ name: 'Existing Customer', externalId: 'EX-1', email: 'existing@example.net' }, 'test');
