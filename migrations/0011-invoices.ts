@@ -53,7 +53,7 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
     total_minor: { type: DataTypes.BIGINT, allowNull: false },
     credited_invoice_id: { type: DataTypes.BIGINT, allowNull: true },
     billing_run_id: { type: DataTypes.BIGINT, allowNull: true },
-    document: { type: DataTypes.TEXT('long'), allowNull: false },
+    document: { type: dialect === 'mysql' ? DataTypes.TEXT('long') : DataTypes.TEXT, allowNull: false },
     content_sha256: { type: DataTypes.CHAR(64), allowNull: false },
     sent_at: { type: DataTypes.DATE(3), allowNull: true },
     paid_at: { type: DataTypes.DATE(3), allowNull: true },
@@ -120,7 +120,7 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
     accounts_already_billed: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     accounts_failed: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     /** JSON: totals per currency, the dry run's preview rows (first ones), the failure if any. */
-    summary: { type: DataTypes.TEXT('long'), allowNull: true },
+    summary: { type: dialect === 'mysql' ? DataTypes.TEXT('long') : DataTypes.TEXT, allowNull: true },
   });
   await q.addIndex('billing_runs', ['period_key', 'started_at'], { name: 'billing_runs_period' });
 

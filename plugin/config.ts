@@ -4,6 +4,8 @@ import { loadConfigFile } from './common/config-file.js';
 import { usageConfigSchema } from './usage/config.js';
 import { networkConfigSchema } from './network/config.js';
 import { pdfConfigSchema, smtpConfigSchema } from './invoicing/config.js';
+import { ROUNDING_RULES } from './common/money.js';
+import { CYCLES, TAX_MODES } from './rating/index.js';
 
 const logSchema = z
   .strictObject({
@@ -55,6 +57,31 @@ export const pluginConfigSchema = z.strictObject({
         .default('UTC')
         .refine((tz) => DateTime.now().setZone(tz).isValid, 'is not a known IANA time zone (e.g. Europe/Berlin)'),
       currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+      /** calendar: periods start on the 1st; anniversary: on the day of the month each service started. */
+      cycle: z.enum(CYCLES).default('calendar'),
+      /** Rounding of every line to the currency's minor unit (once per line). */
+      rounding: z.enum(ROUNDING_RULES).default('half-up'),
+      /** line: tax per line on its rounded amount (default); total: once on the invoice's total per rate. */
+      taxOn: z.enum(TAX_MODES).default('line'),
+      /** The tax of accounts that set no rate of their own (accounts.tax_percent), e.g. { name: VAT, percent: "19" }. */
+      tax: z
+        .strictObject({
+          name: z.string().min(1).max(40).default('Tax'),
+          percent: z.union([z.string(), z.number()]).transform(String).refine((p) => /^\d{1,2}(\.\d{1,4})?$/.test(p), 'must be a percentage such as 19 or 7.5 (0 to 99.9999)').default('0'),
+        })
+        .prefault({}),
+      /**
+       * Billing runs on a schedule, in the ISP's time zone (node-schedule cron: minute hour day
+       * month weekday). Daily at 00:30 by default: each run bills the services whose period
+       * starts that day (all of them on the 1st for calendar cycles). Off: runs only by
+       * `octet bill` or the Billing runs page.
+       */
+      schedule: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          cron: z.string().min(9).default('30 0 * * *'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   usage: usageConfigSchema,
@@ -65,6 +92,7 @@ export const pluginConfigSchema = z.strictObject({
 });
 
 export type PluginConfig = z.output<typeof pluginConfigSchema>;
+export type PluginConfigInput = z.input<typeof pluginConfigSchema>;
 
 export function loadPluginConfig(file: string, env: NodeJS.ProcessEnv = process.env): PluginConfig {
   return loadConfigFile(file, pluginConfigSchema, env);

@@ -11,6 +11,7 @@ import type { NetworkService } from './network/index.js';
 import type { SettingsRepository } from './settings/index.js';
 import type { SubscribersServices } from './subscribers/index.js';
 import type { TariffsServices } from './tariffs/index.js';
+import type { InvoicingServices } from './invoicing/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
@@ -46,4 +47,6 @@ export interface ModuleServices {
   billingUsage: BillingUsagePort;
   /** The tariff catalogue, extra charges and top-ups (its `port` is what billing reads). */
   tariffs: TariffsServices;
+  /** Billing runs, invoices, credit notes. */
+  invoicing: InvoicingServices;
 }

@@ -4,6 +4,7 @@ import { ingestModule } from './ingest/index.js';
 import { usageModule } from './usage/index.js';
 import { subscribersModule } from './subscribers/index.js';
 import { networkModule } from './network/index.js';
+import { invoicingModule } from './invoicing/index.js';
 import { tariffsModule } from './tariffs/index.js';
 
 /**
@@ -24,4 +25,4 @@ export interface InstalledModule extends WebContribution {
 
 /** Every module of the plugin, in install order. */
 // network first: its agent status endpoint sits under the agent API, whose router answers 404 for the rest.
-export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule, tariffsModule];
+export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule];

@@ -9,3 +9,12 @@ export { loadInvoiceTemplate, INVOICE_VIEWS, type InvoiceTemplate } from './docu
 export { PdfRenderer, type PdfJob, type PdfRendererOptions, type RenderedPdf } from './pdf/renderer.js';
 export { classifyMailError, InvoiceMailer, MailPermanentError, MailTemporaryError, type SentMail, type SmtpSettings } from './mail/invoice-mailer.js';
 export { pdfConfigSchema, pdfRendererOptions, smtpConfigSchema, smtpSettings, type PdfConfig, type SmtpConfig } from './config.js';
+
+export { BillingService, periodKeyOf, type BillingDeps, type BillingRules, type InvoiceProfile, type RunProgress, type SubscribersBilling, type TariffsBilling, type UsageBilling } from './billing.service.js';
+export { CreditNotes } from './credit-notes.js';
+export { InvoicesRepository, type InvoiceFilter, type InvoiceRecord, type BilledUsageRow } from './invoices.repository.js';
+export { BillingRunsRepository } from './run/runs.repository.js';
+export type { Reconciliation } from './run/reconcile.js';
+export { INVOICE_STATUSES, type DocumentType, type InvoiceStatus } from './invoice.js';
+export { decodeSnapshot, type InvoiceSnapshot } from './snapshot.js';
+export { buildInvoicing, invoicingModule, type InvoicingServices, type InvoicingPorts } from './module.js';

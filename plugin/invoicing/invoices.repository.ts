@@ -214,7 +214,7 @@ export class InvoicesRepository {
         const tax = doc.lineTaxes[i];
         lineRows.push(
           id, i + 1, l.kind, d.snapshot.lineServices[i] ?? null, l.description.slice(0, 400), l.tariff?.code ?? null, l.tariff?.version ?? null,
-          this.t(l.fromMs), this.t(l.toMs), l.quantity.toFixed(), l.unit.slice(0, 40), l.unitPrice === null ? null : l.unitPrice.toFixed(), l.preciseAmount.toFixed(),
+          this.t(l.fromMs), this.t(l.toMs), l.quantity.toFixed(), l.unit.slice(0, 40), l.unitPrice === null ? null : l.unitPrice.toDecimalPlaces(20).toFixed(), l.preciseAmount.toDecimalPlaces(20).toFixed(),
           l.amountMinor.toString(), doc.taxes.length === 1 ? taxLabel(doc.taxes[0]!) : null, (tax?.taxMinor ?? 0n).toString(),
         );
       });
@@ -330,6 +330,46 @@ export class InvoicesRepository {
     const after = await this.get(id, t);
     if (after.status !== to) throw new OperationalError(`invoice ${cur.number}: its status changed while it was being moved to ${to}; try again`, { retryable: true });
     return after;
+  }
+
+  /**
+   * What has been charged for a service's usage window so far: the billing date whose invoice
+   * rated it, and the usage and adjustment amounts on invoices minus those on credit notes.
+   */
+  async billedWindow(serviceId: number, fromMs: number, toMs: number, t?: Transaction): Promise<{ periodKey: string; chargedMinor: bigint } | null> {
+    const [w] = await this.q<{ k: string }>(
+      `SELECT i.period_key AS k FROM invoice_usage u JOIN invoices i ON i.id = u.invoice_id
+        WHERE u.service_id = ? AND u.from_time = ? AND u.to_time = ? AND u.kind = 'window' AND i.type = 'invoice' ORDER BY i.id LIMIT 1`,
+      [serviceId, this.t(fromMs), this.t(toMs)],
+      t,
+    );
+    if (!w) return null;
+    const sums = await this.q<{ type: string; s: string | null }>(
+      `SELECT i.type, CAST(SUM(l.amount_minor) AS CHAR) AS s FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+        WHERE l.service_id = ? AND l.from_time = ? AND l.to_time = ? AND l.kind IN ('usage', 'adjustment') GROUP BY i.type`,
+      [serviceId, this.t(fromMs), this.t(toMs)],
+      t,
+    );
+    let charged = 0n;
+    for (const r of sums) charged += (r.type === 'credit_note' ? -1n : 1n) * BigInt(r.s ?? '0');
+    return { periodKey: w.k, chargedMinor: charged };
+  }
+
+  /** Late adjustments carried for these windows, on any document, summed (download + upload) per `service:from:to`. */
+  async adjustmentsFor(windows: Array<{ serviceId: number; fromMs: number; toMs: number }>, t?: Transaction): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    const services = [...new Set(windows.map((w) => w.serviceId))];
+    for (let i = 0; i < services.length; i += CHUNK) {
+      const part = services.slice(i, i + CHUNK);
+      const rows = await this.q<{ s: number | string; f: unknown; to: unknown; b: string }>(
+        `SELECT service_id AS s, from_time AS f, to_time AS \`to\`, CAST(SUM(download + upload) AS CHAR) AS b FROM invoice_usage
+          WHERE kind = 'adjustment' AND service_id IN (${part.map(() => '?').join(', ')}) GROUP BY service_id, from_time, to_time`,
+        part,
+        t,
+      );
+      for (const r of rows) out.set(`${Number(r.s)}:${fromSqlTime(r.f).getTime()}:${fromSqlTime(r.to).getTime()}`, BigInt(r.b));
+    }
+    return out;
   }
 }
 

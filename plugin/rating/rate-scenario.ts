@@ -33,7 +33,7 @@ import { bytesToUnits, countedBytes } from './units.js';
  *   `unbilled`.
  */
 
-export type LineKind = 'recurring_fee' | 'recurring_item' | 'one_off' | 'usage' | 'top_up';
+export type LineKind = 'recurring_fee' | 'recurring_item' | 'one_off' | 'usage' | 'top_up' | 'adjustment';
 
 export interface RatedLine {
   kind: LineKind;

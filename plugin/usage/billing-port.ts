@@ -6,7 +6,7 @@ import type { Database } from '../db/database.js';
 import { bandDifferences, checkBands, sumByBand, type BandUsage, type TimeBand } from './bands.js';
 import type { CompletenessProvider, SourceCompleteness } from './completeness.js';
 import { BUCKET_MINUTES, BUCKET_MS } from './hour-split.js';
-import { fromSqlTime, fromSqlTimeOrNull, sqlTime } from '../db/sql.js';
+import { fromSqlTime, fromSqlTimeOrNull, insertIgnore, sqlTime, valuesPlaceholders } from '../db/sql.js';
 
 /**
  * The billing read port: what billing reads usage through, and nothing else.
@@ -217,5 +217,131 @@ export class BillingUsagePort {
       upload: toBigInt(String(r.u)),
       detectedAt: fromSqlTime(r.detected_at),
     }));
+  }
+
+  /**
+   * Batched reads and writes for a billing run (hundreds of services per call, in the run's
+   * issuing transaction where they write):
+   * - `usageRows`: each service's buckets in [from, to) (15-minute starts, download/upload).
+   * - `closeWindows`: records what billing rated for each window, with the totals billing itself
+   *   counted (not counted again here: a bucket the rollup adds between billing's read and this
+   *   write is then a difference, found as a late adjustment, never lost). Closing a window again
+   *   changes nothing.
+   * - `pendingAdjustments`: finds what changed in the services' closed windows (as
+   *   lateAdjustments does, on totals) and lists every adjustment no invoice has carried yet.
+   * - `markCarried`: the invoice that carries them (each adjustment is carried once).
+   */
+  async usageRows(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>> {
+    this.checkWindow(fromMs, toMs);
+    const out = new Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>();
+    for (let i = 0; i < serviceIds.length; i += 500) {
+      const part = serviceIds.slice(i, i + 500);
+      if (part.length === 0) continue;
+      const rows = await this.q<{ s: number | string; h: unknown; d: string; u: string }>(
+        `SELECT service_id AS s, hour_start AS h, CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u FROM usage_hourly
+          WHERE service_id IN (${part.map(() => '?').join(', ')}) AND hour_start >= ? AND hour_start < ?`,
+        [...part, this.t(fromMs), this.t(toMs)],
+        t,
+      );
+      for (const r of rows) {
+        const id = Number(r.s);
+        let list = out.get(id);
+        if (!list) out.set(id, (list = []));
+        list.push({ hourMs: fromSqlTime(r.h).getTime(), download: toBigInt(r.d), upload: toBigInt(r.u) });
+      }
+    }
+    return out;
+  }
+
+  async closeWindows(windows: Array<{ serviceId: number; fromMs: number; toMs: number; download: bigint; upload: bigint }>, closedBy: string, t: Transaction): Promise<void> {
+    for (const w of windows) this.checkWindow(w.fromMs, w.toMs);
+    const at = this.t(this.deps.clock.now());
+    for (let i = 0; i < windows.length; i += 300) {
+      const part = windows.slice(i, i + 300);
+      if (part.length === 0) continue;
+      const args: unknown[] = [];
+      for (const w of part) {
+        const billed: BandUsage[] = [{ band: null, download: w.download, upload: w.upload }];
+        args.push(w.serviceId, this.t(w.fromMs), this.t(w.toMs), '[]', totalsJson(billed, billed), closedBy, at);
+      }
+      await this.deps.db.sequelize.query(
+        `${insertIgnore(this.deps.db.dialect)} INTO usage_billed_periods (service_id, from_at, to_at, bands, totals, closed_by, closed_at) VALUES ${valuesPlaceholders(part.length, 7)}`,
+        { replacements: args, transaction: t },
+      );
+    }
+  }
+
+  async pendingAdjustments(serviceIds: number[], t: Transaction): Promise<LateAdjustment[]> {
+    const out: LateAdjustment[] = [];
+    for (let i = 0; i < serviceIds.length; i += 300) {
+      const part = serviceIds.slice(i, i + 300);
+      if (part.length === 0) continue;
+      const inList = part.map(() => '?').join(', ');
+      const lock = this.deps.db.dialect === 'mysql' ? ' FOR UPDATE' : '';
+      const periods = await this.q<{ id: string; s: number | string; f: unknown; to: unknown; bands: string; totals: string }>(
+        `SELECT CAST(id AS CHAR) AS id, service_id AS s, from_at AS f, to_at AS \`to\`, bands, totals FROM usage_billed_periods WHERE service_id IN (${inList}) ORDER BY id${lock}`,
+        part,
+        t,
+      );
+      if (periods.length) {
+        const sums = await this.q<{ id: string; d: string | null; u: string | null }>(
+          `SELECT CAST(p.id AS CHAR) AS id, CAST(SUM(h.download) AS CHAR) AS d, CAST(SUM(h.upload) AS CHAR) AS u
+             FROM usage_billed_periods p JOIN usage_hourly h ON h.service_id = p.service_id AND h.hour_start >= p.from_at AND h.hour_start < p.to_at
+            WHERE p.service_id IN (${inList}) GROUP BY p.id`,
+          part,
+          t,
+        );
+        const now = new Map(sums.map((x) => [x.id, { download: toBigInt(x.d ?? '0'), upload: toBigInt(x.u ?? '0') }]));
+        const at = this.t(this.deps.clock.now());
+        for (const p of periods) {
+          const totals = JSON.parse(p.totals) as { billed: BandJson; reported: BandJson };
+          const bands = JSON.parse(p.bands) as TimeBand[];
+          const serviceId = Number(p.s);
+          const fromMs = fromSqlTime(p.f).getTime();
+          const toMs = fromSqlTime(p.to).getTime();
+          // Windows closed with bands compare per band (the per-service path); the run closes them without.
+          const current = bands.length ? await this.bandTotals(serviceId, fromMs, toMs, bands, t) : [{ band: null, ...(now.get(p.id) ?? { download: 0n, upload: 0n }) }];
+          const diff = bandDifferences(fromJson(totals.reported), current);
+          if (diff.length === 0) continue;
+          for (const d of diff) {
+            await this.deps.db.sequelize.query('INSERT INTO usage_adjustments (billed_period_id, service_id, band, download, upload, detected_at) VALUES (?, ?, ?, ?, ?, ?)', {
+              replacements: [p.id, serviceId, d.band ?? OUTSIDE, d.download.toString(), d.upload.toString(), at],
+              transaction: t,
+            });
+          }
+          await this.deps.db.sequelize.query('UPDATE usage_billed_periods SET totals = ? WHERE id = ?', { replacements: [totalsJson(fromJson(totals.billed), current), p.id], transaction: t });
+        }
+      }
+      const rows = await this.q<Record<string, unknown>>(
+        `SELECT CAST(a.id AS CHAR) AS id, a.service_id, a.band, CAST(a.download AS CHAR) AS d, CAST(a.upload AS CHAR) AS u, a.detected_at, p.from_at, p.to_at
+           FROM usage_adjustments a JOIN usage_billed_periods p ON p.id = a.billed_period_id
+          WHERE a.service_id IN (${inList}) AND a.carried_by IS NULL ORDER BY a.id`,
+        part,
+        t,
+      );
+      for (const r of rows) {
+        out.push({
+          id: String(r.id),
+          serviceId: Number(r.service_id),
+          period: { fromMs: fromSqlTime(r.from_at).getTime(), toMs: fromSqlTime(r.to_at).getTime() },
+          band: r.band === OUTSIDE ? null : String(r.band),
+          download: toBigInt(String(r.d)),
+          upload: toBigInt(String(r.u)),
+          detectedAt: fromSqlTime(r.detected_at),
+        });
+      }
+    }
+    return out;
+  }
+
+  async markCarried(adjustmentIds: string[], carriedBy: string, t: Transaction): Promise<void> {
+    for (let i = 0; i < adjustmentIds.length; i += 500) {
+      const part = adjustmentIds.slice(i, i + 500);
+      if (part.length === 0) continue;
+      await this.deps.db.sequelize.query(`UPDATE usage_adjustments SET carried_by = ? WHERE carried_by IS NULL AND id IN (${part.map(() => '?').join(', ')})`, {
+        replacements: [carriedBy, ...part],
+        transaction: t,
+      });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type express from 'express';
 import { ManualClock, type Clock } from '../../plugin/common/clock.js';
 import { nullLogger, type Logger } from '../../plugin/common/logger.js';
-import { pluginConfigSchema, type PluginConfig } from '../../plugin/config.js';
+import { pluginConfigSchema, type PluginConfigInput } from '../../plugin/config.js';
 import type { ModuleServices, PluginContext } from '../../plugin/context.js';
 import { openDatabase } from '../../plugin/db/database.js';
 import { migrate } from '../../plugin/db/migrator.js';
@@ -27,7 +27,7 @@ export interface TestPlugin {
  */
 export async function createTestPlugin(
   dialect: TestDialect,
-  options: { clock?: Clock; logger?: Logger; config?: Partial<PluginConfig>; modules?: PluginModule[]; serverDefaultDatabase?: boolean } = {},
+  options: { clock?: Clock; logger?: Logger; config?: Partial<PluginConfigInput>; modules?: PluginModule[]; serverDefaultDatabase?: boolean } = {},
 ): Promise<TestPlugin> {
   const database = await createTestDatabase(dialect, { serverDefaults: options.serverDefaultDatabase });
   const logger = options.logger ?? nullLogger;

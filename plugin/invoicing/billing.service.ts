@@ -1,0 +1,369 @@
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { Transaction } from 'sequelize';
+import type { Clock } from '../common/clock.js';
+import { ConflictError, errorMessage, ValidationError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { Dec } from '../common/money.js';
+import type { Database } from '../db/database.js';
+import type { LeaseRepository } from '../jobs/lease.js';
+import type { AccountTax, UsageRow } from '../rating/index.js';
+import type { Branding, Party } from './document/invoice-view.js';
+import { runKey } from './invoice.js';
+import type { BilledUsageRow, InvoicesRepository, NewDocument } from './invoices.repository.js';
+import { rateAccount, usageWindow, type AccountDocument, type AccountIn, type ChargeIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
+import { adjustmentLines, mergeExtra, type PendingAdjustment } from './run/adjustments.js';
+import type { CreditNotes } from './credit-notes.js';
+import { reconcile, type Reconciliation } from './run/reconcile.js';
+import type { BillingRunsRepository, PreviewRow, RunCounters, RunProgress } from './run/runs.repository.js';
+
+export type { RunProgress } from './run/runs.repository.js';
+
+/**
+ * Billing runs: `octet bill`, the schedule and the page all come here.
+ *
+ * - A run is for a billing date (a period key, the local date YYYY-MM-DD a period starts on;
+ *   `2026-12` means `2026-12-01`). It walks the accounts with a service in the last period, in
+ *   chunks, rates each (run/account-rating.ts) and issues, per chunk, in one transaction: the
+ *   numbers from the counter rows, the invoices with their lines and billed usage, the usage
+ *   windows closed in usage's port, the late adjustments carried.
+ * - Idempotent per account and date: an invoice's key is (account, date); an account already
+ *   billed is counted and skipped. Resumable: a run killed mid-way leaves whole chunks issued
+ *   and nothing half-written; the next run for the date issues the rest.
+ * - One run per date at a time across every plugin instance: a database lease (its expiry on the
+ *   database's clock), proven by every issuing transaction (a fencing token), so a stalled run
+ *   that lost its lease writes nothing. A second run waits for the lease, then finds the
+ *   accounts billed.
+ * - A dry run takes no lease and writes nothing but its own progress row: no number is taken.
+ */
+export interface SubscribersBilling {
+  billableAccounts(fromDate: string, toDate: string, afterId: number, limit: number, t?: Transaction): Promise<number[]>;
+  profiles(accountIds: number[], t?: Transaction): Promise<Map<number, BillingProfileIn>>;
+  services(accountIds: number[], t?: Transaction): Promise<Map<number, ServiceIn[]>>;
+}
+
+export interface BillingProfileIn {
+  accountId: number;
+  externalId: string | null;
+  name: string;
+  email: string | null;
+  billingEmail: string | null;
+  addressLines: string[];
+  taxId: string | null;
+  currency: string;
+  tax: { kind: 'rate'; name: string | null; percent: string | null } | { kind: 'exempt'; reason: string };
+  paymentTermsDays: number | null;
+}
+
+export interface TariffsBilling {
+  versionsByCode(codes: string[], t?: Transaction): Promise<Map<string, { entry: { status: string }; versions: TariffVersionIn[] }>>;
+  chargesFor(accountIds: number[], t?: Transaction): Promise<Array<ChargeIn & { accountId: number }>>;
+  topUpsFor(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Array<{ serviceId: number; code: string; atMs: number }>>;
+}
+
+export interface UsageBilling {
+  usageRows(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, UsageRow[]>>;
+  closeWindows(windows: Array<{ serviceId: number; fromMs: number; toMs: number; download: bigint; upload: bigint }>, closedBy: string, t: Transaction): Promise<void>;
+  pendingAdjustments(serviceIds: number[], t: Transaction): Promise<PendingAdjustment[]>;
+  markCarried(adjustmentIds: string[], carriedBy: string, t: Transaction): Promise<void>;
+}
+
+export interface InvoiceProfile {
+  seller: Party;
+  branding: Partial<Branding>;
+  paymentTermsDays: number;
+}
+
+export interface BillingRules extends RunRules {
+  defaultTax: { name: string; percent: Dec };
+}
+
+export interface BillingDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  invoices: InvoicesRepository;
+  runs: BillingRunsRepository;
+  leases: LeaseRepository;
+  subscribers: SubscribersBilling;
+  tariffs: TariffsBilling;
+  usage: UsageBilling;
+  profile: () => Promise<InvoiceProfile>;
+  /** Called in the issuing transaction with the new documents (queues their PDF and e-mail). */
+  onIssued?: (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => Promise<void>;
+  rules: BillingRules;
+  credits: CreditNotes;
+  chunkSize?: number;
+  leaseTtlMs?: number;
+  /** How long a run waits for another holding the date's lease (then it fails, saying who holds it). */
+  leaseWaitMs?: number;
+}
+
+const KEY = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/;
+
+/** `2026-12` or `2026-12-15` -> `2026-12-01` / `2026-12-15`, checked. */
+export function periodKeyOf(text: string): string {
+  const m = KEY.exec(text.trim());
+  const date = m ? DateTime.fromISO(`${m[1]}-${m[2]}-${m[3] ?? '01'}`, { zone: 'UTC' }) : null;
+  if (!m || !date?.isValid) throw new ValidationError('not a billing period', [{ field: 'period', message: 'give the month (2026-12) or the date a period starts on (2026-12-15)' }]);
+  return date.toISODate()!;
+}
+
+interface ChunkResult {
+  counters: RunCounters;
+  preview: PreviewRow[];
+  totals: Map<string, { invoiced: bigint; credited: bigint }>;
+  errors: Array<{ accountId: number; message: string }>;
+}
+
+export class BillingService {
+  private readonly chunk: number;
+
+  constructor(private readonly deps: BillingDeps) {
+    this.chunk = deps.chunkSize ?? 500;
+  }
+
+  /** Starts a run and returns its id at once; the run goes on in the background. */
+  async start(periodKey: string, options: { dryRun: boolean; by: string }): Promise<{ runId: string; done: Promise<RunProgress> }> {
+    const key = periodKeyOf(periodKey);
+    const runId = await this.deps.runs.create(key, options.dryRun, options.by);
+    const done = this.execute(runId, key, options).catch(async (err: unknown) => {
+      this.deps.logger.error('billing run failed', { runId, period: key, error: errorMessage(err) });
+      await this.deps.runs.fail(runId, errorMessage(err)).catch(() => undefined);
+      return this.deps.runs.get(runId);
+    });
+    return { runId, done };
+  }
+
+  /** Runs to the end and returns the result (the CLI). */
+  async run(periodKey: string, options: { dryRun: boolean; by: string }): Promise<RunProgress> {
+    return (await this.start(periodKey, options)).done;
+  }
+
+  progress(runId: string): Promise<RunProgress> {
+    return this.deps.runs.get(runId);
+  }
+
+  runs(limit = 20): Promise<RunProgress[]> {
+    return this.deps.runs.list(limit);
+  }
+
+  /** A credit note for the whole invoice (void: true also voids the invoice) or chosen lines (credit-notes.ts). */
+  creditNote(invoiceId: string, options: { reason: string; by: string; lines?: number[]; void?: boolean }): Promise<{ creditNoteId: string; number: string }> {
+    return this.deps.credits.creditNote(invoiceId, options);
+  }
+
+  /** Billed bytes against hourly usage for every issued invoice of the date (run/reconcile.ts). */
+  reconcile(periodKey: string): Promise<Reconciliation> {
+    return reconcile(periodKeyOf(periodKey), { invoices: this.deps.invoices, usage: this.deps.usage });
+  }
+
+  /** The billing dates a run can be started for now: today's if a period starts today, the current month's and the previous month's first. */
+  async duePeriods(): Promise<string[]> {
+    const today = DateTime.fromJSDate(this.deps.clock.now(), { zone: this.deps.rules.timezone }).startOf('day');
+    const out = new Set<string>([today.toISODate()!, today.startOf('month').toISODate()!, today.startOf('month').minus({ months: 1 }).toISODate()!]);
+    return [...out].sort().reverse();
+  }
+
+  private async execute(runId: string, key: string, options: { dryRun: boolean; by: string }): Promise<RunProgress> {
+    const { rules } = this.deps;
+    const T = DateTime.fromISO(key, { zone: rules.timezone }).toMillis();
+    if (T > this.deps.clock.now().getTime()) throw new ValidationError(`the period starting ${key} has not begun yet`, [{ field: 'period', message: 'bill a date that has come' }]);
+    const lease = options.dryRun ? null : await this.takeLease(key, runId);
+    const counters: RunCounters = { accountsSeen: 0, invoicesIssued: 0, creditNotesIssued: 0, accountsAlreadyBilled: 0, accountsFailed: 0 };
+    const preview: PreviewRow[] = [];
+    const totals = new Map<string, { invoiced: bigint; credited: bigint }>();
+    const fromDate = DateTime.fromMillis(T, { zone: rules.timezone }).minus({ months: 1, days: 1 }).toISODate()!;
+    const toDate = DateTime.fromMillis(T, { zone: rules.timezone }).plus({ days: 1 }).toISODate()!;
+    try {
+      for (let after = 0; ; ) {
+        const ids = await this.deps.subscribers.billableAccounts(fromDate, toDate, after, this.chunk);
+        if (ids.length === 0) break;
+        after = ids[ids.length - 1]!;
+        const r = await this.billChunk(ids, T, key, runId, options, lease);
+        for (const k of Object.keys(counters) as Array<keyof RunCounters>) counters[k] += r.counters[k];
+        if (preview.length < 200) preview.push(...r.preview.slice(0, 200 - preview.length));
+        for (const [c, v] of r.totals) {
+          const cur = totals.get(c) ?? { invoiced: 0n, credited: 0n };
+          totals.set(c, { invoiced: cur.invoiced + v.invoiced, credited: cur.credited + v.credited });
+        }
+        await this.deps.runs.addErrors(runId, r.errors);
+        await this.deps.runs.report(runId, counters, { preview, totals: totalsJson(totals), failure: null });
+        if (lease) await this.deps.leases.renew(lease);
+      }
+    } finally {
+      if (lease) await this.deps.leases.release(lease).catch(() => undefined);
+    }
+    await this.deps.runs.finish(runId, 'finished');
+    this.deps.logger.info('billing run finished', { runId, period: key, dryRun: options.dryRun, ...counters });
+    return this.deps.runs.get(runId);
+  }
+
+  private async takeLease(key: string, runId: string) {
+    const name = `billing:${key}`;
+    const holder = `run ${runId} ${randomUUID().slice(0, 8)}`;
+    const ttl = this.deps.leaseTtlMs ?? 30_000;
+    const deadline = this.deps.clock.now().getTime() + (this.deps.leaseWaitMs ?? 10 * 60_000);
+    for (;;) {
+      const lease = await this.deps.leases.acquire(name, holder, ttl);
+      if (lease) return lease;
+      if (Date.now() > deadline) throw new ConflictError(`another billing run holds the period ${key}; try again when it has finished`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Rates and issues one chunk of accounts. */
+  private async billChunk(ids: number[], T: number, key: string, runId: string, options: { dryRun: boolean; by: string }, lease: Awaited<ReturnType<LeaseRepository['acquire']>>): Promise<ChunkResult> {
+    const { rules } = this.deps;
+    const counters: RunCounters = { accountsSeen: ids.length, invoicesIssued: 0, creditNotesIssued: 0, accountsAlreadyBilled: 0, accountsFailed: 0 };
+    const errors: ChunkResult['errors'] = [];
+    const preview: PreviewRow[] = [];
+    const totals = new Map<string, { invoiced: bigint; credited: bigint }>();
+    const isBilled = (have: Set<string>, id: number) => have.has(runKey('invoice', id, key)) || have.has(runKey('credit_note', id, key));
+    const billed = await this.deps.invoices.existingKeys(ids.flatMap((id) => [runKey('invoice', id, key), runKey('credit_note', id, key)]));
+    const todo = ids.filter((id) => !isBilled(billed, id));
+    counters.accountsAlreadyBilled = ids.length - todo.length;
+    if (todo.length === 0) return { counters, preview, totals, errors };
+
+    const [profiles, services, charges] = await Promise.all([this.deps.subscribers.profiles(todo), this.deps.subscribers.services(todo), this.deps.tariffs.chargesFor(todo)]);
+    const allServices = [...services.values()].flat();
+    const codes = [...new Set(allServices.flatMap((s) => s.tariffs.map((h) => h.code)))];
+    const catalogue = await this.deps.tariffs.versionsByCode(codes);
+    // Usage and top-ups over the widest window any due service reads.
+    let fromMs = T;
+    for (const s of allServices) {
+      const w = usageWindow(s, T, rules);
+      if (w && w.previousDateMs < fromMs) fromMs = w.previousDateMs;
+    }
+    const sids = allServices.map((s) => s.id);
+    const [usage, topUps] = fromMs < T ? await Promise.all([this.deps.usage.usageRows(sids, fromMs, T), this.deps.tariffs.topUpsFor(sids, fromMs, T + 1)]) : [new Map<number, UsageRow[]>(), []];
+    const profile = await this.deps.profile();
+
+    const rated: Array<{ accountId: number; p: BillingProfileIn; input: AccountIn; result: ReturnType<typeof rateAccount> }> = [];
+    for (const accountId of todo) {
+      const p = profiles.get(accountId);
+      if (!p) continue;
+      const own = services.get(accountId) ?? [];
+      const input: AccountIn = {
+        accountId,
+        currency: p.currency,
+        tax: this.taxOf(p),
+        services: own,
+        catalogue: new Map(codes.filter((c) => catalogue.has(c)).map((c) => [c, { status: catalogue.get(c)!.entry.status, versions: catalogue.get(c)!.versions }])),
+        charges: charges.filter((c) => c.accountId === accountId),
+        topUps: topUps.filter((t) => own.some((s) => s.id === t.serviceId)),
+        usage,
+      };
+      try {
+        const result = rateAccount(input, T, rules);
+        if (result.errors.length) {
+          counters.accountsFailed++;
+          errors.push(...result.errors.map((message) => ({ accountId, message })));
+          continue;
+        }
+        rated.push({ accountId, p, input, result });
+      } catch (err) {
+        counters.accountsFailed++;
+        errors.push({ accountId, message: errorMessage(err) });
+      }
+    }
+
+    const issue = async (t: Transaction | null) => {
+      const docs: NewDocument[] = [];
+      const windows: Parameters<UsageBilling['closeWindows']>[0] = [];
+      const carried: Array<{ ids: string[]; key: string }> = [];
+      const pending = t ? await this.deps.usage.pendingAdjustments(rated.flatMap((r) => r.input.services.map((s) => s.id)), t) : [];
+      for (const { accountId, p, input, result } of rated) {
+        const mine = pending.filter((a) => input.services.some((s) => s.id === a.serviceId));
+        const adj = t && mine.length ? await adjustmentLines(mine, input, rules, { invoices: this.deps.invoices, usage: this.deps.usage, tariffs: this.deps.tariffs }, t) : { invoiceLines: [], creditLines: [], usage: [], ids: [] };
+        const withAdj = (d: AccountDocument | null, extra: typeof adj.invoiceLines, type: 'invoice' | 'credit_note') => (extra.length ? mergeExtra(d, extra, type, T, input, rules) : d);
+        const invoice = withAdj(result.invoice, adj.invoiceLines, 'invoice');
+        const credit = withAdj(result.credit, adj.creditLines, 'credit_note');
+        const usageRows: BilledUsageRow[] = [...result.windows.map((w) => ({ ...w, kind: 'window' as const })), ...adj.usage];
+        const cur = totals.get(p.currency) ?? { invoiced: 0n, credited: 0n };
+        cur.invoiced += invoice?.document.totals.totalMinor ?? 0n;
+        cur.credited += credit?.document.totals.totalMinor ?? 0n;
+        totals.set(p.currency, cur);
+        if (preview.length < 200) preview.push({ accountId, name: p.name, currency: p.currency, lines: (invoice?.document.lines.length ?? 0) + (credit?.document.lines.length ?? 0), totalMinor: String(invoice?.document.totals.totalMinor ?? 0n), creditMinor: String(credit?.document.totals.totalMinor ?? 0n) });
+        if (!invoice && !credit) continue;
+        const invoiceKey = runKey(invoice ? 'invoice' : 'credit_note', accountId, key);
+        for (const [type, d] of [['invoice', invoice], ['credit_note', credit]] as const) {
+          if (!d) continue;
+          docs.push(this.newDocument(type, d, accountId, key, p, profile, runId, options.by, type === (invoice ? 'invoice' : 'credit_note') ? usageRows : []));
+        }
+        windows.push(...result.windows);
+        if (adj.ids.length) carried.push({ ids: adj.ids, key: invoiceKey });
+      }
+      if (!t) return { docs, issued: [] };
+      const issued = await this.deps.invoices.insertIssued(docs, t);
+      await this.deps.usage.closeWindows(windows, `invoice run ${runId}`, t);
+      for (const c of carried) await this.deps.usage.markCarried(c.ids, c.key, t);
+      if (this.deps.onIssued) await this.deps.onIssued(issued.map((i) => ({ id: i.id, accountId: i.accountId, email: profiles.get(i.accountId)?.billingEmail ?? profiles.get(i.accountId)?.email ?? null })), t);
+      return { docs, issued };
+    };
+
+    if (options.dryRun) {
+      await issue(null);
+      return { counters, preview, totals, errors };
+    }
+    const { issued } = await this.deps.db.transaction(async (t) => {
+      await this.deps.leases.prove(lease!, t);
+      // Another run (before this one took the lease) may have billed some of these: skip them.
+      const now = await this.deps.invoices.existingKeys(rated.flatMap((r) => [runKey('invoice', r.accountId, key), runKey('credit_note', r.accountId, key)]), t);
+      for (let i = rated.length - 1; i >= 0; i--) {
+        if (isBilled(now, rated[i]!.accountId)) {
+          counters.accountsAlreadyBilled++;
+          rated.splice(i, 1);
+        }
+      }
+      return issue(t);
+    });
+    counters.invoicesIssued = issued.filter((i) => i.type === 'invoice').length;
+    counters.creditNotesIssued = issued.filter((i) => i.type === 'credit_note').length;
+    return { counters, preview, totals, errors };
+  }
+
+  private taxOf(p: BillingProfileIn): AccountTax {
+    if (p.tax.kind === 'exempt') return { kind: 'exempt', reason: p.tax.reason };
+    return { kind: 'rate', name: p.tax.name ?? this.deps.rules.defaultTax.name, percent: p.tax.percent === null ? this.deps.rules.defaultTax.percent : new Dec(p.tax.percent) };
+  }
+
+  private newDocument(type: 'invoice' | 'credit_note', d: AccountDocument, accountId: number, key: string, p: BillingProfileIn, profile: InvoiceProfile, runId: string, by: string, usage: BilledUsageRow[]): NewDocument {
+    const { rules } = this.deps;
+    const now = this.deps.clock.now().getTime();
+    const terms = p.paymentTermsDays ?? profile.paymentTermsDays;
+    const issued = DateTime.fromMillis(now, { zone: rules.timezone });
+    const document = { ...d.document, issuedAtMs: now };
+    return {
+      idempotencyKey: runKey(type, accountId, key),
+      snapshot: {
+        type,
+        accountId,
+        periodKey: key,
+        currency: p.currency,
+        timezone: rules.timezone,
+        paymentTermsDays: type === 'invoice' ? terms : 0,
+        seller: profile.seller,
+        buyer: { name: p.name, addressLines: p.addressLines, taxId: p.taxId, email: p.billingEmail ?? p.email, customerNumber: p.externalId ?? String(accountId) },
+        branding: profile.branding,
+        document,
+        lineServices: d.lineServices,
+        corrects: null,
+        notes: [],
+      },
+      periodFromMs: d.document.period.fromMs,
+      periodToMs: d.document.period.toMs,
+      issueDate: issued.toISODate()!,
+      dueDate: issued.plus({ days: type === 'invoice' ? terms : 0 }).toISODate()!,
+      creditedInvoiceId: null,
+      billingRunId: runId,
+      createdBy: by.slice(0, 100),
+      usage,
+    };
+  }
+}
+
+function totalsJson(totals: Map<string, { invoiced: bigint; credited: bigint }>): RunProgress['totals'] {
+  return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, v]) => ({ currency, invoicedMinor: v.invoiced.toString(), creditedMinor: v.credited.toString() }));
+}
+

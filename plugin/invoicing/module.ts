@@ -1,0 +1,69 @@
+import type { Transaction } from 'sequelize';
+import { Dec } from '../common/money.js';
+import type { PluginContext } from '../context.js';
+import { LeaseRepository } from '../jobs/index.js';
+import type { InstalledModule, PluginModule } from '../modules.js';
+import { BillingJob } from './billing.job.js';
+import { BillingService, type BillingRules, type InvoiceProfile, type SubscribersBilling, type TariffsBilling, type UsageBilling } from './billing.service.js';
+import { CreditNotes } from './credit-notes.js';
+import { InvoicesRepository } from './invoices.repository.js';
+import { BillingRunsRepository } from './run/runs.repository.js';
+
+/** What invoicing reads of other modules, as the composition root built them. */
+export interface InvoicingPorts {
+  subscribers: SubscribersBilling;
+  tariffs: TariffsBilling;
+  usage: UsageBilling;
+  /** The seller and branding frozen into each document at issue. */
+  profile?: () => Promise<InvoiceProfile>;
+  /** Queues the PDF and e-mail of new documents, in the issuing transaction. */
+  onIssued?: (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => Promise<void>;
+}
+
+const DEFAULT_PROFILE: InvoiceProfile = { seller: { name: 'Your ISP', addressLines: [] }, branding: {}, paymentTermsDays: 14 };
+
+export function billingRules(ctx: Pick<PluginContext, 'config'>): BillingRules {
+  const b = ctx.config.billing;
+  return { timezone: b.timezone, cycle: b.cycle, rounding: b.rounding, taxMode: b.taxOn, defaultTax: { name: b.tax.name, percent: new Dec(b.tax.percent) } };
+}
+
+export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
+  const { db, clock, logger } = ctx;
+  const rules = billingRules(ctx);
+  const invoices = new InvoicesRepository({ db, clock });
+  const runs = new BillingRunsRepository({ db, clock });
+  const credits = new CreditNotes({ db, clock, invoices, audit: ctx.repos.audit, rounding: rules.rounding, taxMode: rules.taxMode });
+  const billing = new BillingService({
+    db,
+    clock,
+    logger,
+    invoices,
+    runs,
+    leases: new LeaseRepository(db),
+    subscribers: ports.subscribers,
+    tariffs: ports.tariffs,
+    usage: ports.usage,
+    profile: ports.profile ?? (async () => DEFAULT_PROFILE),
+    onIssued: ports.onIssued,
+    rules,
+    credits,
+  });
+  const job = new BillingJob({ billing, clock, logger, timezone: rules.timezone, cron: ctx.config.billing.schedule.cron });
+  return { invoices, runs, credits, billing, job };
+}
+
+export type InvoicingServices = ReturnType<typeof buildInvoicing>;
+
+/** Billing runs, invoices and credit notes: the schedule (pages and API join as they land). */
+export const invoicingModule: PluginModule = {
+  name: 'invoicing',
+  install(ctx: PluginContext, services): InstalledModule {
+    const parts = services.invoicing;
+    return {
+      start: () => {
+        if (ctx.config.billing.schedule.enabled) parts.job.start();
+      },
+      stop: () => parts.job.stop(),
+    };
+  },
+};

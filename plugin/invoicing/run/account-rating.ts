@@ -1,0 +1,245 @@
+import { DateTime } from 'luxon';
+import { Dec, type RoundingRule } from '../../common/money.js';
+import {
+  cycleFor,
+  periodAt,
+  rateScenario,
+  taxInvoice,
+  type AccountTax,
+  type Cycle,
+  type RatedDocument,
+  type RatedLine,
+  type Scenario,
+  type Tariff,
+  type TaxMode,
+  type UsageRow,
+  type UsageSummary,
+} from '../../rating/index.js';
+
+/**
+ * One account's documents for a billing date (pure: values in, documents out).
+ *
+ * Rules (the README states them):
+ * - A billing date T is the local midnight a period starts at. A service is due at T when one of
+ *   its periods starts at T (calendar: the 1st of the month; anniversary: the day of the month it
+ *   started on). Its documents are those the rater (plugin/rating) issues in (previous period
+ *   start, T]: the fee of the new period in advance, the usage of the one that ended in arrears,
+ *   and what happened in between (a start, a tariff change, an end) with its proration and its
+ *   credit for unused days. Every instant belongs to exactly one billing date, so nothing is
+ *   billed twice or left out.
+ * - The account's due services go on one invoice (and one credit note when something is
+ *   credited), lines prefixed with the service's login; tax is computed once over all lines.
+ * - The tariff of a period is the version in effect at the period's start (the tariffs port's
+ *   rule); changes of tariff apply from the 15-minute bucket they fall in (usage is kept in those).
+ * - A service that cannot be rated (no tariff, a draft tariff, a currency other than the
+ *   account's) stops the whole account: nothing is issued for it and the run lists the reason,
+ *   so a corrected account is billed whole on the next run.
+ */
+
+export interface TariffVersionIn {
+  tariff: Tariff;
+  effectiveFromMs: number;
+}
+
+export interface ServiceIn {
+  id: number;
+  login: string;
+  /** Local dates: the first day of service and the last one (inclusive), or null. */
+  startDate: string;
+  endDate: string | null;
+  tariffs: Array<{ code: string; fromMs: number }>;
+}
+
+export interface ChargeIn {
+  serviceId: number | null;
+  code: string;
+  description: string;
+  price: Dec;
+  taxInclusive: boolean;
+  recurring: boolean;
+  fromDate: string | null;
+  toDate: string | null;
+  atMs: number | null;
+}
+
+export interface AccountIn {
+  accountId: number;
+  currency: string;
+  tax: AccountTax;
+  services: ServiceIn[];
+  catalogue: Map<string, { status: string; versions: TariffVersionIn[] }>;
+  charges: ChargeIn[];
+  topUps: Array<{ serviceId: number; code: string; atMs: number }>;
+  usage: Map<number, UsageRow[]>;
+}
+
+export interface RunRules {
+  timezone: string;
+  cycle: Cycle;
+  rounding: RoundingRule;
+  taxMode: TaxMode;
+}
+
+export interface BilledWindow {
+  serviceId: number;
+  fromMs: number;
+  toMs: number;
+  download: bigint;
+  upload: bigint;
+}
+
+export interface AccountDocument {
+  document: RatedDocument;
+  lineServices: Array<number | null>;
+}
+
+export interface AccountRating {
+  /** Services due at T (the rest wait for their own billing date). */
+  dueServices: number[];
+  invoice: AccountDocument | null;
+  credit: AccountDocument | null;
+  windows: BilledWindow[];
+  errors: string[];
+}
+
+const BUCKET_MS = 15 * 60_000;
+
+const floorBucket = (ms: number) => Math.floor(ms / BUCKET_MS) * BUCKET_MS;
+
+export function versionAt(versions: TariffVersionIn[], ms: number): TariffVersionIn {
+  let pick = versions[0]!;
+  for (const v of versions) if (v.effectiveFromMs <= ms && v.effectiveFromMs >= pick.effectiveFromMs) pick = v;
+  return pick;
+}
+
+/** Start of the service, and the instant after its last day (null while open-ended). */
+export function serviceSpan(s: Pick<ServiceIn, 'startDate' | 'endDate'>, timezone: string): { startMs: number; endMs: number | null } {
+  const startMs = DateTime.fromISO(s.startDate, { zone: timezone }).startOf('day').toMillis();
+  const endMs = s.endDate === null ? null : DateTime.fromISO(s.endDate, { zone: timezone }).startOf('day').plus({ days: 1 }).toMillis();
+  return { startMs, endMs };
+}
+
+/** The window of usage rows the rating of a due service at T reads: from the previous period start to T. */
+export function usageWindow(s: ServiceIn, T: number, rules: RunRules): { previousDateMs: number; fromMs: number; toMs: number } | null {
+  const { startMs } = serviceSpan(s, rules.timezone);
+  const spec = cycleFor(rules.cycle, rules.timezone, startMs);
+  if (periodAt(T, spec).fromMs !== T) return null;
+  const prev = periodAt(T - 1, spec).fromMs;
+  return { previousDateMs: prev, fromMs: Math.min(T, Math.max(prev, floorBucket(startMs))), toMs: T };
+}
+
+function plan(s: ServiceIn, startMs: number, T: number, a: AccountIn, rules: RunRules): { plan: Scenario['plan']; tariffs: Tariff[] } | string {
+  if (s.tariffs.length === 0) return `service ${s.login} has no tariff`;
+  const spec = cycleFor(rules.cycle, rules.timezone, startMs);
+  const out: Scenario['plan'] = [];
+  const hist = s.tariffs.map((h, i) => ({ code: h.code, fromMs: i === 0 ? Math.min(floorBucket(h.fromMs), startMs) : floorBucket(h.fromMs) }));
+  for (const [i, h] of hist.entries()) {
+    const entry = a.catalogue.get(h.code);
+    if (!entry) return `service ${s.login}: tariff ${h.code} is not in the catalogue`;
+    if (entry.status === 'draft') return `service ${s.login}: tariff ${h.code} is a draft (no price yet): define it on the Tariffs page`;
+    const until = hist[i + 1]?.fromMs ?? T + 1;
+    if (until <= h.fromMs) continue;
+    let at = h.fromMs;
+    let version = versionAt(entry.versions, periodAt(at, spec).fromMs);
+    out.push({ tariff: version.tariff, fromMs: at });
+    // A later version takes over at the start of the first period it is in effect for.
+    for (let p = periodAt(at, spec).toMs; p < until && p <= T; p = periodAt(p, spec).toMs) {
+      const v = versionAt(entry.versions, p);
+      if (v.tariff.version !== version.tariff.version) {
+        version = v;
+        at = p;
+        out.push({ tariff: v.tariff, fromMs: p });
+      }
+    }
+  }
+  for (const p of out) if (p.tariff.currency !== a.currency) return `service ${s.login}: tariff ${p.tariff.code} is in ${p.tariff.currency}, the account in ${a.currency}`;
+  const tariffs = [...new Map(out.map((p) => [`${p.tariff.code}@${p.tariff.version}`, p.tariff])).values()];
+  return { plan: out, tariffs };
+}
+
+export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRating {
+  const errors: string[] = [];
+  const dueServices: number[] = [];
+  const invoices: Array<{ s: ServiceIn; doc: RatedDocument }> = [];
+  const credits: Array<{ s: ServiceIn; doc: RatedDocument }> = [];
+  const windows: BilledWindow[] = [];
+  const services = [...a.services].sort((x, y) => x.id - y.id);
+  const accountLevel = a.charges.filter((c) => c.serviceId === null);
+  for (const [idx, s] of services.entries()) {
+    const w = usageWindow(s, T, rules);
+    if (!w) continue;
+    const { startMs, endMs } = serviceSpan(s, rules.timezone);
+    if (startMs > T) continue;
+    dueServices.push(s.id);
+    const p = plan(s, startMs, T, a, rules);
+    if (typeof p === 'string') {
+      errors.push(p);
+      continue;
+    }
+    const charges = [...a.charges.filter((c) => c.serviceId === s.id), ...(idx === 0 ? accountLevel : [])];
+    const scenario: Scenario = {
+      currency: a.currency,
+      timezone: rules.timezone,
+      cycle: rules.cycle,
+      rounding: rules.rounding,
+      bucketMinutes: 15,
+      tax: a.tax,
+      taxMode: rules.taxMode,
+      tariffs: p.tariffs,
+      startMs,
+      endMs,
+      plan: p.plan,
+      items: charges.map((c) => ({
+        code: c.code,
+        description: c.description,
+        price: c.price,
+        taxInclusive: c.taxInclusive,
+        recurring: c.recurring,
+        fromMs: c.recurring && c.fromDate ? DateTime.fromISO(c.fromDate, { zone: rules.timezone }).toMillis() : null,
+        toMs: c.recurring && c.toDate ? DateTime.fromISO(c.toDate, { zone: rules.timezone }).toMillis() : null,
+        atMs: c.recurring ? null : c.atMs,
+      })),
+      topUps: a.topUps.filter((t) => t.serviceId === s.id).map((t) => ({ code: t.code, atMs: t.atMs })),
+      usage: (a.usage.get(s.id) ?? []).filter((r) => r.hourMs >= w.fromMs && r.hourMs < w.toMs),
+      // Everything after the previous billing date, up to and including this one.
+      invoicesFromMs: w.previousDateMs + 1,
+      invoicesToMs: T + 1,
+    };
+    const missingPack = scenario.topUps.find((t) => !p.plan.some((x) => x.tariff.topUps.some((k) => k.code === t.code)));
+    if (missingPack) {
+      errors.push(`service ${s.login}: top-up ${missingPack.code} is not offered by its tariff`);
+      continue;
+    }
+    const result = rateScenario(scenario);
+    for (const doc of result.documents) {
+      (doc.type === 'invoice' ? invoices : credits).push({ s, doc });
+      for (const u of doc.usage) windows.push({ serviceId: s.id, fromMs: u.fromMs, toMs: u.toMs, download: u.downloadBytes, upload: u.uploadBytes });
+    }
+  }
+  if (errors.length) return { dueServices, invoice: null, credit: null, windows: [], errors };
+  return { dueServices, invoice: merge('invoice', invoices, T, a, rules), credit: merge('credit_note', credits, T, a, rules), windows, errors };
+}
+
+/** Several services' documents as one, tax computed once over every line. */
+export function merge(type: RatedDocument['type'], docs: Array<{ s: Pick<ServiceIn, 'id' | 'login'> | null; doc: RatedDocument }>, T: number, a: Pick<AccountIn, 'tax'>, rules: RunRules, extra: Array<{ serviceId: number | null; line: RatedLine }> = []): AccountDocument | null {
+  const lines: RatedLine[] = [];
+  const lineServices: Array<number | null> = [];
+  const usage: UsageSummary[] = [];
+  for (const { s, doc } of docs) {
+    for (const l of doc.lines) {
+      lines.push(s ? { ...l, description: `${s.login}: ${l.description}` } : l);
+      lineServices.push(s?.id ?? null);
+    }
+    usage.push(...doc.usage);
+  }
+  for (const e of extra) {
+    lines.push(e.line);
+    lineServices.push(e.serviceId);
+  }
+  if (lines.length === 0) return null;
+  const period = docs[0]?.doc.period ?? periodAt(T, cycleFor(rules.cycle, rules.timezone, T));
+  const taxed = taxInvoice(lines.map((l) => ({ amountMinor: l.amountMinor, taxInclusive: l.taxInclusive })), a.tax, rules.taxMode, rules.rounding);
+  return { document: { type, issuedAtMs: T, period, lines, lineTaxes: taxed.lines, usage, taxes: taxed.taxes, totals: taxed.totals }, lineServices };
+}
+
+export const ZERO = new Dec(0);
