@@ -38,6 +38,8 @@ describe('subscribers in the browser (Chromium)', function () {
     });
     plugin = await startPlugin(config, { logger: nullLogger });
     await plugin.ctx.services.auth.createUser({ email: 'clerk@isp.example', name: 'Billing Clerk', role: 'billing', password: 'a long enough password' }, 'test');
+    // The file's tariffs are in the catalogue: an import takes only those.
+    for (const code of ['home-100', 'home-50']) await plugin.services.tariffs.catalogue.create({ code, name: code, currency: 'EUR', recurringFee: '10.00' }, 'test');
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       headless: true,
