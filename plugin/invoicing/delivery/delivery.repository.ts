@@ -71,13 +71,6 @@ function toDelivery(r: Record<string, unknown>): DeliveryRow {
   };
 }
 
-function affected(meta: unknown): number {
-  // SQLite hands back the statement (changes), mysql2 a ResultSetHeader (affectedRows).
-  if (typeof meta === 'number') return meta;
-  const m = meta as { changes?: number; affectedRows?: number } | undefined;
-  return m?.affectedRows ?? m?.changes ?? 0;
-}
-
 export class DeliveryRepository {
   constructor(private readonly db: Database) {}
 
@@ -89,9 +82,10 @@ export class DeliveryRepository {
     return this.db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction: t });
   }
 
+  /** Rows changed. QueryTypes.UPDATE makes both drivers answer the count (an untyped query on SQLite hands back a Statement without it). */
   private async exec(sql: string, replacements: unknown[], t?: Transaction): Promise<number> {
-    const [, meta] = await this.db.sequelize.query(sql, { replacements, transaction: t });
-    return affected(meta);
+    const [, changed] = (await this.db.sequelize.query(sql, { replacements, transaction: t, type: QueryTypes.UPDATE })) as unknown as [unknown, number];
+    return Number(changed ?? 0);
   }
 
   // --- PDFs -----------------------------------------------------------------------------------

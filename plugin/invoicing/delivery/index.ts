@@ -39,9 +39,9 @@ export interface Delivery {
 export interface DeliveryDeps {
   invoices: InvoicesRepository;
   /** The process's one renderer (shared with the billing run's previews); made from `pdf` config when absent, and closed by job.stop(). */
-  renderer?: PdfRenderer;
+  renderer?: Pick<PdfRenderer, 'render'>;
   /** Made from the `smtp` config when absent; null config host: e-mail is off. */
-  mailer?: InvoiceMailer;
+  mailer?: Pick<InvoiceMailer, 'sendInvoice'>;
   /** Tests: how often the job runs (default 15 s). */
   jobIntervalMs?: number;
 }
@@ -93,7 +93,7 @@ export function buildDelivery(ctx: PluginContext, deps: DeliveryDeps): Delivery 
       runOnce: () => job.runOnce(),
     },
     pages: (router) => {
-      deliveryPages(router, { documents, mail, exports, invoices: deps.invoices, timezone: config.billing.timezone });
+      deliveryPages(router, { documents, mail, exports, invoices: deps.invoices });
       profilePage(router, { profile });
     },
     api: (router) => deliveryApi(router, { documents }),

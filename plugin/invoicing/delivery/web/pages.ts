@@ -16,7 +16,6 @@ export interface DeliveryPagesDeps {
   mail: InvoiceMailService;
   exports: ExportRepository;
   invoices: Pick<InvoicesRepository, 'byIds'>;
-  timezone: string;
 }
 
 const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-03-31').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'a real date');
