@@ -57,17 +57,17 @@ export class ChargesRepository {
 
   async addCharge(c: NewExtraCharge, actor: string, now: Date, transaction?: Transaction): Promise<StoredCharge> {
     const t = (ms: number | Date) => sqlTime(this.db.dialect, ms);
-    await this.db.sequelize.query(
+    const [id] = await this.db.sequelize.query(
       `INSERT INTO extra_charges (account_id, service_id, code, description, price, tax_inclusive, recurring, from_date, to_date, at_time, status, created_by, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
       {
         replacements: [c.accountId, c.serviceId, c.code, c.description, c.priceText, c.taxInclusive, c.recurring, c.fromDate, c.toDate, c.atMs === null ? null : t(c.atMs), actor, t(now), t(now)],
+        type: QueryTypes.INSERT,
         transaction,
       },
     );
-    // The newest row of this account is ours: writes to one account's charges run in the caller's transaction.
-    const rows = await this.select('SELECT * FROM extra_charges WHERE account_id = ? ORDER BY id DESC LIMIT 1', [c.accountId], transaction);
-    return toCharge(rows[0]!);
+    // Both drivers answer an INSERT with [insert id, affected rows].
+    return (await this.findCharge(Number(id), transaction))!;
   }
 
   async findCharge(id: number, transaction?: Transaction): Promise<StoredCharge | null> {
@@ -93,11 +93,12 @@ export class ChargesRepository {
 
   async addTopUp(serviceId: number, code: string, atMs: number, actor: string, now: Date, transaction?: Transaction): Promise<TopUpPurchase> {
     const t = (ms: number | Date) => sqlTime(this.db.dialect, ms);
-    await this.db.sequelize.query('INSERT INTO service_topups (service_id, code, bought_at, created_by, created_at) VALUES (?, ?, ?, ?, ?)', {
+    const [id] = await this.db.sequelize.query('INSERT INTO service_topups (service_id, code, bought_at, created_by, created_at) VALUES (?, ?, ?, ?, ?)', {
       replacements: [serviceId, code, t(atMs), actor, t(now)],
+      type: QueryTypes.INSERT,
       transaction,
     });
-    const rows = await this.select('SELECT * FROM service_topups WHERE service_id = ? ORDER BY id DESC LIMIT 1', [serviceId], transaction);
+    const rows = await this.select('SELECT * FROM service_topups WHERE id = ?', [Number(id)], transaction);
     return toTopUp(rows[0]!);
   }
 

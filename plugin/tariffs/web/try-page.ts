@@ -31,6 +31,9 @@ export function sampleScenario(definition: TariffInput, timezone: string, nowMs:
   return `# Try a tariff: edit anything below and rate it. Nothing is saved.\n${stringify(doc)}`;
 }
 
+/** About eleven years of hourly buckets. */
+export const TRY_MAX_BUCKETS = 100_000;
+
 const EMPTY = `# Paste a scenario (the format of config/rate-scenarios/*.yaml), or pick a tariff above.\n`;
 
 /** The documents, lines and totals of a rating as rows for the page's tables. */
@@ -84,6 +87,8 @@ export function tryPage(router: Router, deps: { catalogue: TariffsService; timez
     const text = typeof req.body?.scenario === 'string' ? (req.body.scenario as string) : '';
     try {
       const scenario = parseScenarioText(text, 'scenario');
+      // The page answers while others wait on the same process; `octet rate` takes the big ones.
+      if (scenario.usage.length > TRY_MAX_BUCKETS) throw new ConfigError('scenario', [{ field: 'usage', message: `the page rates at most ${TRY_MAX_BUCKETS} usage buckets (this has ${scenario.usage.length}); use octet rate for more` }]);
       const result = resultModel(ratingJson(rateScenario(scenario), scenario.timezone));
       render(res, { text, chosen: '', codes, errors: [], result });
     } catch (err) {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type { ManualClock } from '../../../../plugin/common/clock.js';
 import { forEachDatabase } from '../../../support/databases.js';
+import { draftDefinition } from '../../../../plugin/tariffs/definition.js';
+import { TariffsRepository } from '../../../../plugin/tariffs/tariffs.repository.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { createStaff, csrfFrom, csrfOf, loggedIn, type Browser } from '../../../support/web.js';
 
@@ -30,6 +32,7 @@ forEachDatabase('tariff pages', (dialect) => {
     const res = await billing.post('/tariffs').type('form').send({ _csrf, ...graduatedForm }).expect(303);
     expect(res.headers.location).to.equal('/tariffs/FIBRE-200');
     const list = await billing.get('/tariffs').expect(200);
+    expect(list.text).to.contain('<a href="/tariffs" class="active">Tariffs</a>');
     const row = /<tr>\s*<td class="title"><a href="\/tariffs\/FIBRE-200">[\s\S]*?<\/tr>/.exec(list.text)![0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
     expect(row).to.equal('FIBRE-200 Fibre 200 EUR 49.90 EUR graduated active 1');
     const page = decode((await billing.get('/tariffs/FIBRE-200').expect(200)).text);
@@ -86,6 +89,22 @@ forEachDatabase('tariff pages', (dialect) => {
     await readonly.post('/tariffs/FIBRE-200').type('form').send({ _csrf, ...graduatedForm, recurringFee: '1' }).expect(403);
     await readonly.post('/tariffs/FIBRE-200/archive').type('form').send({ _csrf }).expect(403);
     expect((await plugin.services.tariffs.catalogue.get('FIBRE-200')).entry.currentVersion).to.equal(2);
+  });
+
+  it('a draft taken over from a free-text service tariff is activated by saving a definition on its page', async () => {
+    // As migration 0009 leaves it: code kept as the services spelled it, no price.
+    const repo = new TariffsRepository(plugin.ctx.db);
+    const row = await repo.insert({ code: 'Fibre 50 (old)', name: 'Fibre 50 (old)', currency: 'EUR', status: 'draft', currentVersion: 1 }, new Date('2026-01-01T00:00:00Z'));
+    await repo.insertVersion({ tariffId: row.id, version: 1, definition: JSON.stringify(draftDefinition(row.code, 'EUR')), effectiveFromMs: Date.parse('2026-01-01T00:00:00Z'), createdBy: 'migration:0009', createdAt: new Date('2026-01-01T00:00:00Z') });
+    const list = await billing.get('/tariffs').expect(200);
+    expect(list.text).to.contain('href="/tariffs/Fibre%2050%20(old)"');
+    expect(list.text).to.contain('no price yet');
+    const show = await billing.get('/tariffs/Fibre%2050%20(old)').expect(200);
+    expect(show.text).to.contain('Draft: not billable');
+    expect(show.text).to.contain('Save and activate as version 2');
+    await billing.post('/tariffs/Fibre%2050%20(old)').type('form').send({ _csrf: csrfFrom(show.text), name: 'Fibre 50', recurringFee: '19.90', direction: 'download', unit: 'GB', chargeModel: 'none' }).expect(303);
+    const after = (await plugin.services.tariffs.catalogue.get('Fibre 50 (old)')).entry;
+    expect(after).to.deep.include({ status: 'active', currentVersion: 2, name: 'Fibre 50' });
   });
 
   it('refuses a form post without the CSRF token', async () => {
