@@ -51,7 +51,8 @@ export function changeLines(plan: ImportPlan): ChangeLine[] {
       const d = [s.create.tariff && `tariff ${s.create.tariff}`, s.create.nasName && `on ${s.create.nasName}`, `from ${s.create.startDate}`].filter(Boolean).join(', ');
       out.push({ line: s.line, what: 'create service', externalId: s.externalId, login: s.login, detail: d });
     } else if (s.changes && hasChanges(s.changes)) {
-      out.push({ line: s.line, what: 'update service', externalId: s.externalId, login: s.login, detail: describe(s.changes) });
+      const from = s.tariffFromMs !== undefined ? ` (from ${new Date(s.tariffFromMs).toISOString().replace('T', ' ').slice(0, 16)} UTC)` : '';
+      out.push({ line: s.line, what: 'update service', externalId: s.externalId, login: s.login, detail: describe(s.changes) + from });
     }
   }
   return out.sort((a, b) => a.line - b.line);
