@@ -18,7 +18,8 @@ export const DEFAULT_SELLER_NAME = 'Your ISP';
 
 const line = z.string().trim().max(200);
 const lines = (max: number) => z.array(line).max(max).transform((a) => a.filter((s) => s !== ''));
-const optionalText = (max: number) => z.string().trim().max(max).transform((s) => (s === '' ? null : s));
+// Stored profiles hold null for an empty optional field; forms send ''. Both read as null.
+const optionalText = (max: number) => z.string().trim().max(max).nullable().transform((s) => (s === null || s === '' ? null : s));
 const colour = z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #1f3a5f');
 // Separators that cannot be mistaken for digits or minus signs, and that print in a PDF.
 const separator = z.enum(['.', ',', ' ', '\u00a0', "'", '\u202f', '']);
@@ -28,7 +29,7 @@ export const invoiceProfileSchema = z
     companyName: z.string().trim().min(1, 'the company name is printed on every invoice').max(200),
     addressLines: lines(6),
     taxId: optionalText(60),
-    email: z.union([z.literal(''), z.string().trim().email('an e-mail address like billing@isp.example').max(200)]).transform((s) => (s === '' ? null : s)),
+    email: z.union([z.literal(''), z.null(), z.string().trim().email('an e-mail address like billing@isp.example').max(200)]).transform((s) => (s === '' || s === null ? null : s)),
     phone: optionalText(60),
     bankDetails: lines(8),
     footer: z.string().trim().max(500),

@@ -44,6 +44,12 @@ describe('the invoice profile', () => {
     expect(JSON.parse(settings.map.get(PROFILE_SETTING)!).companyName).to.equal('Nordnetz Breitband GmbH');
   });
 
+  it('reads back a saved profile whose optional fields were left empty', async () => {
+    const profile = new InvoiceProfileService({ settings: memorySettings(), logger: nullLogger });
+    await profile.save({ ...FILLED, taxId: '', phone: '', email: '' });
+    expect((await profile.current()).seller).to.deep.equal({ name: 'Nordnetz Breitband GmbH', addressLines: ['Hafenstraße 12', '20457 Hamburg'], taxId: null, email: null });
+  });
+
   it('names every bad field and stores nothing', async () => {
     const settings = memorySettings();
     const profile = new InvoiceProfileService({ settings, logger: nullLogger });
