@@ -14,6 +14,8 @@ import type { MigrationContext } from '../plugin/db/migrator.js';
  * - accounts: tax name and percent (decimal text; NULL takes the plugin's default), the reason a
  *   tax-exempt account is exempt (printed on the invoice), payment terms in days (NULL: default)
  *   and the address invoices are e-mailed to (NULL: the account's e-mail).
+ * - services (account_id, start_date, end_date): the billing run's list of accounts with a service
+ *   in a period.
  *
  * Forward-only, like every migration here.
  */
@@ -38,6 +40,9 @@ export async function up(ctx: MigrationContext): Promise<void> {
      SELECT id, tariff, ${startInstant}, 'migration:0010', ? FROM services WHERE tariff IS NOT NULL AND tariff <> ''`,
     { replacements: [sqlTime(dialect, new Date())] },
   );
+
+  // The billing run's keyset over accounts with services in a period reads only this index.
+  await q.addIndex('services', ['account_id', 'start_date', 'end_date'], { name: 'services_account_dates' });
 
   await q.addColumn('accounts', 'tax_name', { type: DataTypes.STRING(40), allowNull: true });
   /** Decimal text ("19", "7.5"); never a float column. */

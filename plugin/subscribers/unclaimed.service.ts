@@ -90,11 +90,14 @@ export class UnclaimedLoginsService {
       const today = this.deps.subscribers.today();
       const results: ClaimResult[] = [];
       const profilesNotTariffs: Array<{ login: string; profile: string; reason: string }> = [];
+      // Routers share a handful of profiles: each is asked of the catalogue once per claim.
+      const checked = new Map<string, string | null>();
       for (const login of wanted) {
         const p = proposalFor(byLogin.get(login)!, today, this.deps.timezone);
         // A router profile ("default", "10M") is often no tariff of the catalogue: the service is
         // then made without one (billing names it) and the audit says which profile was left out.
-        const notTariff = p.tariff ? await this.deps.subscribers.tariffProblem(p.tariff) : null;
+        if (p.tariff && !checked.has(p.tariff)) checked.set(p.tariff, await this.deps.subscribers.tariffProblem(p.tariff));
+        const notTariff = p.tariff ? checked.get(p.tariff)! : null;
         if (notTariff) {
           profilesNotTariffs.push({ login, profile: p.tariff!, reason: notTariff });
           p.tariff = null;
