@@ -76,6 +76,13 @@ export const pluginConfigSchema = z.strictObject({
        * starts that day (all of them on the 1st for calendar cycles). Off: runs only by
        * `octet bill` or the Billing runs page.
        */
+      /** Accounts rated and issued per transaction of a run. */
+      runChunk: z.number().int().min(1).max(5000).default(500),
+      /**
+       * A run's lease on its date, renewed after every chunk: a run whose process died is taken
+       * over this long after its last chunk (by the next `octet bill` or another instance).
+       */
+      runLeaseSeconds: z.number().int().min(2).max(3600).default(30),
       schedule: z
         .strictObject({
           enabled: z.boolean().default(true),

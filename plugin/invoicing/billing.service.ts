@@ -105,7 +105,7 @@ const KEY = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/;
 export function periodKeyOf(text: string): string {
   const m = KEY.exec(text.trim());
   const date = m ? DateTime.fromISO(`${m[1]}-${m[2]}-${m[3] ?? '01'}`, { zone: 'UTC' }) : null;
-  if (!m || !date?.isValid) throw new ValidationError('not a billing period', [{ field: 'period', message: 'give the month (2026-12) or the date a period starts on (2026-12-15)' }]);
+  if (!m || !date?.isValid) throw new ValidationError(`not a billing period: ${JSON.stringify(text)}; give the month (2026-12) or the date a period starts on (2026-12-15)`, [{ field: 'period', message: 'give the month (2026-12) or the date a period starts on (2026-12-15)' }]);
   return date.toISODate()!;
 }
 
@@ -126,6 +126,9 @@ export class BillingService {
   /** Starts a run and returns its id at once; the run goes on in the background. */
   async start(periodKey: string, options: { dryRun: boolean; by: string }): Promise<{ runId: string; done: Promise<RunProgress> }> {
     const key = periodKeyOf(periodKey);
+    if (DateTime.fromISO(key, { zone: this.deps.rules.timezone }).toMillis() > this.deps.clock.now().getTime()) {
+      throw new ValidationError(`the period starting ${key} has not begun yet`, [{ field: 'period', message: 'bill a date that has come' }]);
+    }
     const runId = await this.deps.runs.create(key, options.dryRun, options.by);
     const done = this.execute(runId, key, options).catch(async (err: unknown) => {
       this.deps.logger.error('billing run failed', { runId, period: key, error: errorMessage(err) });
@@ -168,7 +171,6 @@ export class BillingService {
   private async execute(runId: string, key: string, options: { dryRun: boolean; by: string }): Promise<RunProgress> {
     const { rules } = this.deps;
     const T = DateTime.fromISO(key, { zone: rules.timezone }).toMillis();
-    if (T > this.deps.clock.now().getTime()) throw new ValidationError(`the period starting ${key} has not begun yet`, [{ field: 'period', message: 'bill a date that has come' }]);
     const lease = options.dryRun ? null : await this.takeLease(key, runId);
     const counters: RunCounters = { accountsSeen: 0, invoicesIssued: 0, creditNotesIssued: 0, accountsAlreadyBilled: 0, accountsFailed: 0 };
     const preview: PreviewRow[] = [];

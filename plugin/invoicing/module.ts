@@ -47,6 +47,8 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
     onIssued: ports.onIssued,
     rules,
     credits,
+    chunkSize: ctx.config.billing.runChunk,
+    leaseTtlMs: ctx.config.billing.runLeaseSeconds * 1000,
   });
   const job = new BillingJob({ billing, clock, logger, timezone: rules.timezone, cron: ctx.config.billing.schedule.cron });
   return { invoices, runs, credits, billing, job };
