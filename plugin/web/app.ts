@@ -118,7 +118,7 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
       });
     });
   }
-  dashboardRoutes(pages, ctx);
+  dashboardRoutes(pages, ctx, options.contributions);
   adminRoutes(pages, ctx);
   for (const c of options.contributions) c.pages?.(pages);
   app.use(pages);

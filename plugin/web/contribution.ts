@@ -9,6 +9,8 @@ export interface WebContribution {
   pages?: (router: Router) => void;
   /** REST API under /api/v1; mounted behind bearer-token authentication. */
   api?: (router: Router) => void;
+  /** Dashboard widgets: each a partial view and its finished model (none when there is nothing to say). */
+  dashboard?: () => Promise<Array<{ view: string; model: Record<string, unknown> }>>;
   /** Routes with their own authentication (the agent API), mounted before the others. */
   raw?: (app: express.Express) => void;
   /**
