@@ -93,12 +93,11 @@ export class InvoiceDocumentsService {
       await repo.markRendered(invoiceId, file, this.deps.clock.now());
       return { bytes: file.bytes, sha256: file.sha256, filename: file.path.split('/').pop()! };
     }
-    const rendered = await this.attempt(row);
-    if (!rendered) {
-      const now = await repo.document(invoiceId);
-      throw new OperationalError(`the PDF of invoice ${invoiceId} could not be rendered: ${now?.lastError ?? 'unknown error'}`, { retryable: true });
-    }
-    return { bytes: rendered.bytes, sha256: rendered.sha256, filename: rendered.path.split('/').pop()! };
+    const result = await this.attempt(row);
+    if (result.kind === 'failed') throw new OperationalError(`the PDF of invoice ${invoiceId} could not be rendered: ${result.error}`, { retryable: true });
+    // Another worker is rendering it right now: render here too (the same bytes), without recording twice.
+    const file = result.kind === 'rendered' ? result.file : await this.renderAndStore(invoiceId);
+    return { bytes: file.bytes, sha256: file.sha256, filename: file.path.split('/').pop()! };
   }
 
   /** Renders the pending PDFs whose time has come (the job, under its lease). */
@@ -106,13 +105,9 @@ export class InvoiceDocumentsService {
     const counts: RunCounts = { done: 0, retrying: 0, failed: 0 };
     const due = await this.deps.repo.dueDocuments(this.deps.clock.now(), options.limit ?? 50);
     for (const row of due) {
-      const file = await this.attempt(row, options.fence);
-      if (file) counts.done++;
-      else {
-        const after = await this.deps.repo.document(row.invoiceId);
-        if (after?.status === 'failed') counts.failed++;
-        else if (after?.status === 'pending') counts.retrying++;
-      }
+      const result = await this.attempt(row, options.fence);
+      if (result.kind === 'rendered') counts.done++;
+      else if (result.kind === 'failed') counts[result.gaveUp ? 'failed' : 'retrying']++;
     }
     return counts;
   }
@@ -127,28 +122,27 @@ export class InvoiceDocumentsService {
 
   /**
    * One attempt: counted first (with the next attempt's time, so a crash mid-render retries
-   * later), then rendered and stored, then recorded. Null when it failed (recorded) or another
-   * worker had claimed it.
+   * later), then rendered and stored, then recorded. `busy`: another worker claimed it first.
    */
-  private async attempt(row: DocumentRow, fence?: Fence): Promise<(RenderedFile & { bytes: Buffer }) | null> {
+  private async attempt(row: DocumentRow, fence?: Fence): Promise<Attempt> {
     const { repo, clock, policy, logger } = this.deps;
     const attempts = row.attempts + 1;
     const claimed = await this.deps.db.transaction(async (t) => {
       await fence?.(t);
       return repo.claimDocument(row.invoiceId, row, new Date(clock.now().getTime() + retryDelayMs(attempts, policy)), clock.now(), t);
     });
-    if (!claimed) return null;
+    if (!claimed) return { kind: 'busy' };
     try {
       const file = await this.renderAndStore(row.invoiceId);
       await repo.markRendered(row.invoiceId, file, clock.now());
       logger.info('invoice PDF rendered', { invoiceId: row.invoiceId, path: file.path, bytes: file.byteSize, sha256: file.sha256 });
-      return file;
+      return { kind: 'rendered', file };
     } catch (err) {
       const outcome = afterFailure(attempts, clock.now().getTime(), policy, retryable(err));
       const error = errorText(err);
       await repo.markDocumentFailure(row.invoiceId, { status: outcome.status, nextAttemptAt: new Date(outcome.status === 'pending' ? outcome.nextAttemptAtMs : clock.now().getTime()), error }, clock.now());
       logger[outcome.status === 'failed' ? 'error' : 'warn']('invoice PDF render failed', { invoiceId: row.invoiceId, attempts, gaveUp: outcome.status === 'failed', error });
-      return null;
+      return { kind: 'failed', error, gaveUp: outcome.status === 'failed' };
     }
   }
 
@@ -167,3 +161,5 @@ interface RenderedFile {
   byteSize: number;
   path: string;
 }
+
+type Attempt = { kind: 'rendered'; file: RenderedFile & { bytes: Buffer } } | { kind: 'failed'; error: string; gaveUp: boolean } | { kind: 'busy' };

@@ -74,6 +74,13 @@ forEachDatabase('invoice delivery jobs', (dialect) => {
     expect(renderer.calls).to.equal(2);
   });
 
+  it('gives two requests for the same unrendered PDF the same bytes, the attempt counted once', async () => {
+    const [inv] = await issue(f.plugin.ctx, [testSnapshot()]);
+    const [x, y] = await Promise.all([f.delivery.documents.pdf(inv!.id), f.delivery.documents.pdf(inv!.id)]);
+    expect(x.sha256).to.equal(y.sha256);
+    expect(await f.delivery.documents.status(inv!.id)).to.deep.include({ status: 'rendered', attempts: 1, sha256: x.sha256 });
+  });
+
   it('renders nothing while another instance holds the lease', async () => {
     const [inv] = await issue(f.plugin.ctx, [testSnapshot()]);
     await f.delivery.documents.enqueue([inv!.id]);
