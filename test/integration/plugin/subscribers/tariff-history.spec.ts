@@ -146,6 +146,18 @@ forEachDatabase('service tariff history and tariff checks', (dialect) => {
   });
 
   describe('account tax', () => {
+    it('names a bad percent and a missing exemption reason beside their fields on the account form, and keeps good ones', async () => {
+      const _csrf = await csrfOf(staff, '/accounts/new');
+      const bad = await staff.post('/accounts').type('form').send({ _csrf, name: 'Taxed Form', taxPercent: '120', taxExempt: 'on' }).expect(422);
+      expect(bad.text).to.contain('Tax percent must be below 100');
+      expect(bad.text).to.contain('Reason for the exemption is required when the account is tax exempt: it is printed on the invoice');
+      const ok = await staff.post('/accounts').type('form').send({ _csrf, name: 'Taxed Form', taxName: 'VAT', taxPercent: '7,5', paymentTermsDays: '14', billingEmail: 'ap@example.net' }).expect(303);
+      const page = await staff.get(ok.headers.location!).expect(200);
+      expect(page.text).to.contain('VAT 7.5%');
+      expect(page.text).to.contain('14 days');
+      expect(page.text).to.contain('ap@example.net');
+    });
+
     it('requires an exemption reason, checks the percent, and keeps both', async () => {
       const noReason = await call('post', '/api/v1/accounts', { name: 'Exempt', taxExempt: true });
       expect(noReason.status).to.equal(422);
