@@ -67,6 +67,8 @@ export class FakeMail {
 export interface Invoicing {
   billing: FakeBilling;
   mail: FakeMail;
+  /** Mount the composition root's real billing service instead of the fake. */
+  real?: boolean;
   /** Built on the plugin's database when the module is installed. */
   invoices?: InvoicesRepository;
   deps?: InvoicingWebDeps;
@@ -80,7 +82,7 @@ export function withInvoicing(state: Invoicing, usage?: InvoicingWebDeps['usage'
       state.invoices ??= invoicesRepository(ctx);
       const deps: InvoicingWebDeps = {
         invoices: state.invoices,
-        billing: state.billing,
+        billing: state.real ? services.invoicing.billing : state.billing,
         reports: new ReportsRepository({ db: ctx.db }),
         delivery: { mail: state.mail },
         audit: ctx.repos.audit,
