@@ -5,7 +5,9 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
 import type { SubscribersBillingPort } from '../../subscribers/index.js';
 import type { UsageQueries } from '../../usage/index.js';
+import type { Transaction } from 'sequelize';
 import type { BillingService } from '../billing.service.js';
+import type { Delivery } from '../delivery/index.js';
 import type { InvoiceTemplate } from '../document/template.js';
 import type { InvoicesRepository } from '../invoices.repository.js';
 import type { ReportsRepository } from '../reports/reports.repository.js';
@@ -54,9 +56,13 @@ export interface BillingServicePort {
 /** The real service must keep fitting this port: a change of its API fails to compile here. */
 export type BillingServiceFits = BillingService extends BillingServicePort ? true : never;
 export const BILLING_SERVICE_FITS: BillingServiceFits = true;
+export type MailServiceFits = Delivery['mail'] extends NonNullable<DeliveryPort['mail']> ? true : never;
+export const MAIL_SERVICE_FITS: MailServiceFits = true;
 
 /** One e-mail attempt as H3's mail.history lists it (fields it may not have are optional). */
 export interface MailHistoryEntry {
+  /** The delivery's id: a failed one is retried at H3's /delivery/emails/:id/retry. */
+  id?: string;
   to: string;
   status: string;
   attempts?: number;
@@ -67,7 +73,7 @@ export interface MailHistoryEntry {
 
 export interface DeliveryPort {
   mail?: {
-    enqueue(invoiceId: string, to: string): Promise<unknown>;
+    enqueue(invoiceId: string, to: string, t?: Transaction, createdBy?: string): Promise<unknown>;
     history(invoiceId: string): Promise<MailHistoryEntry[]>;
   };
 }

@@ -80,7 +80,7 @@ export function invoicePages(router: Router, deps: InvoicingWebDeps): void {
       ].filter((h) => h.at !== ''),
       usage: usage.map((u) => ({ serviceId: u.serviceId, from: localInstant(new Date(u.fromMs), tz), to: localInstant(new Date(u.toMs), tz), kind: u.kind === 'adjustment' ? 'late adjustment' : 'usage window', download: formatBytes(u.download), upload: formatBytes(u.upload) })),
       mailAvailable: !!deps.delivery?.mail,
-      mailHistory: (history ?? []).map((h) => ({ to: h.to, status: h.status, attempts: h.attempts ?? '', lastError: h.lastError ?? '', at: localInstant(h.sentAt ?? h.createdAt ?? null, tz) })),
+      mailHistory: (history ?? []).map((h) => ({ id: h.id ?? '', retry: writer && h.status === 'failed' && !!h.id, to: h.to, status: h.status, attempts: h.attempts ?? '', lastError: h.lastError ?? '', at: localInstant(h.sentAt ?? h.createdAt ?? null, tz) })),
       lines: snapshot.document.lines.map((l, i) => ({ position: i + 1, description: l.description, amount: money(l.amountMinor, snapshot.currency) })),
       canCredit: writer && creditable,
       canVoid: writer && creditable && canMove(record.status, 'void'),
@@ -139,7 +139,7 @@ export function invoicePages(router: Router, deps: InvoicingWebDeps): void {
     if (!/^[^\s@]+@[^\s@]+$/.test(to)) {
       return showPage(req, res, { errors: formErrors([{ field: 'to', message: to ? 'is not an e-mail address' : 'the account has no e-mail address: give one' }]), values: { to } }, 422);
     }
-    await mail.enqueue(record.id, to);
+    await mail.enqueue(record.id, to, undefined, pageActor(res));
     await deps.audit.record({ actor: pageActor(res), action: 'invoice.resend', entityType: 'invoice', entityId: record.id, details: { to } });
     res.redirect(303, `/invoices/${record.id}?notice=resent`);
   });

@@ -55,12 +55,15 @@ export class FakeBilling implements BillingServicePort {
 }
 
 export class FakeMail {
-  enqueued: Array<[string, string]> = [];
-  async enqueue(invoiceId: string, to: string) {
-    this.enqueued.push([invoiceId, to]);
+  enqueued: Array<[string, string, string | undefined]> = [];
+  /** Attempts that failed, by invoice id (H3's history rows). */
+  failed = new Map<string, MailHistoryEntry[]>();
+  async enqueue(invoiceId: string, to: string, _t?: unknown, createdBy?: string) {
+    this.enqueued.push([invoiceId, to, createdBy]);
   }
   async history(invoiceId: string): Promise<MailHistoryEntry[]> {
-    return this.enqueued.filter(([id]) => id === invoiceId).map(([, to]) => ({ to, status: 'queued', attempts: 0, lastError: null, createdAt: new Date('2026-03-10T12:00:00Z'), sentAt: null }));
+    const queued = this.enqueued.filter(([id]) => id === invoiceId).map(([, to]) => ({ to, status: 'pending', attempts: 0, lastError: null, createdAt: new Date('2026-03-10T12:00:00Z'), sentAt: null }));
+    return [...(this.failed.get(invoiceId) ?? []), ...queued];
   }
 }
 

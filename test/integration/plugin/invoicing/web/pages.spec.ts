@@ -150,10 +150,17 @@ forEachDatabase('invoice, billing run, account billing and report pages', (diale
     it("resends the e-mail to the account's address and lists the attempt", async () => {
       const _csrf = await csrfOf(billing, `/invoices/${invoice.id}`);
       const res = await billing.post(`/invoices/${invoice.id}/resend`).type('form').send({ _csrf, to: '' }).expect(303);
-      expect(state.mail.enqueued).to.deep.equal([[invoice.id, 'praxis@example.net']]);
+      expect(state.mail.enqueued.map(([id, to, by]) => [id, to, /^user:\d+$/.test(by ?? '')])).to.deep.equal([[invoice.id, 'praxis@example.net', true]]);
       const page = await billing.get(res.headers.location!).expect(200);
       expect(page.text).to.contain('The e-mail is queued');
-      expect(page.text).to.match(/<table id="mail-history"[\s\S]*praxis@example\.net[\s\S]*queued/);
+      expect(page.text).to.match(/<table id="mail-history"[\s\S]*praxis@example\.net[\s\S]*pending/);
+    });
+
+    it('offers billing staff a retry of a failed e-mail, with its CSRF token, and read-only staff none', async () => {
+      state.mail.failed.set(evilInvoice.id, [{ id: '77', to: 'old@example.net', status: 'failed', attempts: 5, lastError: '550 <mailbox unknown>', createdAt: new Date('2026-03-01T08:00:00Z'), sentAt: null }]);
+      const page = await billing.get(`/invoices/${evilInvoice.id}`).expect(200);
+      expect(page.text).to.match(/550 &lt;mailbox unknown&gt;[\s\S]*<form method="post" action="\/delivery\/emails\/77\/retry"[^>]*><input type="hidden" name="_csrf" value="[^"]+"><input type="hidden" name="back" value="\/invoices\/\d+">/);
+      expect((await readonly.get(`/invoices/${evilInvoice.id}`).expect(200)).text).not.to.contain('/delivery/emails/77/retry');
     });
 
     it('asks for an address when the account has none', async () => {
