@@ -42,7 +42,7 @@ export function barChartSvg(o: BarChartOptions): string {
   const zeroY = TOP + scale(max, plot, range === 0n ? 1n : range);
   const title = escapeXml(o.title);
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" style="max-width:100%;height:auto" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}">`,
     `<title>${title}</title>`,
     `<text x="${LEFT}" y="16" font-size="13" font-weight="600">${title}</text>`,
   ];
