@@ -6,12 +6,12 @@ import { ConflictError, errorMessage, ValidationError } from '../common/errors.j
 import type { Logger } from '../common/logger.js';
 import { Dec } from '../common/money.js';
 import type { Database } from '../db/database.js';
-import type { LeaseRepository } from '../jobs/lease.js';
+import type { LeaseRepository } from '../jobs/index.js';
 import type { AccountTax, UsageRow } from '../rating/index.js';
 import type { Branding, Party } from './document/invoice-view.js';
 import { runKey } from './invoice.js';
 import type { BilledUsageRow, InvoicesRepository, NewDocument } from './invoices.repository.js';
-import { rateAccount, usageWindow, type AccountDocument, type AccountIn, type ChargeIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
+import { rateAccount, serviceSpan, usageWindow, type AccountDocument, type AccountIn, type ChargeIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
 import { adjustmentLines, mergeExtra, type PendingAdjustment } from './run/adjustments.js';
 import type { CreditNotes } from './credit-notes.js';
 import { reconcile, type Reconciliation } from './run/reconcile.js';
@@ -63,6 +63,7 @@ export interface TariffsBilling {
 
 export interface UsageBilling {
   usageRows(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, UsageRow[]>>;
+  usageTotals(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, { download: bigint; upload: bigint }>>;
   closeWindows(windows: Array<{ serviceId: number; fromMs: number; toMs: number; download: bigint; upload: bigint }>, closedBy: string, t: Transaction): Promise<void>;
   pendingAdjustments(serviceIds: number[], t: Transaction): Promise<PendingAdjustment[]>;
   markCarried(adjustmentIds: string[], carriedBy: string, t: Transaction): Promise<void>;
@@ -178,11 +179,14 @@ export class BillingService {
     const fromDate = DateTime.fromMillis(T, { zone: rules.timezone }).minus({ months: 1, days: 1 }).toISODate()!;
     const toDate = DateTime.fromMillis(T, { zone: rules.timezone }).plus({ days: 1 }).toISODate()!;
     try {
-      for (let after = 0; ; ) {
+      const next = async (after: number) => {
         const ids = await this.deps.subscribers.billableAccounts(fromDate, toDate, after, this.chunk);
-        if (ids.length === 0) break;
-        after = ids[ids.length - 1]!;
-        const r = await this.billChunk(ids, T, key, runId, options, lease);
+        return ids.length === 0 ? null : { last: ids[ids.length - 1]!, issue: await this.prepareChunk(ids, T, key, runId, options, lease) };
+      };
+      for (let chunk = await next(0); chunk; ) {
+        const following = next(chunk.last);
+        following.catch(() => undefined);
+        const r = await chunk.issue();
         for (const k of Object.keys(counters) as Array<keyof RunCounters>) counters[k] += r.counters[k];
         if (preview.length < 200) preview.push(...r.preview.slice(0, 200 - preview.length));
         for (const [c, v] of r.totals) {
@@ -192,6 +196,7 @@ export class BillingService {
         await this.deps.runs.addErrors(runId, r.errors);
         await this.deps.runs.report(runId, counters, { preview, totals: totalsJson(totals), failure: null });
         if (lease) await this.deps.leases.renew(lease);
+        chunk = await following;
       }
     } finally {
       if (lease) await this.deps.leases.release(lease).catch(() => undefined);
@@ -214,8 +219,11 @@ export class BillingService {
     }
   }
 
-  /** Rates and issues one chunk of accounts. */
-  private async billChunk(ids: number[], T: number, key: string, runId: string, options: { dryRun: boolean; by: string }, lease: Awaited<ReturnType<LeaseRepository['acquire']>>): Promise<ChunkResult> {
+  /**
+   * Reads and rates one chunk of accounts; the function it returns issues them (in one
+   * transaction). The run reads and rates the next chunk while the database writes this one.
+   */
+  private async prepareChunk(ids: number[], T: number, key: string, runId: string, options: { dryRun: boolean; by: string }, lease: Awaited<ReturnType<LeaseRepository['acquire']>>): Promise<() => Promise<ChunkResult>> {
     const { rules } = this.deps;
     const counters: RunCounters = { accountsSeen: ids.length, invoicesIssued: 0, creditNotesIssued: 0, accountsAlreadyBilled: 0, accountsFailed: 0 };
     const errors: ChunkResult['errors'] = [];
@@ -225,20 +233,17 @@ export class BillingService {
     const billed = await this.deps.invoices.existingKeys(ids.flatMap((id) => [runKey('invoice', id, key), runKey('credit_note', id, key)]));
     const todo = ids.filter((id) => !isBilled(billed, id));
     counters.accountsAlreadyBilled = ids.length - todo.length;
-    if (todo.length === 0) return { counters, preview, totals, errors };
+    if (todo.length === 0) return async () => ({ counters, preview, totals, errors });
 
     const [profiles, services, charges] = await Promise.all([this.deps.subscribers.profiles(todo), this.deps.subscribers.services(todo), this.deps.tariffs.chargesFor(todo)]);
     const allServices = [...services.values()].flat();
     const codes = [...new Set(allServices.flatMap((s) => s.tariffs.map((h) => h.code)))];
     const catalogue = await this.deps.tariffs.versionsByCode(codes);
-    // Usage and top-ups over the widest window any due service reads.
-    let fromMs = T;
-    for (const s of allServices) {
-      const w = usageWindow(s, T, rules);
-      if (w && w.previousDateMs < fromMs) fromMs = w.previousDateMs;
-    }
     const sids = allServices.map((s) => s.id);
-    const [usage, topUps] = fromMs < T ? await Promise.all([this.deps.usage.usageRows(sids, fromMs, T), this.deps.tariffs.topUpsFor(sids, fromMs, T + 1)]) : [new Map<number, UsageRow[]>(), []];
+    const usage = await this.usageOf(allServices, catalogue, T);
+    let fromMs = T;
+    for (const s of allServices) fromMs = Math.min(fromMs, usageWindow(s, T, rules)?.previousDateMs ?? T);
+    const topUps = fromMs < T ? await this.deps.tariffs.topUpsFor(sids, fromMs, T + 1) : [];
     const profile = await this.deps.profile();
 
     const rated: Array<{ accountId: number; p: BillingProfileIn; input: AccountIn; result: ReturnType<typeof rateAccount> }> = [];
@@ -270,59 +275,93 @@ export class BillingService {
       }
     }
 
-    const issue = async (t: Transaction | null) => {
-      const docs: NewDocument[] = [];
-      const windows: Parameters<UsageBilling['closeWindows']>[0] = [];
-      const carried: Array<{ ids: string[]; key: string }> = [];
-      const pending = t ? await this.deps.usage.pendingAdjustments(rated.flatMap((r) => r.input.services.map((s) => s.id)), t) : [];
-      for (const { accountId, p, input, result } of rated) {
-        const mine = pending.filter((a) => input.services.some((s) => s.id === a.serviceId));
-        const adj = t && mine.length ? await adjustmentLines(mine, input, rules, { invoices: this.deps.invoices, usage: this.deps.usage, tariffs: this.deps.tariffs }, t) : { invoiceLines: [], creditLines: [], usage: [], ids: [] };
-        const withAdj = (d: AccountDocument | null, extra: typeof adj.invoiceLines, type: 'invoice' | 'credit_note') => (extra.length ? mergeExtra(d, extra, type, T, input, rules) : d);
-        const invoice = withAdj(result.invoice, adj.invoiceLines, 'invoice');
-        const credit = withAdj(result.credit, adj.creditLines, 'credit_note');
-        const usageRows: BilledUsageRow[] = [...result.windows.map((w) => ({ ...w, kind: 'window' as const })), ...adj.usage];
-        const cur = totals.get(p.currency) ?? { invoiced: 0n, credited: 0n };
-        cur.invoiced += invoice?.document.totals.totalMinor ?? 0n;
-        cur.credited += credit?.document.totals.totalMinor ?? 0n;
-        totals.set(p.currency, cur);
-        if (preview.length < 200) preview.push({ accountId, name: p.name, currency: p.currency, lines: (invoice?.document.lines.length ?? 0) + (credit?.document.lines.length ?? 0), totalMinor: String(invoice?.document.totals.totalMinor ?? 0n), creditMinor: String(credit?.document.totals.totalMinor ?? 0n) });
-        if (!invoice && !credit) continue;
-        const invoiceKey = runKey(invoice ? 'invoice' : 'credit_note', accountId, key);
-        for (const [type, d] of [['invoice', invoice], ['credit_note', credit]] as const) {
-          if (!d) continue;
-          docs.push(this.newDocument(type, d, accountId, key, p, profile, runId, options.by, type === (invoice ? 'invoice' : 'credit_note') ? usageRows : []));
+    return async () => {
+      const issue = async (t: Transaction | null, skip: Set<number> = new Set()) => {
+        const docs: NewDocument[] = [];
+        const windows: Parameters<UsageBilling['closeWindows']>[0] = [];
+        const carried: Array<{ ids: string[]; key: string }> = [];
+        // Figures of this attempt only (a transaction that is retried starts them again).
+        const totals = new Map<string, { invoiced: bigint; credited: bigint }>();
+        const preview: PreviewRow[] = [];
+        const pending = t ? await this.deps.usage.pendingAdjustments(rated.flatMap((r) => r.input.services.map((s) => s.id)), t) : [];
+        for (const { accountId, p, input, result } of rated) {
+          if (skip.has(accountId)) continue;
+          const mine = pending.filter((a) => input.services.some((s) => s.id === a.serviceId));
+          const adj = t && mine.length ? await adjustmentLines(mine, input, rules, { invoices: this.deps.invoices, usage: this.deps.usage, tariffs: this.deps.tariffs }, t) : { invoiceLines: [], creditLines: [], usage: [], ids: [] };
+          const withAdj = (d: AccountDocument | null, extra: typeof adj.invoiceLines, type: 'invoice' | 'credit_note') => (extra.length ? mergeExtra(d, extra, type, T, input, rules) : d);
+          const invoice = withAdj(result.invoice, adj.invoiceLines, 'invoice');
+          const credit = withAdj(result.credit, adj.creditLines, 'credit_note');
+          const usageRows: BilledUsageRow[] = [...result.windows.map((w) => ({ ...w, kind: 'window' as const })), ...adj.usage];
+          const cur = totals.get(p.currency) ?? { invoiced: 0n, credited: 0n };
+          cur.invoiced += invoice?.document.totals.totalMinor ?? 0n;
+          cur.credited += credit?.document.totals.totalMinor ?? 0n;
+          totals.set(p.currency, cur);
+          if (preview.length < 200) preview.push({ accountId, name: p.name, currency: p.currency, lines: (invoice?.document.lines.length ?? 0) + (credit?.document.lines.length ?? 0), totalMinor: String(invoice?.document.totals.totalMinor ?? 0n), creditMinor: String(credit?.document.totals.totalMinor ?? 0n) });
+          if (!invoice && !credit) continue;
+          const invoiceKey = runKey(invoice ? 'invoice' : 'credit_note', accountId, key);
+          for (const [type, d] of [['invoice', invoice], ['credit_note', credit]] as const) {
+            if (!d) continue;
+            docs.push(this.newDocument(type, d, accountId, key, p, profile, runId, options.by, type === (invoice ? 'invoice' : 'credit_note') ? usageRows : []));
+          }
+          windows.push(...result.windows);
+          if (adj.ids.length) carried.push({ ids: adj.ids, key: invoiceKey });
         }
-        windows.push(...result.windows);
-        if (adj.ids.length) carried.push({ ids: adj.ids, key: invoiceKey });
-      }
-      if (!t) return { docs, issued: [] };
-      const issued = await this.deps.invoices.insertIssued(docs, t);
-      await this.deps.usage.closeWindows(windows, `invoice run ${runId}`, t);
-      for (const c of carried) await this.deps.usage.markCarried(c.ids, c.key, t);
-      if (this.deps.onIssued) await this.deps.onIssued(issued.map((i) => ({ id: i.id, accountId: i.accountId, email: profiles.get(i.accountId)?.billingEmail ?? profiles.get(i.accountId)?.email ?? null })), t);
-      return { docs, issued };
-    };
+        if (!t) return { docs, issued: [], totals, preview };
+        const issued = await this.deps.invoices.insertIssued(docs, t);
+        await this.deps.usage.closeWindows(windows, `invoice run ${runId}`, t);
+        for (const c of carried) await this.deps.usage.markCarried(c.ids, c.key, t);
+        if (this.deps.onIssued) await this.deps.onIssued(issued.map((i) => ({ id: i.id, accountId: i.accountId, email: profiles.get(i.accountId)?.billingEmail ?? profiles.get(i.accountId)?.email ?? null })), t);
+        return { docs, issued, totals, preview };
+      };
 
-    if (options.dryRun) {
-      await issue(null);
-      return { counters, preview, totals, errors };
-    }
-    const { issued } = await this.deps.db.transaction(async (t) => {
-      await this.deps.leases.prove(lease!, t);
-      // Another run (before this one took the lease) may have billed some of these: skip them.
-      const now = await this.deps.invoices.existingKeys(rated.flatMap((r) => [runKey('invoice', r.accountId, key), runKey('credit_note', r.accountId, key)]), t);
-      for (let i = rated.length - 1; i >= 0; i--) {
-        if (isBilled(now, rated[i]!.accountId)) {
-          counters.accountsAlreadyBilled++;
-          rated.splice(i, 1);
-        }
+      if (options.dryRun) {
+        const r = await issue(null);
+        return { counters, preview: r.preview, totals: r.totals, errors };
       }
-      return issue(t);
-    });
-    counters.invoicesIssued = issued.filter((i) => i.type === 'invoice').length;
-    counters.creditNotesIssued = issued.filter((i) => i.type === 'credit_note').length;
-    return { counters, preview, totals, errors };
+      const already = counters.accountsAlreadyBilled;
+      const { issued, totals, preview } = await this.deps.db.transaction(async (t) => {
+        counters.accountsAlreadyBilled = already;
+        await this.deps.leases.prove(lease!, t);
+        // Another run (before this one took the lease) may have billed some of these: skip them.
+        const now = await this.deps.invoices.existingKeys(rated.flatMap((r) => [runKey('invoice', r.accountId, key), runKey('credit_note', r.accountId, key)]), t);
+        const skip = new Set(rated.filter((r) => isBilled(now, r.accountId)).map((r) => r.accountId));
+        counters.accountsAlreadyBilled += skip.size;
+        return issue(t, skip);
+      });
+      counters.invoicesIssued = issued.filter((i) => i.type === 'invoice').length;
+      counters.creditNotesIssued = issued.filter((i) => i.type === 'credit_note').length;
+      return { counters, preview, totals, errors };
+    };
+  }
+
+  /**
+   * The usage rows the rating of these services reads. Where the rating needs only the window's
+   * totals (no time band, no fair-use cap in any of the service's tariffs, and nothing that cuts
+   * the window: no start, end or tariff change inside it), the database sums the window and one
+   * row carries the sum: the same rating, without a month of buckets per service crossing the wire.
+   */
+  private async usageOf(services: ServiceIn[], catalogue: Awaited<ReturnType<TariffsBilling['versionsByCode']>>, T: number): Promise<Map<number, UsageRow[]>> {
+    const { rules } = this.deps;
+    const simple = new Map<number, number[]>();
+    const detailed: ServiceIn[] = [];
+    for (const s of services) {
+      const w = usageWindow(s, T, rules);
+      if (!w || w.fromMs >= T) continue;
+      const needsBuckets = s.tariffs.some((h) => catalogue.get(h.code)?.versions.some((v) => v.tariff.timeBands.length > 0 || v.tariff.fairUse !== null) ?? false);
+      const span = serviceSpan(s, rules.timezone);
+      const cut = span.startMs > w.previousDateMs || (span.endMs !== null && span.endMs < T) || s.tariffs.some((h, i) => i > 0 && h.fromMs > w.previousDateMs && h.fromMs < T);
+      if (needsBuckets || cut) detailed.push(s);
+      else simple.set(w.previousDateMs, [...(simple.get(w.previousDateMs) ?? []), s.id]);
+    }
+    const out = new Map<number, UsageRow[]>();
+    for (const [from, ids] of simple) {
+      for (const [id, sum] of await this.deps.usage.usageTotals(ids, from, T)) out.set(id, [{ hourMs: from, download: sum.download, upload: sum.upload }]);
+    }
+    if (detailed.length) {
+      const from = Math.min(...detailed.map((s) => usageWindow(s, T, rules)!.fromMs));
+      for (const [id, rows] of await this.deps.usage.usageRows(detailed.map((s) => s.id), from, T)) out.set(id, rows);
+    }
+    return out;
   }
 
   private taxOf(p: BillingProfileIn): AccountTax {

@@ -3,7 +3,7 @@
  * `octet rate` call with plain values. Time is always an argument.
  */
 export { applyChargeModel, tierIssues, type ChargeDetail, type ChargeModel, type ChargeResult, type Tier } from './charge-models.js';
-export { cycleFor, dayOffset, nextPeriod, periodAt, CYCLES, type Cycle, type CycleSpec, type Period } from './periods.js';
+export { cycleFor, dayOffset, localMidnight, nextPeriod, periodAt, CYCLES, type Cycle, type CycleSpec, type Period } from './periods.js';
 export { allocateByDays, proratedPart, unusedCredit, type DayRange } from './proration.js';
 export { rateScenario, sumBuckets, type RatedDocument, type RatedLine, type RatingResult, type UsageSummary } from './rate-scenario.js';
 export { ratingJson } from './rating-view.js';

@@ -54,9 +54,32 @@ export function localDate(ms: number, timezone: string): string {
   return DateTime.fromMillis(ms, { zone: timezone }).toISODate()!;
 }
 
+/**
+ * A small bounded memo for the zone arithmetic below: a billing run asks for the same period
+ * boundaries and midnights for every account, and luxon's zone offsets (Intl) dominate its time
+ * otherwise. Exact: the answers depend on nothing but their keys.
+ */
+function memo<K, V>(limit: number, fn: (k: K) => V): (k: K) => V {
+  const cache = new Map<K, V>();
+  return (k) => {
+    let v = cache.get(k);
+    if (v === undefined) {
+      v = fn(k);
+      if (cache.size >= limit) cache.clear();
+      cache.set(k, v);
+    }
+    return v;
+  };
+}
+
+const midnight = memo(100_000, (key: string) => {
+  const [date, timezone] = key.split('|') as [string, string];
+  return DateTime.fromISO(date, { zone: timezone }).startOf('day').toMillis();
+});
+
 /** Local midnight starting `date` (YYYY-MM-DD), as epoch ms. */
 export function localMidnight(date: string, timezone: string): number {
-  return DateTime.fromISO(date, { zone: timezone }).startOf('day').toMillis();
+  return midnight(`${date}|${timezone}`);
 }
 
 /** Whole calendar days from one local date to another. */
@@ -84,8 +107,17 @@ function periodStartingIn(year: number, month: number, spec: CycleSpec): Period 
   };
 }
 
+const periodMemo = memo(200_000, (key: string) => {
+  const [ms, cycle, timezone, anchorDay] = key.split('|') as [string, Cycle, string, string];
+  return Object.freeze(computePeriodAt(Number(ms), { cycle, timezone, anchorDay: Number(anchorDay) }));
+});
+
 /** The period that holds the instant `ms`. */
 export function periodAt(ms: number, spec: CycleSpec): Period {
+  return periodMemo(`${ms}|${spec.cycle}|${spec.timezone}|${spec.anchorDay}`);
+}
+
+function computePeriodAt(ms: number, spec: CycleSpec): Period {
   const local = DateTime.fromMillis(ms, { zone: spec.timezone });
   const here = periodStartingIn(local.year, local.month, spec);
   if (ms >= here.fromMs) return here;

@@ -253,6 +253,24 @@ export class BillingUsagePort {
     return out;
   }
 
+  /** Each service's download and upload summed over [from, to) (the database adds: nothing per bucket travels). */
+  async usageTotals(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, { download: bigint; upload: bigint }>> {
+    this.checkWindow(fromMs, toMs);
+    const out = new Map<number, { download: bigint; upload: bigint }>();
+    for (let i = 0; i < serviceIds.length; i += 500) {
+      const part = serviceIds.slice(i, i + 500);
+      if (part.length === 0) continue;
+      const rows = await this.q<{ s: number | string; d: string; u: string }>(
+        `SELECT service_id AS s, CAST(SUM(download) AS CHAR) AS d, CAST(SUM(upload) AS CHAR) AS u FROM usage_hourly
+          WHERE service_id IN (${part.map(() => '?').join(', ')}) AND hour_start >= ? AND hour_start < ? GROUP BY service_id`,
+        [...part, this.t(fromMs), this.t(toMs)],
+        t,
+      );
+      for (const r of rows) out.set(Number(r.s), { download: toBigInt(r.d), upload: toBigInt(r.u) });
+    }
+    return out;
+  }
+
   async closeWindows(windows: Array<{ serviceId: number; fromMs: number; toMs: number; download: bigint; upload: bigint }>, closedBy: string, t: Transaction): Promise<void> {
     for (const w of windows) this.checkWindow(w.fromMs, w.toMs);
     const at = this.t(this.deps.clock.now());

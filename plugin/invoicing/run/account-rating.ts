@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { Dec, type RoundingRule } from '../../common/money.js';
 import {
   cycleFor,
+  localMidnight,
   periodAt,
   rateScenario,
   taxInvoice,
@@ -114,8 +115,8 @@ export function versionAt(versions: TariffVersionIn[], ms: number): TariffVersio
 
 /** Start of the service, and the instant after its last day (null while open-ended). */
 export function serviceSpan(s: Pick<ServiceIn, 'startDate' | 'endDate'>, timezone: string): { startMs: number; endMs: number | null } {
-  const startMs = DateTime.fromISO(s.startDate, { zone: timezone }).startOf('day').toMillis();
-  const endMs = s.endDate === null ? null : DateTime.fromISO(s.endDate, { zone: timezone }).startOf('day').plus({ days: 1 }).toMillis();
+  const startMs = localMidnight(s.startDate, timezone);
+  const endMs = s.endDate === null ? null : localMidnight(DateTime.fromISO(s.endDate, { zone: 'UTC' }).plus({ days: 1 }).toISODate()!, timezone);
   return { startMs, endMs };
 }
 
