@@ -10,6 +10,7 @@ import { generatePassword, hashPassword } from '../../auth/index.js';
 import type { Logger } from '../../common/logger.js';
 import { defaultPluginConfig, type PluginConfig } from '../../config.js';
 import { buildPlugin, servePlugin, type Plugin, type RunningPlugin } from '../../main.js';
+import { seedDemoTariffs } from './demo-tariffs.js';
 
 /**
  * `octet demo`: the whole metering path on one machine, on the embedded default. A simulated
@@ -47,10 +48,10 @@ const CUSTOMERS: Array<{ name: string; login: string; nas: string; tariff: strin
   { name: 'Alan Turing', login: 'user0002', nas: ROUTER, tariff: 'fibre-100' },
   { name: 'Grace Hopper', login: 'user0003', nas: ROUTER, tariff: 'fibre-300' },
   { name: 'Edsger Dijkstra', login: 'user0004', nas: ROUTER, tariff: 'fibre-300' },
-  { name: 'Barbara Liskov', login: 'user0005', nas: ROUTER, tariff: 'fibre-100' },
+  { name: 'Barbara Liskov', login: 'user0005', nas: ROUTER, tariff: 'night-owl' },
   { name: 'Café Müller', login: 'hs0001', nas: ROUTER, tariff: 'hotspot-day' },
   { name: 'Ken Thompson', login: 'radius-01', nas: NAS, tariff: 'dsl-50' },
-  { name: 'Dennis Ritchie', login: 'radius-02', nas: NAS, tariff: 'dsl-50' },
+  { name: 'Dennis Ritchie', login: 'radius-02', nas: NAS, tariff: 'flat-fair' },
 ];
 
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
@@ -157,6 +158,7 @@ async function prepareAdmin({ ctx }: Plugin): Promise<string> {
 
 /** Accounts and services for some of the simulated subscribers, once per demo database. */
 async function seedCustomers(plugin: RunningPlugin): Promise<void> {
+  await seedDemoTariffs(plugin, plugin.ctx.config.billing.currency);
   const { subscribers } = plugin.services.subscribers;
   for (const c of CUSTOMERS) {
     const page = await subscribers.listServices({ login: c.login }, 1);
