@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimal, isKnownCurrency, type Dec } from '../common/money.js';
+import { Dec, decimal, isKnownCurrency } from '../common/money.js';
 import { tierIssues, type ChargeModel } from './charge-models.js';
 import type { TimeBand } from './time-bands.js';
 import { DIRECTIONS, UNITS, type Direction, type Unit } from './units.js';
@@ -99,7 +99,9 @@ export const tariffSchema = z
   })
   .superRefine((t, ctx) => {
     const charge = t.usage?.charge;
-    if (charge && (charge.model === 'graduated' || charge.model === 'volume')) {
+    // Only when every tier parsed: a field that failed has its own issue already, and is not a decimal.
+    const parsed = (v: unknown) => v === undefined || v === null || Dec.isDecimal(v);
+    if (charge && (charge.model === 'graduated' || charge.model === 'volume') && Array.isArray(charge.tiers) && charge.tiers.every((x) => x && [x.from, x.to, x.unitPrice, x.flatFee].every(parsed))) {
       const tiers = charge.tiers.map((x) => ({ from: x.from, to: x.to ?? null, unitPrice: x.unitPrice, flatFee: x.flatFee ?? decimal('0') }));
       for (const issue of tierIssues(tiers)) ctx.addIssue({ code: 'custom', message: issue.message, path: ['usage', 'charge', ...issue.field.split('.')] });
     }

@@ -37,4 +37,10 @@ describe('the tariff schema', () => {
     const r = tariffSchema.safeParse({ ...base, currency: 'EURO', usage: { ...base.usage, unit: 'Gb' } });
     expect(r.error!.issues.map((i) => i.path.join('.'))).to.have.members(['currency', 'usage.unit']);
   });
+
+  it('a tier price that is not a number is a field error, not a crash of the tier check', () => {
+    const bad = { ...base, usage: { ...base.usage, charge: { model: 'graduated', tiers: [{ from: '0', to: '10', unitPrice: 'cheap' }] } } };
+    const r = tariffSchema.safeParse(bad);
+    expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).to.deep.equal([['usage.charge.tiers.0.unitPrice', 'must be a non-negative decimal number such as 12.50']]);
+  });
 });
