@@ -7,6 +7,9 @@ import { BillingJob } from './billing.job.js';
 import { BillingService, type BillingRules, type InvoiceProfile, type SubscribersBilling, type TariffsBilling, type UsageBilling } from './billing.service.js';
 import { CreditNotes } from './credit-notes.js';
 import { InvoicesRepository } from './invoices.repository.js';
+import { invoicingApi } from './api.js';
+import { ReportsRepository } from './reports/reports.repository.js';
+import { INVOICING_NAV, invoicingDashboard, invoicingPages, type InvoicingWebDeps } from './web/pages.js';
 import { BillingRunsRepository } from './run/runs.repository.js';
 
 /** What invoicing reads of other modules, as the composition root built them. */
@@ -56,12 +59,27 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
 
 export type InvoicingServices = ReturnType<typeof buildInvoicing>;
 
-/** Billing runs, invoices and credit notes: the schedule (pages and API join as they land). */
+/** Billing runs, invoices and credit notes, reports: pages, REST API, the dashboard's figures and the schedule. */
 export const invoicingModule: PluginModule = {
   name: 'invoicing',
   install(ctx: PluginContext, services): InstalledModule {
     const parts = services.invoicing;
+    const deps: InvoicingWebDeps = {
+      invoices: parts.invoices,
+      billing: parts.billing,
+      reports: new ReportsRepository({ db: ctx.db }),
+      audit: ctx.repos.audit,
+      logger: ctx.logger,
+      timezone: ctx.config.billing.timezone,
+      clock: ctx.clock,
+      accounts: services.subscribers.billing,
+      usage: services.usage.queries,
+    };
     return {
+      nav: INVOICING_NAV,
+      pages: (router) => invoicingPages(router, deps),
+      api: (router) => invoicingApi(router, deps),
+      dashboard: invoicingDashboard(deps),
       start: () => {
         if (ctx.config.billing.schedule.enabled) parts.job.start();
       },
