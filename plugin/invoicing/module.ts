@@ -1,5 +1,7 @@
 import type { Transaction } from 'sequelize';
+import { UserError } from '../common/errors.js';
 import { Dec } from '../common/money.js';
+import { buildDelivery } from './delivery/index.js';
 import type { PluginContext } from '../context.js';
 import { LeaseRepository } from '../jobs/index.js';
 import type { InstalledModule, PluginModule } from '../modules.js';
@@ -23,7 +25,6 @@ export interface InvoicingPorts {
   onIssued?: (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => Promise<void>;
 }
 
-const DEFAULT_PROFILE: InvoiceProfile = { seller: { name: 'Your ISP', addressLines: [] }, branding: {}, paymentTermsDays: 14 };
 
 export function billingRules(ctx: Pick<PluginContext, 'config'>): BillingRules {
   const b = ctx.config.billing;
@@ -34,6 +35,22 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
   const { db, clock, logger } = ctx;
   const rules = billingRules(ctx);
   const invoices = new InvoicesRepository({ db, clock });
+  const delivery = buildDelivery(ctx, { invoices });
+  // Each new document's PDF is queued, and its e-mail when SMTP is set and the account has an
+  // address, in the issuing transaction: a document is never issued without them.
+  const queueDelivery = async (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => {
+    await delivery.documents.enqueue(issued.map((i) => i.id), t);
+    if (!delivery.mail.enabled) return;
+    for (const i of issued) {
+      if (!i.email) continue;
+      try {
+        await delivery.mail.enqueue(i.id, i.email, t, 'system:billing');
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        logger.warn('invoice e-mail not queued: the account address is refused', { invoiceId: i.id, accountId: i.accountId, error: err.message });
+      }
+    }
+  };
   const runs = new BillingRunsRepository({ db, clock });
   const credits = new CreditNotes({ db, clock, invoices, audit: ctx.repos.audit, rounding: rules.rounding, taxMode: rules.taxMode });
   const billing = new BillingService({
@@ -46,15 +63,15 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
     subscribers: ports.subscribers,
     tariffs: ports.tariffs,
     usage: ports.usage,
-    profile: ports.profile ?? (async () => DEFAULT_PROFILE),
-    onIssued: ports.onIssued,
+    profile: ports.profile ?? (() => delivery.profile.current()),
+    onIssued: ports.onIssued ?? queueDelivery,
     rules,
     credits,
     chunkSize: ctx.config.billing.runChunk,
     leaseTtlMs: ctx.config.billing.runLeaseSeconds * 1000,
   });
   const job = new BillingJob({ billing, clock, logger, timezone: rules.timezone, cron: ctx.config.billing.schedule.cron });
-  return { invoices, runs, credits, billing, job };
+  return { invoices, runs, credits, billing, job, delivery };
 }
 
 export type InvoicingServices = ReturnType<typeof buildInvoicing>;
@@ -74,16 +91,28 @@ export const invoicingModule: PluginModule = {
       clock: ctx.clock,
       accounts: services.subscribers.billing,
       usage: services.usage.queries,
+      delivery: { mail: parts.delivery.mail.enabled ? parts.delivery.mail : undefined },
     };
     return {
-      nav: INVOICING_NAV,
-      pages: (router) => invoicingPages(router, deps),
-      api: (router) => invoicingApi(router, deps),
+      nav: [...INVOICING_NAV, ...parts.delivery.nav],
+      uploads: parts.delivery.uploads,
+      pages: (router) => {
+        parts.delivery.pages(router);
+        invoicingPages(router, deps);
+      },
+      api: (router) => {
+        parts.delivery.api(router);
+        invoicingApi(router, deps);
+      },
       dashboard: invoicingDashboard(deps),
       start: () => {
         if (ctx.config.billing.schedule.enabled) parts.job.start();
+        parts.delivery.job.start();
       },
-      stop: () => parts.job.stop(),
+      stop: async () => {
+        await parts.job.stop();
+        await parts.delivery.job.stop();
+      },
     };
   },
 };
