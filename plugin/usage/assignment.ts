@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Database } from '../db/database.js';
 import { heldByLogin, ownerAt, type ServiceSpan } from './service-match.js';
+import { markBilledWindowsChanged } from './billed-windows.js';
 import { fromSqlTime } from '../db/sql.js';
 
 /**
@@ -58,6 +59,9 @@ export class UsageAssignment {
     if (logins.length === 0) return 0;
     const owner = await this.resolver(logins, t);
     const moves = new Map<number | null, string[]>();
+    const touched = new Set<number | null>();
+    let lo = Infinity;
+    let hi = -Infinity;
     let assigned = 0;
     for (let i = 0; i < logins.length; i += IN_CHUNK) {
       const rows = await this.deps.db.sequelize.query<{ id: string; login: string; h: unknown; s: number | null }>(
@@ -69,6 +73,10 @@ export class UsageAssignment {
         const current = r.s === null ? null : Number(r.s);
         if (target === current) continue;
         if (target !== null) assigned++;
+        const hour = fromSqlTime(r.h).getTime();
+        touched.add(target).add(current);
+        if (hour < lo) lo = hour;
+        if (hour > hi) hi = hour;
         const list = moves.get(target);
         if (list) list.push(String(r.id));
         else moves.set(target, [String(r.id)]);
@@ -79,6 +87,8 @@ export class UsageAssignment {
         await this.deps.db.sequelize.query('UPDATE usage_hourly SET service_id = ? WHERE id IN (?)', { replacements: [serviceId, ids.slice(i, i + 5000)], transaction: t });
       }
     }
+    // Hours that left a billed window, or reached one, are a late adjustment for billing.
+    if (touched.size) await markBilledWindowsChanged(this.deps.db, touched, lo, hi, t);
     return assigned;
   }
 

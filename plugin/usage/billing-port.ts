@@ -280,10 +280,11 @@ export class BillingUsagePort {
       const args: unknown[] = [];
       for (const w of part) {
         const billed: BandUsage[] = [{ band: null, download: w.download, upload: w.upload }];
-        args.push(w.serviceId, this.t(w.fromMs), this.t(w.toMs), '[]', totalsJson(billed, billed), closedBy, at);
+        args.push(w.serviceId, this.t(w.fromMs), this.t(w.toMs), '[]', totalsJson(billed, billed), closedBy, at, true);
       }
       await this.deps.db.sequelize.query(
-        `${insertIgnore(this.deps.db.dialect)} INTO usage_billed_periods (service_id, from_at, to_at, bands, totals, closed_by, closed_at) VALUES ${valuesPlaceholders(part.length, 7)}`,
+        // Dirty from the start: buckets the rollup wrote after billing read them are compared at the next run.
+        `${insertIgnore(this.deps.db.dialect)} INTO usage_billed_periods (service_id, from_at, to_at, bands, totals, closed_by, closed_at, dirty) VALUES ${valuesPlaceholders(part.length, 8)}`,
         { replacements: args, transaction: t },
       );
     }
@@ -297,7 +298,7 @@ export class BillingUsagePort {
       const inList = part.map(() => '?').join(', ');
       const lock = this.deps.db.dialect === 'mysql' ? ' FOR UPDATE' : '';
       const periods = await this.q<{ id: string; s: number | string; f: unknown; to: unknown; bands: string; totals: string }>(
-        `SELECT CAST(id AS CHAR) AS id, service_id AS s, from_at AS f, to_at AS \`to\`, bands, totals FROM usage_billed_periods WHERE service_id IN (${inList}) ORDER BY id${lock}`,
+        `SELECT CAST(id AS CHAR) AS id, service_id AS s, from_at AS f, to_at AS \`to\`, bands, totals FROM usage_billed_periods WHERE service_id IN (${inList}) AND dirty = 1 ORDER BY id${lock}`,
         part,
         t,
       );
@@ -305,7 +306,7 @@ export class BillingUsagePort {
         const sums = await this.q<{ id: string; d: string | null; u: string | null }>(
           `SELECT CAST(p.id AS CHAR) AS id, CAST(SUM(h.download) AS CHAR) AS d, CAST(SUM(h.upload) AS CHAR) AS u
              FROM usage_billed_periods p JOIN usage_hourly h ON h.service_id = p.service_id AND h.hour_start >= p.from_at AND h.hour_start < p.to_at
-            WHERE p.service_id IN (${inList}) GROUP BY p.id`,
+            WHERE p.service_id IN (${inList}) AND p.dirty = 1 GROUP BY p.id`,
           part,
           t,
         );
@@ -320,6 +321,7 @@ export class BillingUsagePort {
           // Windows closed with bands compare per band (the per-service path); the run closes them without.
           const current = bands.length ? await this.bandTotals(serviceId, fromMs, toMs, bands, t) : [{ band: null, ...(now.get(p.id) ?? { download: 0n, upload: 0n }) }];
           const diff = bandDifferences(fromJson(totals.reported), current);
+          await this.deps.db.sequelize.query('UPDATE usage_billed_periods SET dirty = 0 WHERE id = ?', { replacements: [p.id], transaction: t });
           if (diff.length === 0) continue;
           for (const d of diff) {
             await this.deps.db.sequelize.query('INSERT INTO usage_adjustments (billed_period_id, service_id, band, download, upload, detected_at) VALUES (?, ?, ?, ?, ?, ?)', {

@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { toBigInt } from '../common/bytes.js';
 import type { ObservationSource } from '../common/wire.js';
+import { markBilledWindowsChanged } from './billed-windows.js';
 import type { Database } from '../db/database.js';
 import type { CounterPoint } from './counters.js';
 import type { HourUsage } from './hour-split.js';
@@ -291,9 +292,14 @@ export class UsageRepository {
     now: Date,
     t: Transaction,
   ): Promise<void> {
+    const touched = new Set<number | null>(rows.map((r) => r.serviceId));
     for (const part of chunks(logins, 500)) {
+      for (const r of await this.q<{ s: number | null }>('SELECT DISTINCT service_id AS s FROM usage_hourly WHERE login IN (?) AND hour_start >= ? AND hour_start <= ?', [part, this.t(fromMs), this.t(toMs)], t)) {
+        touched.add(r.s === null ? null : Number(r.s));
+      }
       await this.run('DELETE FROM usage_hourly WHERE login IN (?) AND hour_start >= ? AND hour_start <= ?', [part, this.t(fromMs), this.t(toMs)], t);
     }
+    await markBilledWindowsChanged(this.db, touched, fromMs, toMs, t);
     const stamp = this.t(now);
     for (const part of chunks(rows, 1000)) {
       const replacements = part.flatMap((r) => [r.login, this.t(r.hourMs), r.serviceId, r.source, r.download.toString(), r.upload.toString(), stamp]);
@@ -310,6 +316,15 @@ export class UsageRepository {
    * the rollup's usual step, where usage was only added, so no row of the range can have gone.
    */
   async upsertHourly(rows: readonly HourlyRow[], now: Date, t: Transaction): Promise<void> {
+    if (rows.length) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const r of rows) {
+        if (r.hourMs < lo) lo = r.hourMs;
+        if (r.hourMs > hi) hi = r.hourMs;
+      }
+      await markBilledWindowsChanged(this.db, rows.map((r) => r.serviceId), lo, hi, t);
+    }
     const stamp = this.t(now);
     const cols = ['service_id', 'source', 'download', 'upload', 'updated_at'];
     const onConflict = this.db.dialect === 'mysql'
