@@ -16,6 +16,7 @@ export function renderInputOf(s: InvoiceSnapshot): InvoiceViewInput {
     buyer: s.buyer,
     paymentTermsDays: s.paymentTermsDays,
     branding: s.branding,
+    notes: s.notes,
   };
 }
 

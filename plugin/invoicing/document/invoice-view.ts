@@ -50,6 +50,8 @@ export interface InvoiceViewInput {
   /** Payment terms in days after the issue date. */
   paymentTermsDays: number;
   branding?: Partial<Branding>;
+  /** Printed above the lines (a credit note names the invoice it corrects and why). */
+  notes?: string[];
 }
 
 export interface InvoiceLineView {
@@ -74,7 +76,8 @@ export interface InvoiceView {
   seller: Party;
   buyer: Party;
   lines: InvoiceLineView[];
-  usage: Array<{ period: string; tariff: string; download: string; upload: string; counted: string; units: string; included: string; charged: string }>;
+  usage: Array<{ period: string; tariff: string; download: string; upload: string; counted: string; units: string; included: string; charged: string; fairUse: string | null }>;
+  notes: string[];
   taxes: Array<{ label: string; net: string; tax: string; gross: string }>;
   totals: { net: string; tax: string; total: string };
   branding: Branding;
@@ -137,7 +140,14 @@ export function buildInvoiceView(input: InvoiceViewInput): InvoiceView {
       units: `${formatDecimal(u.units, nf, 0, 3)} ${u.unit}`,
       included: `${formatDecimal(u.includedUnits.plus(u.topUpUnits), nf, 0, 3)} ${u.unit}`,
       charged: `${formatDecimal(u.chargedUnits, nf, 0, 3)} ${u.unit}`,
+      fairUse:
+        u.fairUse === null
+          ? null
+          : u.fairUse.crossedAtMs === null
+            ? `Fair use: ${formatDecimal(u.fairUse.capUnits, nf, 0, 3)} ${u.unit} cap not reached`
+            : `Fair use: ${formatDecimal(u.fairUse.capUnits, nf, 0, 3)} ${u.unit} cap reached ${date(u.fairUse.crossedAtMs)}, then ${u.fairUse.throttleRate}`,
     })),
+    notes: input.notes ?? [],
     taxes: doc.taxes.map((t) => ({
       label: t.exemptReason !== null ? `${t.name} (exempt: ${t.exemptReason})` : `${t.name} ${t.percent ?? ''}%`,
       net: money(t.netMinor),

@@ -1,3 +1,4 @@
+import { renderInputOf } from '../delivery/render-input.js';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { formatBytes } from '../../common/bytes.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../../common/errors.js';
@@ -52,16 +53,7 @@ export function invoicePages(router: Router, deps: InvoicingWebDeps): void {
       record.type === 'invoice' ? deps.invoices.list({ accountId: record.accountId, type: 'credit_note' }, { limit: 200, offset: 0 }) : Promise.resolve({ rows: [], total: 0 }),
     ]);
     const html = render(
-      buildInvoiceView({
-        document: snapshot.document,
-        currency: snapshot.currency,
-        timezone: snapshot.timezone,
-        number: snapshot.number,
-        seller: snapshot.seller,
-        buyer: snapshot.buyer,
-        paymentTermsDays: snapshot.paymentTermsDays,
-        branding: snapshot.branding,
-      }),
+      buildInvoiceView(renderInputOf(snapshot)),
     );
     const tz = deps.timezone;
     const writer = canBill(res);

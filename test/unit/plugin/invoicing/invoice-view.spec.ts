@@ -6,6 +6,17 @@ import { BUYER, invoiceView, ratedInvoice } from './fixtures.js';
 const template = loadInvoiceTemplate();
 
 describe('the invoice document', () => {
+  it('prints a fair-use cap and the day it was reached under the usage summary, and notes above the lines', () => {
+    const doc = ratedInvoice('EUR');
+    const usage = doc.usage.map((u) => ({ ...u, fairUse: { capUnits: u.units.minus(1), throttleRate: '2M/2M', crossedAtMs: Date.parse('2026-01-15T10:00:00Z') } }));
+    const v = invoiceView({ document: { ...doc, usage }, notes: ['Corrects invoice INV-000007: installation delayed'] });
+    expect(v.usage[0]!.fairUse).to.equal(`Fair use: ${usage[0]!.fairUse.capUnits.toFixed(0)} GB cap reached 15 Jan 2026, then 2M/2M`);
+    const html = template(v);
+    expect(html).to.contain('Corrects invoice INV-000007: installation delayed');
+    expect(html).to.contain('cap reached 15 Jan 2026, then 2M/2M');
+    expect(invoiceView().usage[0]!.fairUse).to.equal(null);
+  });
+
   describe('amounts in the currency of the invoice', () => {
     it('prints yen without decimals, grouped by thousands', () => {
       const doc = ratedInvoice('JPY');
