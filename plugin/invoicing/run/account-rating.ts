@@ -103,6 +103,7 @@ export interface AccountRating {
   errors: string[];
 }
 
+export const ZERO = new Dec(0);
 const BUCKET_MS = 15 * 60_000;
 
 const floorBucket = (ms: number) => Math.floor(ms / BUCKET_MS) * BUCKET_MS;
@@ -161,12 +162,12 @@ function plan(s: ServiceIn, startMs: number, T: number, a: AccountIn, rules: Run
 export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRating {
   const errors: string[] = [];
   const dueServices: number[] = [];
-  const invoices: Array<{ s: ServiceIn; doc: RatedDocument }> = [];
-  const credits: Array<{ s: ServiceIn; doc: RatedDocument }> = [];
+  const invoices: Array<{ s: ServiceIn | null; doc: RatedDocument }> = [];
+  const credits: Array<{ s: ServiceIn | null; doc: RatedDocument }> = [];
   const windows: BilledWindow[] = [];
   const services = [...a.services].sort((x, y) => x.id - y.id);
   const accountLevel = a.charges.filter((c) => c.serviceId === null);
-  for (const [idx, s] of services.entries()) {
+  for (const s of services) {
     const w = usageWindow(s, T, rules);
     if (!w) continue;
     const { startMs, endMs } = serviceSpan(s, rules.timezone);
@@ -177,7 +178,7 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
       errors.push(p);
       continue;
     }
-    const charges = [...a.charges.filter((c) => c.serviceId === s.id), ...(idx === 0 ? accountLevel : [])];
+    const charges = a.charges.filter((c) => c.serviceId === s.id);
     const scenario: Scenario = {
       currency: a.currency,
       timezone: rules.timezone,
@@ -190,16 +191,7 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
       startMs,
       endMs,
       plan: p.plan,
-      items: charges.map((c) => ({
-        code: c.code,
-        description: c.description,
-        price: c.price,
-        taxInclusive: c.taxInclusive,
-        recurring: c.recurring,
-        fromMs: c.recurring && c.fromDate ? DateTime.fromISO(c.fromDate, { zone: rules.timezone }).toMillis() : null,
-        toMs: c.recurring && c.toDate ? DateTime.fromISO(c.toDate, { zone: rules.timezone }).toMillis() : null,
-        atMs: c.recurring ? null : c.atMs,
-      })),
+      items: itemsOf(charges, rules),
       topUps: a.topUps.filter((t) => t.serviceId === s.id).map((t) => ({ code: t.code, atMs: t.atMs })),
       usage: (a.usage.get(s.id) ?? []).filter((r) => r.hourMs >= w.fromMs && r.hourMs < w.toMs),
       // Everything after the previous billing date, up to and including this one.
@@ -218,7 +210,59 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
     }
   }
   if (errors.length) return { dueServices, invoice: null, credit: null, windows: [], errors };
+  for (const doc of accountCharges(a, accountLevel, T, rules)) (doc.type === 'invoice' ? invoices : credits).push({ s: null, doc });
   return { dueServices, invoice: merge('invoice', invoices, T, a, rules), credit: merge('credit_note', credits, T, a, rules), windows, errors };
+}
+
+function itemsOf(charges: ChargeIn[], rules: RunRules): Scenario['items'] {
+  return charges.map((c) => ({
+    code: c.code,
+    description: c.description,
+    price: c.price,
+    taxInclusive: c.taxInclusive,
+    recurring: c.recurring,
+    fromMs: c.recurring && c.fromDate ? DateTime.fromISO(c.fromDate, { zone: rules.timezone }).toMillis() : null,
+    toMs: c.recurring && c.toDate ? DateTime.fromISO(c.toDate, { zone: rules.timezone }).toMillis() : null,
+    atMs: c.recurring ? null : c.atMs,
+  }));
+}
+
+/**
+ * Charges of the account (no service named) belong to no one service, so the end of one (the
+ * first, say) must not stop them: they are rated on their own, over the account's life (the
+ * first service's start to the last one's end, open while one is), by a tariff that charges
+ * nothing, on the billing dates of that life. Their lines carry no service.
+ */
+function accountCharges(a: AccountIn, charges: ChargeIn[], T: number, rules: RunRules): RatedDocument[] {
+  if (charges.length === 0 || a.services.length === 0) return [];
+  const startDate = a.services.map((s) => s.startDate).sort()[0]!;
+  const endDate = a.services.some((s) => s.endDate === null) ? null : a.services.map((s) => s.endDate!).sort().at(-1)!;
+  const life: ServiceIn = { id: 0, login: '', startDate, endDate, tariffs: [] };
+  const w = usageWindow(life, T, rules);
+  const { startMs, endMs } = serviceSpan(life, rules.timezone);
+  if (!w || startMs > T) return [];
+  const carrier: Tariff = { code: 'account', name: 'account', version: 1, currency: a.currency, recurringFee: ZERO, taxInclusive: false, direction: 'both', unit: 'GB', includedUnits: ZERO, charge: null, timeBands: [], topUps: [], fairUse: null };
+  const result = rateScenario({
+    currency: a.currency,
+    timezone: rules.timezone,
+    cycle: rules.cycle,
+    rounding: rules.rounding,
+    bucketMinutes: 15,
+    tax: a.tax,
+    taxMode: rules.taxMode,
+    tariffs: [carrier],
+    startMs,
+    endMs,
+    plan: [{ tariff: carrier, fromMs: startMs }],
+    items: itemsOf(charges, rules),
+    topUps: [],
+    usage: [],
+    invoicesFromMs: w.previousDateMs + 1,
+    invoicesToMs: T + 1,
+  });
+  return result.documents
+    .map((d) => ({ ...d, lines: d.lines.filter((l) => l.kind === 'recurring_item' || l.kind === 'one_off'), usage: [] }))
+    .filter((d) => d.lines.length > 0);
 }
 
 /** Several services' documents as one, tax computed once over every line. */
@@ -243,4 +287,3 @@ export function merge(type: RatedDocument['type'], docs: Array<{ s: Pick<Service
   return { document: { type, issuedAtMs: T, period, lines, lineTaxes: taxed.lines, usage, taxes: taxed.taxes, totals: taxed.totals }, lineServices };
 }
 
-export const ZERO = new Dec(0);

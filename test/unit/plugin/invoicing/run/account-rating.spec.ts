@@ -102,6 +102,18 @@ describe('the billing run rates an account on its billing date', () => {
       return [...lines(r.invoice), ...lines(r.credit).map(([d, m]) => [d, -(m as bigint)])].filter(([d]) => String(d).includes('Support')).reduce((s, [, m]) => s + (m as bigint), 0n);
     };
     expect(['2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01', '2026-05-01', '2026-06-01'].map(support)).to.deep.equal([200n, 200n, 200n, 200n, 200n, 200n]);
+    // It is the account's, not a service's: no login before it, no service on its line.
+    const may = rateAccount(a, at('2026-05-01'), RULES).invoice!;
+    expect(may.document.lines.map((l) => l.description)).to.deep.equal(['alice: Usage above 100 GB included (per unit)', 'alice: Home (HOME v1)', 'Support plan']);
+    expect(may.lineServices).to.deep.equal([11, 11, null]);
+  });
+
+  it('stops an account-level charge when the account’s last service ends, crediting the unused days', () => {
+    const a = account({ services: [service(10, 'bob', '2026-01-01', '2026-03-10'), service(11, 'alice', '2026-01-01', '2026-04-15')], charges: [charge({ code: 'SUPPORT', description: 'Support plan', price: decimal('3.00'), fromDate: '2026-01-01' })], topUps: [], usage: new Map() });
+    const may = rateAccount(a, at('2026-05-01'), RULES);
+    // Alice's last day is 15 April: 15 of April's 30 days used, 1.50 of April's 3.00 back.
+    expect(lines(may.credit)).to.deep.equal([['alice: Home (HOME v1): unused days', 1550n], ['Support plan: unused days', 150n]]);
+    expect(lines(rateAccount(a, at('2026-06-01'), RULES).invoice)).to.deep.equal([]);
   });
 
   it('stops the whole account, issuing nothing, when a tariff is still a draft', () => {
