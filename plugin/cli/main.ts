@@ -7,6 +7,8 @@ export function buildProgram(): Command {
   const program = new Command('octet')
     .description('Octet: usage-based billing for ISPs (metering agent and billing plugin)')
     .showHelpAfterError(false)
+    // A subcommand's options after its own subcommand belong to that one (`octet bill reconcile --period P`).
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of commands) register(program);
   for (const cmd of program.commands) cmd.exitOverride();

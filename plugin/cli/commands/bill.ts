@@ -30,7 +30,9 @@ export function registerBill(program: Command): void {
       .description('issue the invoices (and credit notes) due on a billing date; safe to repeat or resume: every account is billed once')
       .option('-p, --period <period>', 'the month (2026-12) or the date a period starts on (2026-12-15); default: this month (calendar cycle) or today')
       .option('-n, --dry-run', 'show what would be issued; issues nothing and takes no invoice number')
-      .option('--json', 'print the result as JSON'),
+      .option('--json', 'print the result as JSON')
+      // `octet bill reconcile --period P`: options after the subcommand are the subcommand's.
+      .enablePositionalOptions(),
   ).action(async (opts: { config?: string; period?: string; dryRun?: boolean; json?: boolean }) => {
     await withPlugin(opts, async (plugin) => {
       const billing = plugin.services.invoicing.billing;

@@ -106,6 +106,9 @@ forEachDatabase('octet bill (processes)', (dialect) => {
     const future = await runOctet(['bill', '--config', configFile, '--period', '2031-01']);
     expect(future.code).to.equal(2);
     expect(future.stderr + future.stdout).to.contain('has not begun yet');
+    const rec = await runOctet(['bill', 'reconcile', '--config', configFile, '--period', '2026-12']);
+    expect(rec.code, rec.stderr).to.equal(0);
+    expect(rec.stdout).to.equal(`2026-12-01: ${ACCOUNTS} invoices, ${ACCOUNTS} usage windows, no differences\n`);
     const bad = await runOctet(['bill', '--config', configFile, '--period', 'december']);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('give the month (2026-12)');
