@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { rateAccount, serviceSpan, usageWindow, type AccountDocument, type AccountIn, type RunRules } from '../../../../../plugin/invoicing/run/account-rating.js';
 import { localMidnight, rateScenario, type RatedDocument } from '../../../../../plugin/rating/index.js';
-import { accountOf, billingDates, canonical, oneGo as oneGoOf, rulesOf, shuffle, sum, worldArb, type World } from './world.js';
+import { accountOf, accountOneGo, billingDates, canonical, oneGo as oneGoOf, rulesOf, shuffle, sum, worldArb, type World } from './world.js';
 
 const RUNS = { numRuns: 200 };
 
@@ -35,7 +35,7 @@ function expectConsistent(d: RatedDocument, taxMode: World['taxMode']): void {
 }
 
 /** Net amount of the lines of one kind a service got (invoices minus credit notes). */
-function netOf(docs: Array<{ doc: RatedDocument; services?: Array<number | null> }>, kind: string, serviceId?: number): bigint {
+function netOf(docs: Array<{ doc: RatedDocument; services?: Array<number | null> }>, kind: string, serviceId?: number | null): bigint {
   let n = 0n;
   for (const { doc, services } of docs) {
     doc.lines.forEach((l, i) => {
@@ -75,8 +75,13 @@ describe('the billing run rates an account (properties)', () => {
         for (const s of a.services) {
           const dates = billingDates(s, rules);
           const whole = rateScenario(oneGoOf(a, s, rules, dates[dates.length - 1]!)).documents.map((doc) => ({ doc }));
-          for (const kind of ['recurring_fee', 'recurring_item', 'usage', 'top_up']) expect(netOf(walked, kind, s.id), `${kind} of service ${s.id}`).to.equal(netOf(whole, kind));
+          for (const kind of ['recurring_fee', 'recurring_item', 'one_off', 'usage', 'top_up']) expect(netOf(walked, kind, s.id), `${kind} of service ${s.id}`).to.equal(netOf(whole, kind));
         }
+        // The account's own charges: over the account's life, on its first service's billing dates.
+        const first = [...a.services].sort((x, y) => x.startDate.localeCompare(y.startDate))[0]!;
+        const dates = billingDates(first, rules);
+        const own = rateScenario(accountOneGo(a, rules, dates[dates.length - 1]!)).documents.map((doc) => ({ doc }));
+        for (const kind of ['recurring_item', 'one_off']) expect(netOf(walked, kind, null), `${kind} of the account`).to.equal(netOf(own, kind));
       }),
       RUNS,
     );

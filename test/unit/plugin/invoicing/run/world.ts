@@ -71,6 +71,8 @@ export const worldArb = fc.record({
   tariffs: fc.boolean().chain((inc) => fc.tuple(fc.constant(inc), tariffArb('A', inc), tariffArb('B', inc))),
   services: fc.array(serviceArb, { minLength: 1, maxLength: 3 }),
   extra: fc.option(fc.record({ price, fromDay: fc.integer({ min: 0, max: 100 }), days: fc.integer({ min: 1, max: 120 }) }), { nil: null }),
+  /** A charge of the account (no service): recurring from a day, maybe to another, or a one-off at a bucket. */
+  accountCharge: fc.option(fc.record({ price, recurring: fc.boolean(), fromDay: fc.integer({ min: 0, max: 200 }), days: fc.option(fc.integer({ min: 1, max: 120 }), { nil: null }) }), { nil: null }),
 });
 export type World = typeof worldArb extends fc.Arbitrary<infer W> ? W : never;
 
@@ -108,6 +110,15 @@ export function accountOf(w: World): AccountIn {
   const charges: ChargeIn[] = w.extra
     ? [{ serviceId: 10, code: 'STATIC-IP', description: 'Static IP', price: decimal(w.extra.price), taxInclusive: w.tariffs[0], recurring: true, fromDate: dateAfter(w.services[0]!.startDay + w.extra.fromDay), toDate: dateAfter(w.services[0]!.startDay + w.extra.fromDay + w.extra.days), atMs: null }]
     : [];
+  const ac = w.accountCharge;
+  if (ac) {
+    const fromDate = dateAfter(ac.fromDay);
+    charges.push(
+      ac.recurring
+        ? { serviceId: null, code: 'SUPPORT', description: 'Support plan', price: decimal(ac.price), taxInclusive: w.tariffs[0], recurring: true, fromDate, toDate: ac.days === null ? null : dateAfter(ac.fromDay + ac.days), atMs: null }
+        : { serviceId: null, code: 'ROUTER', description: 'Router', price: decimal(ac.price), taxInclusive: w.tariffs[0], recurring: false, fromDate: null, toDate: null, atMs: localMidnight(fromDate, w.timezone) + (ac.days ?? 0) * BUCKET },
+    );
+  }
   return {
     accountId: 1,
     currency: w.currency,
@@ -163,6 +174,17 @@ export function oneGo(a: AccountIn, s: ServiceIn, rules: RunRules, lastDateMs: n
     invoicesFromMs: startMs,
     invoicesToMs: lastDateMs + 1,
   };
+}
+
+/** The account's own charges rated in one go over the account's life (first start to last end). */
+export function accountOneGo(a: AccountIn, rules: RunRules, lastDateMs: number): Scenario {
+  const startDate = a.services.map((s) => s.startDate).sort()[0]!;
+  const endDate = a.services.some((s) => s.endDate === null) ? null : a.services.map((s) => s.endDate!).sort().at(-1)!;
+  const { startMs, endMs } = serviceSpan({ startDate, endDate }, rules.timezone);
+  const nothing = tariff({ code: 'NOTHING', currency: a.currency, recurringFee: '0' });
+  const life: ServiceIn = { id: 0, login: '', startDate, endDate, tariffs: [{ code: 'NOTHING', fromMs: startMs }] };
+  const own: AccountIn = { ...a, services: [life], charges: a.charges.filter((c) => c.serviceId === null).map((c) => ({ ...c, serviceId: 0 })), catalogue: new Map([['NOTHING', { status: 'active', versions: [{ tariff: nothing, effectiveFromMs: 0 }] }]]) };
+  return oneGo(own, life, rules, lastDateMs);
 }
 
 /** JSON of a rating with bigints and decimals as text, for comparing two ratings. */
