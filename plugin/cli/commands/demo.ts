@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../common/logger.js';
+import type { DemoBilling } from '../demo/demo-billing.js';
 import { runDemo } from '../demo/run-demo.js';
 import { parsePort, parsePositiveInt } from '../options.js';
 
@@ -23,6 +24,8 @@ export function registerDemo(program: Command): void {
           `  Log in as     ${demo.adminEmail}`,
           `  Password      ${demo.adminPassword}   (generated for this run)`,
           '',
+          ...billingLines(demo.billing, demo.url),
+          '',
           `  Simulated MikroTik "pop-north": RouterOS API at ${demo.router.host}:${demo.router.port}, polled every ${opts.interval} s`,
           `  Simulated NAS "bras-1": RADIUS accounting to the agent at 127.0.0.1:${demo.agent.radiusPort}`,
           `  Agent health  http://127.0.0.1:${demo.agent.httpPort}/healthz   metrics: /metrics`,
@@ -38,4 +41,18 @@ export function registerDemo(program: Command): void {
       });
       await demo.stop();
     });
+}
+
+/** What the demo did about last month, in the newcomer's words. */
+function billingLines(b: DemoBilling, url: string): string[] {
+  const lines = [
+    b.issuedNow
+      ? `  Invoiced ${b.invoiced} accounts for ${b.month} (billing date ${b.period}): ${url}/invoices`
+      : `  ${b.month} was invoiced before: ${b.invoiced} accounts (billing date ${b.period}): ${url}/invoices`,
+    `  Billing runs  ${url}/billing/runs`,
+  ];
+  if (b.pdfs.rendered > 0) lines.push(`  PDFs          ${b.pdfs.rendered} rendered now with Chromium`);
+  if (b.pdfs.failed > 0) lines.push(`  PDFs          ${b.pdfs.failed} not rendered yet (is /usr/bin/chromium installed?): see ${url}/delivery`);
+  for (const e of b.errors) lines.push(`  Not billed    ${e}`);
+  return lines;
 }

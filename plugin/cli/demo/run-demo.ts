@@ -10,7 +10,9 @@ import { generatePassword, hashPassword } from '../../auth/index.js';
 import type { Logger } from '../../common/logger.js';
 import { defaultPluginConfig, type PluginConfig } from '../../config.js';
 import { buildPlugin, servePlugin, type Plugin, type RunningPlugin } from '../../main.js';
+import { billLastMonth, seedLastMonthUsage, type DemoBilling } from './demo-billing.js';
 import { seedDemoTariffs } from './demo-tariffs.js';
+import { DateTime } from 'luxon';
 
 /**
  * `octet demo`: the whole metering path on one machine, on the embedded default. A simulated
@@ -34,6 +36,8 @@ export interface RunningDemo {
   router: Simulator;
   agent: RunningAgent;
   plugin: RunningPlugin;
+  /** Last month, invoiced before the live traffic starts. */
+  billing: DemoBilling;
   stop(): Promise<void>;
 }
 
@@ -66,11 +70,13 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   try {
     const config = defaultPluginConfig({ db: { url: `sqlite:${join(dir, 'octet.db')}` }, http: { host: '127.0.0.1', port: options.port } });
     config.usage.rollupDelayMs = 1000;
+    // The invoices' PDFs live with the demo's database, not in the working directory.
+    config.pdf.storeDir = join(dir, 'invoices');
     const { plugin, adminPassword } = await startDemoPlugin(config, logger.child({ part: 'plugin' }));
     cleanups.push(() => plugin.close());
 
     // Agent names stay taken after a revoke, so each run registers its own agent.
-    const { token } = await plugin.services.ingest.agents.create(`demo-${Date.now().toString(36)}`, 'system:demo');
+    const { token, info: agentInfo } = await plugin.services.ingest.agents.create(`demo-${Date.now().toString(36)}`, 'system:demo');
 
     const routerPassword = randomBytes(9).toString('base64url');
     const router = await startSimulator({
@@ -85,6 +91,10 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     router.model.setRates('user0007', { downloadBps: 60 * MB, uploadBps: 6 * MB });
 
     await seedCustomers(plugin);
+    // Before the live traffic: last month's usage through the agent ingest and the rollup, then
+    // the real billing run for this month's first, so the newcomer finds a closed month invoiced.
+    await seedLastMonthUsage(plugin, agentInfo, CUSTOMERS, { [ROUTER]: 'poll', [NAS]: 'radius' }, logger.child({ part: 'demo' }));
+    const billing = await billLastMonth(plugin);
 
     const radiusSecret = randomBytes(12).toString('base64url');
     const agentConfig = agentConfigSchema.parse({
@@ -125,7 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     await nas.start();
     cleanups.push(() => nas.stop());
 
-    return { url: plugin.url, adminEmail: DEMO_ADMIN, adminPassword, router, agent, plugin, stop };
+    return { url: plugin.url, adminEmail: DEMO_ADMIN, adminPassword, router, agent, plugin, billing, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -160,10 +170,17 @@ async function prepareAdmin({ ctx }: Plugin): Promise<string> {
 async function seedCustomers(plugin: RunningPlugin): Promise<void> {
   await seedDemoTariffs(plugin, plugin.ctx.config.billing.currency);
   const { subscribers } = plugin.services.subscribers;
+  const startDate = serviceStartDate(plugin.ctx.clock.now(), plugin.ctx.config.billing.timezone);
   for (const c of CUSTOMERS) {
     const page = await subscribers.listServices({ login: c.login }, 1);
     if (page.items.length > 0) continue;
     const account = await subscribers.createAccount({ name: c.name, email: `${c.login}@demo.octet.example`, externalId: `demo-${c.login}` }, 'system:demo');
-    await subscribers.createService(account.id, { login: c.login, tariff: c.tariff, nasName: c.nas, startDate: '2026-01-01' }, 'system:demo');
+    await subscribers.createService(account.id, { login: c.login, tariff: c.tariff, nasName: c.nas, startDate }, 'system:demo');
   }
+}
+
+/** 2026-01-01, or earlier when that is not before last month: last month must be wholly billable. */
+export function serviceStartDate(now: Date, timezone: string): string {
+  const beforeLastMonth = DateTime.fromJSDate(now, { zone: timezone }).startOf('month').minus({ months: 2 }).toISODate()!;
+  return beforeLastMonth < '2026-01-01' ? beforeLastMonth : '2026-01-01';
 }
