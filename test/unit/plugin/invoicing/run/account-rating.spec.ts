@@ -84,6 +84,15 @@ describe('the billing run rates an account on its billing date', () => {
     expect(r.windows.filter((w) => w.serviceId === 11)).to.deep.equal([{ serviceId: 11, fromMs: at('2026-03-01'), toMs: at('2026-03-11'), download: 7n * GB, upload: 0n }]);
   });
 
+  it('still credits the unused days of a service that ended mid-period when a new tariff version takes effect at the next period', () => {
+    const v2 = { ...HOME, version: 2, recurringFee: decimal('35.00') };
+    const a = account({ catalogue: new Map([['HOME', { status: 'active', versions: [{ tariff: HOME, effectiveFromMs: 0 }, { tariff: v2, effectiveFromMs: at('2026-04-01') }] }]]) });
+    const r = rateAccount(a, at('2026-04-01'), RULES);
+    expect(lines(r.credit)).to.deep.equal([['bob: Home (HOME v1): unused days', 2100n]]);
+    // Alice, still running, pays the new price from April.
+    expect(lines(r.invoice).filter(([d]) => String(d).includes('(HOME v'))).to.deep.equal([['alice: Home (HOME v2)', 3500n]]);
+  });
+
   it('prorates an extra charge that starts and stops inside a period, and bills a one-off once, on the first invoice at or after it', () => {
     const a = account({ charges: [charge({ serviceId: 10, code: 'TV', description: 'TV', price: decimal('9.00'), fromDate: '2026-03-05', toDate: '2026-03-20' }), charge({ serviceId: 10, code: 'ROUTER', description: 'Router', price: decimal('79.00'), recurring: false, atMs: Date.parse('2026-03-01T00:00:00+01:00') })] });
     const march = rateAccount(a, at('2026-03-01'), RULES);
