@@ -130,12 +130,13 @@ export function usageWindow(s: ServiceIn, T: number, rules: RunRules): { previou
   return { previousDateMs: prev, fromMs: Math.min(T, Math.max(prev, floorBucket(startMs))), toMs: T };
 }
 
-function plan(s: ServiceIn, startMs: number, T: number, a: AccountIn, rules: RunRules): { plan: Scenario['plan']; tariffs: Tariff[] } | string {
+function plan(s: ServiceIn, startMs: number, endMs: number | null, T: number, a: AccountIn, rules: RunRules): { plan: Scenario['plan']; tariffs: Tariff[] } | string {
   if (s.tariffs.length === 0) return `service ${s.login} has no tariff`;
   const spec = cycleFor(rules.cycle, rules.timezone, startMs);
   const out: Scenario['plan'] = [];
   const hist = s.tariffs.map((h, i) => ({ code: h.code, fromMs: i === 0 ? Math.min(floorBucket(h.fromMs), startMs) : floorBucket(h.fromMs) }));
   for (const [i, h] of hist.entries()) {
+    if (i > 0 && endMs !== null && h.fromMs >= endMs) break; // a change after the end bills nothing, and must not cut the last tariff
     const entry = a.catalogue.get(h.code);
     if (!entry) return `service ${s.login}: tariff ${h.code} is not in the catalogue`;
     if (entry.status === 'draft') return `service ${s.login}: tariff ${h.code} is a draft (no price yet): define it on the Tariffs page`;
@@ -144,8 +145,10 @@ function plan(s: ServiceIn, startMs: number, T: number, a: AccountIn, rules: Run
     let at = h.fromMs;
     let version = versionAt(entry.versions, periodAt(at, spec).fromMs);
     out.push({ tariff: version.tariff, fromMs: at });
-    // A later version takes over at the start of the first period it is in effect for.
-    for (let p = periodAt(at, spec).toMs; p < until && p <= T; p = periodAt(p, spec).toMs) {
+    // A later version takes over at the start of the first period it is in effect for, while the
+    // service runs: one after its end would cut the ended tariff there, and its unused days would
+    // never be credited.
+    for (let p = periodAt(at, spec).toMs; p < until && p <= T && (endMs === null || p < endMs); p = periodAt(p, spec).toMs) {
       const v = versionAt(entry.versions, p);
       if (v.tariff.version !== version.tariff.version) {
         version = v;
@@ -173,7 +176,7 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
     const { startMs, endMs } = serviceSpan(s, rules.timezone);
     if (startMs > T) continue;
     dueServices.push(s.id);
-    const p = plan(s, startMs, T, a, rules);
+    const p = plan(s, startMs, endMs, T, a, rules);
     if (typeof p === 'string') {
       errors.push(p);
       continue;

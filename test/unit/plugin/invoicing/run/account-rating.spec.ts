@@ -93,6 +93,13 @@ describe('the billing run rates an account on its billing date', () => {
     expect(lines(r.invoice).filter(([d]) => String(d).includes('(HOME v'))).to.deep.equal([['alice: Home (HOME v2)', 3500n]]);
   });
 
+  it('credits the unused days of a service whose tariff history lists a change after its end, and bills nothing of that tariff', () => {
+    const a = account({ services: [service(10, 'alice', '2026-01-01', null), { ...service(11, 'bob', '2026-01-01', '2026-03-10'), tariffs: [{ code: 'HOME', fromMs: at('2026-01-01') }, { code: 'HOME', fromMs: at('2026-03-20') }] }] });
+    const r = rateAccount(a, at('2026-04-01'), RULES);
+    expect(lines(r.credit)).to.deep.equal([['bob: Home (HOME v1): unused days', 2100n]]);
+    expect(lines(r.invoice).filter(([d]) => String(d).startsWith('bob'))).to.deep.equal([['bob: Usage above 32.258065 GB included (per unit)', 0n]]);
+  });
+
   it('prorates an extra charge that starts and stops inside a period, and bills a one-off once, on the first invoice at or after it', () => {
     const a = account({ charges: [charge({ serviceId: 10, code: 'TV', description: 'TV', price: decimal('9.00'), fromDate: '2026-03-05', toDate: '2026-03-20' }), charge({ serviceId: 10, code: 'ROUTER', description: 'Router', price: decimal('79.00'), recurring: false, atMs: Date.parse('2026-03-01T00:00:00+01:00') })] });
     const march = rateAccount(a, at('2026-03-01'), RULES);
