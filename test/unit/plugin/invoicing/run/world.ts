@@ -71,6 +71,8 @@ export const worldArb = fc.record({
   tariffs: fc.boolean().chain((inc) => fc.tuple(fc.constant(inc), tariffArb('A', inc), tariffArb('B', inc))),
   services: fc.array(serviceArb, { minLength: 1, maxLength: 3 }),
   extra: fc.option(fc.record({ price, fromDay: fc.integer({ min: 0, max: 100 }), days: fc.integer({ min: 1, max: 120 }) }), { nil: null }),
+  /** A new version of tariff A (another fee and allowance), in effect from an arbitrary bucket. */
+  versionTwo: fc.option(fc.record({ bucket: fc.integer({ min: 0, max: 96 * 220 }), fee: price, included: fc.integer({ min: 0, max: 30 }) }), { nil: null }),
   /** A charge of the account (no service): recurring from a day, maybe to another, or a one-off at a bucket. */
   accountCharge: fc.option(fc.record({ price, recurring: fc.boolean(), fromDay: fc.integer({ min: 0, max: 200 }), days: fc.option(fc.integer({ min: 1, max: 120 }), { nil: null }) }), { nil: null }),
 });
@@ -125,7 +127,7 @@ export function accountOf(w: World): AccountIn {
     tax: w.exempt ? { kind: 'exempt', reason: 'reverse charge' } : { kind: 'rate', name: 'VAT', percent: new Dec(19) },
     services,
     catalogue: new Map([
-      ['A', { status: 'active', versions: [{ tariff: cur(a), effectiveFromMs: 0 }] }],
+      ['A', { status: 'active', versions: [{ tariff: cur(a), effectiveFromMs: 0 }, ...(w.versionTwo ? [{ tariff: { ...cur(a), version: 2, recurringFee: decimal(w.versionTwo.fee), includedUnits: new Dec(w.versionTwo.included) }, effectiveFromMs: localMidnight(dateAfter(0), w.timezone) + w.versionTwo.bucket * BUCKET }] : [])] }],
       ['B', { status: 'active', versions: [{ tariff: cur(b), effectiveFromMs: 0 }] }],
     ]),
     charges,
@@ -152,8 +154,18 @@ export function billingDates(s: ServiceIn, rules: RunRules): number[] {
 /** The same service rated in one go over its whole life (what `octet rate` would say). */
 export function oneGo(a: AccountIn, s: ServiceIn, rules: RunRules, lastDateMs: number): Scenario {
   const { startMs, endMs } = serviceSpan(s, rules.timezone);
-  const tariffOf = (code: string) => a.catalogue.get(code)!.versions[0]!.tariff;
-  const plan = s.tariffs.map((h) => ({ tariff: tariffOf(h.code), fromMs: h.fromMs }));
+  // The catalogue's rule, written out: a period is rated by the version in effect at its start.
+  const spec = cycleFor(rules.cycle, rules.timezone, startMs);
+  const versionAt = (code: string, ms: number) => [...a.catalogue.get(code)!.versions].sort((x, y) => x.effectiveFromMs - y.effectiveFromMs).filter((v, i) => i === 0 || v.effectiveFromMs <= ms).at(-1)!.tariff;
+  const plan: Scenario['plan'] = [];
+  s.tariffs.forEach((h, i) => {
+    const until = Math.min(s.tariffs[i + 1]?.fromMs ?? Infinity, endMs ?? Infinity);
+    let t = versionAt(h.code, periodAt(h.fromMs, spec).fromMs);
+    plan.push({ tariff: t, fromMs: h.fromMs });
+    for (let p = periodAt(h.fromMs, spec).toMs; p < until && p <= lastDateMs; p = periodAt(p, spec).toMs) {
+      if (versionAt(h.code, p) !== t) plan.push({ tariff: (t = versionAt(h.code, p)), fromMs: p });
+    }
+  });
   return {
     currency: a.currency,
     timezone: rules.timezone,
