@@ -7,7 +7,7 @@ import { HISTORY, historyBatchId, lastMonth, monthRecords, type HistoryCustomer 
  * The demo's closed month: last month's usage goes in through the real metering path (the agent
  * ingest service, then the usage rollup), then the month is billed by the real billing run and
  * the PDFs rendered by the delivery job, so a newcomer finds invoices on the first start.
- * Safe on every restart: usage is seeded only when the month holds none, the run is skipped
+ * Safe on every restart: a customer's usage is seeded only when its month holds none, the run is skipped
  * when a finished run for the date exists (and is idempotent anyway).
  */
 export interface DemoBilling {
@@ -30,26 +30,36 @@ export async function seedLastMonthUsage(
   customers: ReadonlyArray<{ login: string; nas: string }>,
   kinds: Record<string, 'poll' | 'radius'>,
   logger: Logger,
-): Promise<{ seeded: boolean }> {
-  const { ingest, usage, subscribers } = plugin.services;
+): Promise<{ seeded: number }> {
+  const { ingest } = plugin.services;
   const month = lastMonth(plugin.ctx.clock.now(), plugin.ctx.config.billing.timezone);
-  const first = await subscribers.subscribers.listServices({ login: customers[0]!.login }, 1);
-  const serviceId = first.items[0]?.id;
-  if (serviceId !== undefined) {
-    const had = await usage.queries.serviceUsage(serviceId, month.from.toMillis(), month.to.toMillis());
-    if (had.download + had.upload > 0n) return { seeded: false };
-  }
+  let seeded = 0;
   for (const c of customers) {
     const plan = HISTORY.find((h) => h.login === c.login);
-    if (!plan) continue;
+    if (!plan || (await hasUsageIn(plugin, c.login, month))) continue;
     const who: HistoryCustomer = { ...plan, source: kinds[c.nas] ?? 'radius', sourceName: c.nas };
     const records = monthRecords(who, month);
     const ack = await ingest.ingest.ingestBatch(agent, { batchId: historyBatchId(c.login, month), sentAt: month.to.toUTC().toISO()!, records });
     if (ack.rejected.length > 0) throw new Error(`demo: last month's usage for ${c.login} was refused: ${ack.rejected[0]!.reason}`);
+    seeded++;
   }
+  if (seeded === 0) return { seeded: 0 };
   await rollUpEverything(plugin);
-  logger.info('demo: last month\'s usage seeded', { month: month.label, customers: customers.length });
-  return { seeded: true };
+  logger.info('demo: last month\'s usage seeded', { month: month.label, customers: seeded });
+  return { seeded };
+}
+
+/**
+ * A customer already holding usage in the month was seeded by an earlier start (or is a demo
+ * database that ran through that month). Sending the same sessions again would add nothing
+ * (the same counters at the same times), but it would fill the table with repeats.
+ */
+async function hasUsageIn(plugin: RunningPlugin, login: string, month: { from: { toMillis(): number }; to: { toMillis(): number } }): Promise<boolean> {
+  const page = await plugin.services.subscribers.subscribers.listServices({ login }, 1);
+  const serviceId = page.items[0]?.id;
+  if (serviceId === undefined) return false;
+  const had = await plugin.services.usage.queries.serviceUsage(serviceId, month.from.toMillis(), month.to.toMillis());
+  return had.download + had.upload > 0n;
 }
 
 /** Runs the usage rollup (under its lease, as its job does) until no observation is pending. */

@@ -169,6 +169,8 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
     const url = /Admin shell\s+(http:\/\/\S+)/.exec(out)![1]!;
     const get2 = await login(url, ADMIN, again.match[1]!);
     expect(listedInvoices(await text(get2, '/invoices'))).to.have.length(8);
+    // The finished run is found, not repeated: still the one run on the page.
+    expect((await text(get2, '/billing/runs')).match(/<a href="\/billing\/runs\//g)).to.have.length(1);
     expect(await stopDemo(child)).to.equal(0);
   });
 });
