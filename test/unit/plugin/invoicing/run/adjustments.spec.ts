@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import type { Transaction } from 'sequelize';
 import { Dec } from '../../../../../plugin/common/money.js';
 import { rateAccount, type AccountIn, type RunRules } from '../../../../../plugin/invoicing/run/account-rating.js';
 import { adjustmentLines, mergeExtra, type AdjustmentDeps, type PendingAdjustment } from '../../../../../plugin/invoicing/run/adjustments.js';
 import { localMidnight, type Tariff, type UsageRow } from '../../../../../plugin/rating/index.js';
-import { tariff } from './world.js';
+import { tariff, tariffArb } from './world.js';
 
 const TZ = 'Europe/Berlin';
 const RULES: RunRules = { timezone: TZ, cycle: 'calendar', rounding: 'half-up', taxMode: 'line' };
@@ -113,5 +114,36 @@ describe('late usage adjustments on the next invoice', () => {
   it('leaves an adjustment for a service the account no longer lists pending: no line, and nothing marked as carried', async () => {
     const r = await adjustmentLines([{ ...pending('x1', 3n), serviceId: 99 }], account(TIERED), RULES, deps(0n, 0n), TX);
     expect(r).to.deep.equal({ invoiceLines: [], creditLines: [], usage: [], ids: [] });
+  });
+
+  it('whatever the tariff and however many late reports come, the window ends up charged what its usage costs now (property)', async () => {
+    const gbRows = fc.array(fc.record({ day: fc.integer({ min: 0, max: 27 }), gb: fc.bigInt(0n, 80n) }), { maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(tariffArb('A', false), gbRows, fc.array(gbRows, { minLength: 1, maxLength: 3 }), async (t, first, late) => {
+        const a = account(t);
+        const toRows = (xs: Array<{ day: number; gb: bigint }>) => xs.map((x) => ({ hourMs: FEBRUARY.fromMs + x.day * 86_400_000 + 3_600_000, download: x.gb * GB, upload: x.gb * GB }));
+        const costOf = (rows: UsageRow[]) => {
+          const inv = rateAccount({ ...a, usage: new Map([[10, rows]]) }, at('2026-03-01'), RULES).invoice!;
+          return inv.document.lines.filter((l) => l.kind === 'usage').reduce((s, l) => s + l.amountMinor, 0n);
+        };
+        let rows = toRows(first);
+        let charged = costOf(rows);
+        for (const batch of late) {
+          const added = toRows(batch);
+          rows = [...rows, ...added];
+          const bytes = added.reduce((s, r) => s + r.download + r.upload, 0n);
+          const fakes: AdjustmentDeps = {
+            invoices: { billedWindow: async () => ({ periodKey: '2026-03-01', chargedMinor: charged }) },
+            usage: { usageRows: async (ids) => new Map(ids.map((id) => [id, rows])) },
+            tariffs: { topUpsFor: async () => [] },
+          };
+          const r = await adjustmentLines([{ id: 'x', serviceId: 10, period: FEBRUARY, download: bytes, upload: 0n }], a, RULES, fakes, TX);
+          expect(r.invoiceLines.length + r.creditLines.length).to.equal(1);
+          charged += r.invoiceLines.reduce((s, x) => s + x.line.amountMinor, 0n) - r.creditLines.reduce((s, x) => s + x.line.amountMinor, 0n);
+          expect(charged).to.equal(costOf(rows));
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
