@@ -62,7 +62,12 @@ export interface UsageSummary {
   units: Dec;
   includedUnits: Dec;
   topUpUnits: Dec;
+  /** Units above the allowance and top-ups (what the charge model was given). */
   chargedUnits: Dec;
+  /** The charge model's own free units (package), 0 otherwise; absent in documents issued before it existed. */
+  modelFreeUnits?: Dec;
+  /** Whether the tariff charges usage at all (false: a flat tariff; its usage is only reported). */
+  usageCharged?: boolean;
   fairUse: { capUnits: Dec; throttleRate: string; crossedAtMs: number | null } | null;
 }
 
@@ -259,7 +264,7 @@ function rateWindow(s: Scenario, fromMs: number, toMs: number, endsService: bool
     const r = applyChargeModel(tariff.charge, over);
     lines.push({
       kind: 'usage',
-      description: `Usage above ${included.plus(topUpUnits).toDecimalPlaces(6).toFixed()} ${tariff.unit} included (${tariff.charge.model.replace('_', ' ')})`,
+      description: `Usage above ${included.plus(topUpUnits).toDecimalPlaces(6).toFixed()} ${tariff.unit} included (${tariff.charge.model.replace('_', ' ')}${tariff.charge.model === 'package' && tariff.charge.freeUnits.gt(0) ? `, the first ${tariff.charge.freeUnits.toFixed()} ${tariff.unit} above it free` : ''})`,
       tariff: tRef,
       fromMs,
       toMs,
@@ -299,6 +304,8 @@ function rateWindow(s: Scenario, fromMs: number, toMs: number, endsService: bool
     includedUnits: included,
     topUpUnits,
     chargedUnits: over,
+    modelFreeUnits: tariff.charge?.model === 'package' ? tariff.charge.freeUnits : new Dec(0),
+    usageCharged: tariff.charge !== null,
     fairUse,
   };
   return { lines, summary, rows };

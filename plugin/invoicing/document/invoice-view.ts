@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { formatBytes } from '../../common/bytes.js';
+import { Dec } from '../../common/money.js';
 import type { RatedDocument } from '../../rating/index.js';
 import { DEFAULT_NUMBER_FORMAT, formatAmount, formatDecimal, unitPriceText, type NumberFormat } from './number-format.js';
 
@@ -76,7 +77,7 @@ export interface InvoiceView {
   seller: Party;
   buyer: Party;
   lines: InvoiceLineView[];
-  usage: Array<{ period: string; tariff: string; download: string; upload: string; counted: string; units: string; included: string; charged: string; fairUse: string | null }>;
+  usage: Array<{ period: string; tariff: string; download: string; upload: string; counted: string; units: string; included: string; charged: string; bands: string | null; fairUse: string | null }>;
   notes: string[];
   taxes: Array<{ label: string; net: string; tax: string; gross: string }>;
   totals: { net: string; tax: string; total: string };
@@ -131,22 +132,29 @@ export function buildInvoiceView(input: InvoiceViewInput): InvoiceView {
         tax: tax?.taxMinor == null ? '' : money(tax.taxMinor),
       };
     }),
-    usage: doc.usage.map((u) => ({
-      period: span(u.fromMs, u.toMs),
-      tariff: `${u.tariff.code} v${u.tariff.version}`,
-      download: bytes(u.downloadBytes),
-      upload: bytes(u.uploadBytes),
-      counted: bytes(u.countedBytes),
-      units: `${formatDecimal(u.units, nf, 0, 3)} ${u.unit}`,
-      included: `${formatDecimal(u.includedUnits.plus(u.topUpUnits), nf, 0, 3)} ${u.unit}`,
-      charged: `${formatDecimal(u.chargedUnits, nf, 0, 3)} ${u.unit}`,
-      fairUse:
-        u.fairUse === null
-          ? null
-          : u.fairUse.crossedAtMs === null
-            ? `Fair use: ${formatDecimal(u.fairUse.capUnits, nf, 0, 3)} ${u.unit} cap not reached`
-            : `Fair use: ${formatDecimal(u.fairUse.capUnits, nf, 0, 3)} ${u.unit} cap reached ${date(u.fairUse.crossedAtMs)}, then ${u.fairUse.throttleRate}`,
-    })),
+    usage: doc.usage.map((u) => {
+      const units = (d: Dec) => `${formatDecimal(d, nf, 0, 3)} ${u.unit}`;
+      const free = u.modelFreeUnits ?? new Dec(0);
+      const bands = u.byBand.filter((b) => b.band !== null && b.bytes > 0n).map((b) => `${b.band}: ${bytes(b.bytes)} counted at ${b.percent.toFixed()} %`);
+      return {
+        period: span(u.fromMs, u.toMs),
+        tariff: `${u.tariff.code} v${u.tariff.version}`,
+        download: bytes(u.downloadBytes),
+        upload: bytes(u.uploadBytes),
+        counted: bytes(u.countedBytes),
+        units: units(u.units),
+        included: units(u.includedUnits.plus(u.topUpUnits).plus(free)),
+        // A flat tariff reports its usage but charges none of it.
+        charged: u.usageCharged === false ? 'not charged' : units(Dec.max(0, u.chargedUnits.minus(free))),
+        bands: bands.length ? `Time bands: ${bands.join('; ')}` : null,
+        fairUse:
+          u.fairUse === null
+            ? null
+            : u.fairUse.crossedAtMs === null
+              ? `Fair use: ${formatDecimal(u.fairUse.capUnits, nf, 0, 3)} ${u.unit} cap not reached`
+              : `Fair use: ${formatDecimal(u.fairUse.capUnits, nf, 0, 3)} ${u.unit} cap reached ${date(u.fairUse.crossedAtMs)}, then ${u.fairUse.throttleRate}`,
+      };
+    }),
     notes: input.notes ?? [],
     taxes: doc.taxes.map((t) => ({
       label: t.exemptReason !== null ? `${t.name} (exempt: ${t.exemptReason})` : `${t.name} ${t.percent ?? ''}%`,

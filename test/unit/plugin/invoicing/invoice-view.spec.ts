@@ -1,11 +1,23 @@
 import { expect } from 'chai';
-import { formatMinor } from '../../../../plugin/common/money.js';
+import { Dec, formatMinor } from '../../../../plugin/common/money.js';
 import { loadInvoiceTemplate } from '../../../../plugin/invoicing/document/template.js';
 import { BUYER, invoiceView, ratedInvoice } from './fixtures.js';
 
 const template = loadInvoiceTemplate();
 
 describe('the invoice document', () => {
+  it('says why usage was not charged: a flat tariff, a free band, a package\'s free units', () => {
+    const doc = ratedInvoice('EUR');
+    const u = doc.usage[0]!;
+    const night = { band: 'night', percent: new Dec(0), bytes: 75_000_000_000n, weightedBytes: new Dec(0) };
+    const flat = invoiceView({ document: { ...doc, usage: [{ ...u, usageCharged: false, byBand: [night, ...u.byBand] }] } }).usage[0]!;
+    expect(flat.charged).to.equal('not charged');
+    expect(flat.bands).to.equal('Time bands: night: 75.00 GB counted at 0 %');
+    const pack = invoiceView({ document: { ...doc, usage: [{ ...u, includedUnits: new Dec(0), topUpUnits: new Dec(0), chargedUnits: new Dec('7.3'), modelFreeUnits: new Dec(1), usageCharged: true }] } }).usage[0]!;
+    expect([pack.included, pack.charged]).to.deep.equal(['1 GB', '6.3 GB']);
+    expect(invoiceView().usage[0]!.bands).to.equal(null);
+  });
+
   it('prints a fair-use cap and the day it was reached under the usage summary, and notes above the lines', () => {
     const doc = ratedInvoice('EUR');
     const usage = doc.usage.map((u) => ({ ...u, fairUse: { capUnits: u.units.minus(1), throttleRate: '2M/2M', crossedAtMs: Date.parse('2026-01-15T10:00:00Z') } }));
