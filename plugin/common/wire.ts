@@ -141,3 +141,55 @@ export const agentStatusReport = z.strictObject({
   sources: z.array(sourceStatus).max(10_000),
 });
 export type AgentStatusReport = z.infer<typeof agentStatusReport>;
+
+/**
+ * Enforcement, plugin -> agent (desired state) and agent -> plugin (what was applied), under
+ * AGENT_API_PREFIX with the agent's token:
+ * - `GET  /enforcement/desired`: the full desired state of the services on this agent's routers
+ *   and NASes (a snapshot, with the highest version in it).
+ * - `GET  /enforcement/stream`: server-sent events; `event: desired` with one EnforcementItem as
+ *   JSON in `data:`, sent as soon as a desired state changes; a comment line (`: ping`) every 15 s.
+ *   An agent (re)connecting first reads the snapshot, then listens.
+ * - `POST /enforcement/applied`: what the agent applied (or failed to), per service and version.
+ * Versions grow per service; an agent applies an item only if its version is newer than what it
+ * applied, so replays and reorderings change nothing.
+ */
+export const enforcementState = z.enum(['active', 'suspended', 'throttled']);
+export type EnforcementState = z.infer<typeof enforcementState>;
+
+export const enforcementItem = z.strictObject({
+  serviceId: z.number().int().positive(),
+  login: z.string().min(1).max(253),
+  /** The router or NAS the service is on (services.nas_name), as the agent's config names it. */
+  device: z.string().min(1).max(128),
+  desired: enforcementState,
+  /** RouterOS rate ("2M/2M") when throttled. */
+  rate: z.string().max(64).nullable(),
+  version: z.number().int().nonnegative(),
+});
+export type EnforcementItem = z.infer<typeof enforcementItem>;
+
+export const enforcementSnapshot = z.strictObject({
+  version: z.number().int().nonnegative(),
+  items: z.array(enforcementItem),
+});
+export type EnforcementSnapshot = z.infer<typeof enforcementSnapshot>;
+
+export const enforcementApplied = z.strictObject({
+  items: z
+    .array(
+      z.strictObject({
+        serviceId: z.number().int().positive(),
+        version: z.number().int().nonnegative(),
+        device: z.string().min(1).max(128),
+        applied: enforcementState,
+        rate: z.string().max(64).nullable(),
+        ok: z.boolean(),
+        /** Why it failed (router unreachable, NAK from the NAS…), when ok is false. */
+        error: z.string().max(1000).nullable(),
+        at: z.string().datetime({ offset: true }),
+      }),
+    )
+    .max(10_000),
+});
+export type EnforcementApplied = z.infer<typeof enforcementApplied>;
