@@ -12,6 +12,7 @@ import type { SettingsRepository } from './settings/index.js';
 import type { SubscribersServices } from './subscribers/index.js';
 import type { TariffsServices } from './tariffs/index.js';
 import type { InvoicingServices } from './invoicing/index.js';
+import type { PaymentsServices } from './payments/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
@@ -49,4 +50,6 @@ export interface ModuleServices {
   tariffs: TariffsServices;
   /** Billing runs, invoices, credit notes. */
   invoicing: InvoicingServices;
+  /** Payments, allocation, credit, refunds, balances; `outstanding` for dunning. */
+  payments: PaymentsServices;
 }

@@ -16,6 +16,7 @@ import { SettingsRepository } from './settings/index.js';
 import { buildSubscribers } from './subscribers/index.js';
 import { buildTariffs } from './tariffs/index.js';
 import { buildInvoicing } from './invoicing/index.js';
+import { buildPayments } from './payments/index.js';
 import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
@@ -67,7 +68,9 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   // Billing reads usage through this port; the agents' status reports say how far it is final.
   const billingUsage = createBillingUsage(ctx, network);
   const invoicing = buildInvoicing(ctx, { subscribers: subscribers.billing, tariffs: tariffs.port, usage: billingUsage });
-  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing };
+  // Dunning sets payments.onPaymentRecorded once built: a payment restores in its own transaction.
+  const payments = buildPayments(ctx, { invoices: invoicing.invoices, accounts: subscribers.billing });
+  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

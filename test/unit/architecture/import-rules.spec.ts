@@ -26,6 +26,9 @@ const PUBLIC_FILES = new Set(['index.ts', 'config.ts']);
  * file may import only project files that themselves reach none of the forbidden packages.
  */
 const DOMAIN_FILES = [
+  'plugin/enforcement/state.ts',
+  'plugin/enforcement/aaa.ts',
+  'plugin/enforcement/fair-use.ts',
   'plugin/usage/counters.ts',
   'plugin/usage/hour-split.ts',
   'plugin/usage/hourly-rows.ts',
@@ -59,6 +62,10 @@ const DOMAIN_FILES = [
   'plugin/invoicing/delivery/export-rows.ts',
   'plugin/invoicing/delivery/logo.ts',
   'plugin/invoicing/delivery/render-input.ts',
+  'plugin/payments/allocation.ts',
+  'plugin/payments/amount.ts',
+  'plugin/payments/outstanding.ts',
+  'plugin/payments/statement.ts',
   'plugin/common/bytes.ts',
   'plugin/common/money.ts',
   'plugin/rating/index.ts',

@@ -46,6 +46,10 @@ const OWNER: Record<string, string> = {
   invoice_deliveries: 'invoicing',
   billing_runs: 'invoicing',
   billing_run_errors: 'invoicing',
+  payments: 'payments',
+  payment_allocations: 'payments',
+  payment_refunds: 'payments',
+  payment_account_locks: 'payments',
 };
 
 /** The sequelize models of plugin/db/models/ and the table each describes. */

@@ -1,0 +1,31 @@
+import type { PluginContext } from '../context.js';
+import type { InvoicesRepository } from '../invoicing/index.js';
+import type { InstalledModule, PluginModule } from '../modules.js';
+import type { SubscribersBillingPort } from '../subscribers/index.js';
+import { paymentsApi } from './api.js';
+import { PaymentsRepository } from './payments.repository.js';
+import { PaymentsService, type PaymentsDeps } from './payments.service.js';
+import { PAYMENTS_NAV, paymentPages } from './web/pages.js';
+
+/** What payments reads of other modules, as the composition root built them. */
+export interface PaymentsPorts {
+  invoices: Pick<InvoicesRepository, 'list' | 'move'>;
+  accounts: Pick<SubscribersBillingPort, 'profiles'>;
+  onPaymentRecorded?: PaymentsDeps['onPaymentRecorded'];
+}
+
+export function buildPayments(ctx: PluginContext, ports: PaymentsPorts) {
+  const repository = new PaymentsRepository({ db: ctx.db, clock: ctx.clock });
+  return new PaymentsService({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, payments: repository, invoices: ports.invoices, accounts: ports.accounts, audit: ctx.repos.audit, onPaymentRecorded: ports.onPaymentRecorded });
+}
+
+export type PaymentsServices = ReturnType<typeof buildPayments>;
+
+/** Payments: the /payments page, account statements, and the payments REST API. */
+export const paymentsModule: PluginModule = {
+  name: 'payments',
+  install(ctx: PluginContext, services): InstalledModule {
+    const deps = { payments: services.payments, accounts: services.subscribers.billing, timezone: ctx.config.billing.timezone, clock: ctx.clock };
+    return { nav: PAYMENTS_NAV, pages: (router) => paymentPages(router, deps), api: (router) => paymentsApi(router, deps) };
+  },
+};
