@@ -3,6 +3,7 @@
 #   chromium            a real browser for the admin pages and PDFs (puppeteer never downloads one)
 #   freeradius-utils    radclient, an independent RADIUS client for the accounting server
 #   freeradius          the reference accounting server the RADIUS benchmark compares against
+#   freeradius-rest     rlm_rest, so the AAA e2e test can run FreeRADIUS against the plugin's authorize endpoint
 #   python3-librouteros an independent RouterOS API client for the simulator
 #   poppler-utils       pdftotext/pdftoppm to read generated PDFs
 # and makes sure the MariaDB server the MySQL suite needs is running.
@@ -12,6 +13,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v radclient >/dev/null 2>&1 || missing+=(freeradius-utils)
 command -v freeradius >/dev/null 2>&1 || missing+=(freeradius)
+[ -e /usr/lib/freeradius/rlm_rest.so ] || missing+=(freeradius-rest)
 /usr/bin/python3 -c 'import librouteros' >/dev/null 2>&1 || missing+=(python3-librouteros)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
