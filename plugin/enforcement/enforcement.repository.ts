@@ -127,7 +127,8 @@ export class EnforcementRepository {
   ): Promise<boolean> {
     const [, meta] = await this.sequelize.query(
       'UPDATE enforcement_state SET applied = ?, applied_rate = ?, applied_version = ?, applied_at = ?, applied_error = ?, device = ? WHERE service_id = ? AND version >= ? AND (applied_version IS NULL OR applied_version <= ?)',
-      { replacements: [a.applied, a.rate, a.version, sqlTime(a.at), a.error, a.device, a.serviceId, a.version, a.version], transaction: t },
+      // QueryTypes.UPDATE: both dialects then hand back the number of rows changed.
+      { replacements: [a.applied, a.rate, a.version, sqlTime(a.at), a.error, a.device, a.serviceId, a.version, a.version], transaction: t, type: QueryTypes.UPDATE },
     );
     return affected(meta) > 0;
   }
@@ -160,7 +161,6 @@ export class EnforcementRepository {
 }
 
 function affected(meta: unknown): number {
-  // SQLite hands back the statement (changes), mysql2 a ResultSetHeader (affectedRows).
   if (typeof meta === 'number') return meta;
   const m = meta as { changes?: number; affectedRows?: number } | undefined;
   return m?.affectedRows ?? m?.changes ?? 0;

@@ -16,16 +16,16 @@ function idParam(req: Request): number {
   throw new ValidationError('id must be a positive whole number', [{ field: 'id', message: 'must be a positive whole number' }]);
 }
 
-function stateParam(v: unknown): EnforcementState | undefined {
+function stateParam(v: unknown, field = 'state'): EnforcementState | undefined {
   if (v === undefined || v === '') return undefined;
   const p = enforcementState.safeParse(v);
-  if (!p.success) throw new ValidationError('state must be active, suspended or throttled', [{ field: 'state', message: 'must be active, suspended or throttled' }]);
+  if (!p.success) throw new ValidationError(`${field} must be active, suspended or throttled`, [{ field, message: 'must be active, suspended or throttled' }]);
   return p.data;
 }
 
 /** Staff set a service suspended or active again (throttling is fair use's or the API's). */
 function staffChange(body: Record<string, unknown>): { desired: EnforcementState; rate: string | null; reason: string } {
-  const desired = stateParam(body.desired);
+  const desired = stateParam(body.desired, 'desired');
   if (!desired) throw new ValidationError('invalid enforcement change', [{ field: 'desired', message: 'must be active, suspended or throttled' }]);
   return { desired, rate: typeof body.rate === 'string' && body.rate !== '' ? body.rate : null, reason: typeof body.reason === 'string' ? body.reason : '' };
 }
