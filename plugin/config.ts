@@ -4,6 +4,7 @@ import { loadConfigFile } from './common/config-file.js';
 import { usageConfigSchema } from './usage/config.js';
 import { networkConfigSchema } from './network/config.js';
 import { pdfConfigSchema, smtpConfigSchema } from './invoicing/config.js';
+import { dunningConfigSchema } from './dunning/config.js';
 import { ROUNDING_RULES } from './common/money.js';
 import { CYCLES, TAX_MODES } from './rating/index.js';
 
@@ -95,6 +96,7 @@ export const pluginConfigSchema = z.strictObject({
   network: networkConfigSchema,
   pdf: pdfConfigSchema,
   smtp: smtpConfigSchema,
+  dunning: dunningConfigSchema,
   log: logSchema,
 });
 

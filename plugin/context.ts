@@ -12,6 +12,7 @@ import type { SettingsRepository } from './settings/index.js';
 import type { SubscribersServices } from './subscribers/index.js';
 import type { TariffsServices } from './tariffs/index.js';
 import type { InvoicingServices } from './invoicing/index.js';
+import type { DunningServices } from './dunning/index.js';
 import type { PaymentsServices } from './payments/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
 
@@ -50,6 +51,8 @@ export interface ModuleServices {
   tariffs: TariffsServices;
   /** Billing runs, invoices, credit notes. */
   invoicing: InvoicingServices;
+  /** Reminders, suspension of overdue accounts, restoration on payment; follow-up and aging. */
+  dunning: DunningServices;
   /** Payments, allocation, credit, refunds, balances; `outstanding` for dunning. */
   payments: PaymentsServices;
 }

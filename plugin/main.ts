@@ -16,6 +16,7 @@ import { SettingsRepository } from './settings/index.js';
 import { buildSubscribers } from './subscribers/index.js';
 import { buildTariffs } from './tariffs/index.js';
 import { buildInvoicing } from './invoicing/index.js';
+import { buildDunning } from './dunning/index.js';
 import { buildPayments } from './payments/index.js';
 import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
@@ -70,7 +71,10 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const invoicing = buildInvoicing(ctx, { subscribers: subscribers.billing, tariffs: tariffs.port, usage: billingUsage });
   // Dunning sets payments.onPaymentRecorded once built: a payment restores in its own transaction.
   const payments = buildPayments(ctx, { invoices: invoicing.invoices, accounts: subscribers.billing });
-  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments };
+  const dunning = buildDunning(ctx, { subscribers: subscribers.billing, invoices: invoicing.invoices, payments, seller: async () => (await invoicing.delivery.profile.current()).seller.name });
+  // A payment restores a dunning suspension in the payment's own transaction, not at the next tick.
+  payments.onPaymentRecorded = async (accountId, t) => void (await dunning.onPaymentRecorded(accountId, t));
+  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, dunning };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

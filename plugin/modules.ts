@@ -6,6 +6,7 @@ import { subscribersModule } from './subscribers/index.js';
 import { networkModule } from './network/index.js';
 import { invoicingModule } from './invoicing/index.js';
 import { tariffsModule } from './tariffs/index.js';
+import { dunningModule } from './dunning/index.js';
 import { paymentsModule } from './payments/index.js';
 
 /**
@@ -26,4 +27,4 @@ export interface InstalledModule extends WebContribution {
 
 /** Every module of the plugin, in install order. */
 // network first: its agent status endpoint sits under the agent API, whose router answers 404 for the rest.
-export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule];
+export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule, dunningModule];

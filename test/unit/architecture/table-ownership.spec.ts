@@ -50,6 +50,9 @@ const OWNER: Record<string, string> = {
   payment_allocations: 'payments',
   payment_refunds: 'payments',
   payment_account_locks: 'payments',
+  dunning_accounts: 'dunning',
+  dunning_reminders: 'dunning',
+  dunning_notes: 'dunning',
 };
 
 /** The sequelize models of plugin/db/models/ and the table each describes. */
