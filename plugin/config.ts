@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { loadConfigFile } from './common/config-file.js';
 import { usageConfigSchema } from './usage/config.js';
 import { networkConfigSchema } from './network/config.js';
+import { enforcementConfigSchema } from './enforcement/config.js';
 import { pdfConfigSchema, smtpConfigSchema } from './invoicing/config.js';
 import { dunningConfigSchema } from './dunning/config.js';
 import { ROUNDING_RULES } from './common/money.js';
@@ -94,6 +95,7 @@ export const pluginConfigSchema = z.strictObject({
     .prefault({}),
   usage: usageConfigSchema,
   network: networkConfigSchema,
+  enforcement: enforcementConfigSchema,
   pdf: pdfConfigSchema,
   smtp: smtpConfigSchema,
   dunning: dunningConfigSchema,

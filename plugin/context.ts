@@ -15,6 +15,7 @@ import type { InvoicingServices } from './invoicing/index.js';
 import type { DunningServices } from './dunning/index.js';
 import type { PaymentsServices } from './payments/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
+import type { EnforcementServices } from './enforcement/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
 export interface PluginContext {
@@ -53,6 +54,8 @@ export interface ModuleServices {
   invoicing: InvoicingServices;
   /** Reminders, suspension of overdue accounts, restoration on payment; follow-up and aging. */
   dunning: DunningServices;
+  /** Desired network state per service (suspend, throttle), what agents applied; setDesired/stateOf. */
+  enforcement: EnforcementServices;
   /** Payments, allocation, credit, refunds, balances; `outstanding` for dunning. */
   payments: PaymentsServices;
 }

@@ -20,6 +20,7 @@ import { buildDunning } from './dunning/index.js';
 import { buildPayments } from './payments/index.js';
 import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
+import { buildEnforcement, enforcementSubscribers } from './enforcement/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
 
 export interface PluginDeps {
@@ -71,10 +72,15 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const invoicing = buildInvoicing(ctx, { subscribers: subscribers.billing, tariffs: tariffs.port, usage: billingUsage });
   // Dunning sets payments.onPaymentRecorded once built: a payment restores in its own transaction.
   const payments = buildPayments(ctx, { invoices: invoicing.invoices, accounts: subscribers.billing });
+  // Enforcement finds an agent's services by the routers and NASes its status reports name.
+  const enforcement = buildEnforcement(ctx, {
+    subscribers: enforcementSubscribers(subscribers.subscribers),
+    devices: { devicesOf: async (agent) => (await network.view()).sources.filter((s) => s.agent === agent).map((s) => s.name) },
+  });
   const dunning = buildDunning(ctx, { subscribers: subscribers.billing, invoices: invoicing.invoices, payments, seller: async () => (await invoicing.delivery.profile.current()).seller.name });
   // A payment restores a dunning suspension in the payment's own transaction, not at the next tick.
   payments.onPaymentRecorded = async (accountId, t) => void (await dunning.onPaymentRecorded(accountId, t));
-  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, dunning };
+  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

@@ -8,6 +8,7 @@ import { invoicingModule } from './invoicing/index.js';
 import { tariffsModule } from './tariffs/index.js';
 import { dunningModule } from './dunning/index.js';
 import { paymentsModule } from './payments/index.js';
+import { enforcementModule } from './enforcement/index.js';
 
 /**
  * A capability of the plugin (usage, subscribers, billing…). Installing it returns what it adds
@@ -26,5 +27,5 @@ export interface InstalledModule extends WebContribution {
 }
 
 /** Every module of the plugin, in install order. */
-// network first: its agent status endpoint sits under the agent API, whose router answers 404 for the rest.
-export const pluginModules: PluginModule[] = [networkModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule, dunningModule];
+// network and enforcement first: their agent endpoints sit under the agent API, whose router answers 404 for the rest.
+export const pluginModules: PluginModule[] = [networkModule, enforcementModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule, dunningModule];

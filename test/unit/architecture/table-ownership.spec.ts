@@ -34,6 +34,8 @@ const OWNER: Record<string, string> = {
   usage_billed_periods: 'usage',
   job_leases: 'jobs',
   agent_status_reports: 'network',
+  enforcement_state: 'enforcement',
+  enforcement_events: 'enforcement',
   tariffs: 'tariffs',
   tariff_versions: 'tariffs',
   extra_charges: 'tariffs',
