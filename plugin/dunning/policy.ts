@@ -28,12 +28,12 @@ export interface AccountOutstanding {
 
 export interface DunningPolicy {
   timezone: string;
-  reminders: number[];
+  reminders: readonly number[];
   graceDays: number;
   suspendAfterDays: number;
   /** Per currency, decimal text in major units. */
-  minimumOverdue: Record<string, string>;
-  window: { weekdays: number[]; fromHour: number; toHour: number; holidays: string[] };
+  minimumOverdue: Readonly<Record<string, string>>;
+  window: { weekdays: readonly number[]; fromHour: number; toHour: number; holidays: readonly string[] };
 }
 
 export interface AccountDunningState {
