@@ -77,7 +77,7 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
     subscribers: enforcementSubscribers(subscribers.subscribers),
     devices: { devicesOf: async (agent) => (await network.view()).sources.filter((s) => s.agent === agent).map((s) => s.name) },
   });
-  const dunning = buildDunning(ctx, { subscribers: subscribers.billing, invoices: invoicing.invoices, payments, seller: async () => (await invoicing.delivery.profile.current()).seller.name });
+  const dunning = buildDunning(ctx, { subscribers: subscribers.billing, invoices: invoicing.invoices, payments, enforcement, seller: async () => (await invoicing.delivery.profile.current()).seller.name });
   // A payment restores a dunning suspension in the payment's own transaction, not at the next tick.
   payments.onPaymentRecorded = async (accountId, t) => void (await dunning.onPaymentRecorded(accountId, t));
   return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning };
