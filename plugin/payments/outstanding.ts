@@ -1,4 +1,4 @@
-import { oldestFirst } from './allocation.js';
+import { allocate, oldestFirst } from './allocation.js';
 
 /**
  * What an account still owes, from its documents and payments. Pure.
@@ -6,6 +6,9 @@ import { oldestFirst } from './allocation.js';
  * - An invoice is open while it is issued or sent. Its outstanding amount is its total, less the
  *   credit notes that correct it, less what payments allocated to it; never below zero.
  * - It is overdue when its due date (the last day to pay, a local date) is before `asOfDate`.
+ * - The account's credit (money received and not yet allocated, e.g. an overpayment before this
+ *   invoice was issued) counts as paying the oldest open invoices first, even before the next
+ *   payment or `applyCredit` writes that allocation: dunning must never chase money it holds.
  */
 export interface InvoiceFacts {
   invoiceId: string;
@@ -48,8 +51,10 @@ export function openInvoices(invoices: readonly InvoiceFacts[]): OverdueInvoice[
   return oldestFirst(open);
 }
 
-export function summarize(currency: string, invoices: readonly InvoiceFacts[], asOfDate: string): Outstanding {
-  const open = openInvoices(invoices);
+export function summarize(currency: string, invoices: readonly InvoiceFacts[], asOfDate: string, creditMinor = 0n): Outstanding {
+  const before = openInvoices(invoices);
+  const covered = new Map(allocate(creditMinor > 0n ? creditMinor : 0n, before).allocations.map((a) => [a.invoiceId, a.amountMinor]));
+  const open = before.map((i) => ({ ...i, outstandingMinor: i.outstandingMinor - (covered.get(i.invoiceId) ?? 0n) })).filter((i) => i.outstandingMinor > 0n);
   const overdue = open.filter((i) => i.dueDate < asOfDate);
   return {
     currency,

@@ -166,7 +166,7 @@ export class PaymentsService {
     for (const id of accountIds) {
       const profile = profiles.get(id);
       if (!profile) continue;
-      out.set(id, summarize(profile.currency, await this.facts(await this.documents(id, t), t), asOfDate));
+      out.set(id, summarize(profile.currency, await this.facts(await this.documents(id, t), t), asOfDate, await this.creditOf(id, t)));
     }
     return out;
   }
@@ -181,8 +181,9 @@ export class PaymentsService {
 
   async balance(accountId: number, asOfDate: string): Promise<AccountBalance> {
     const { currency, events, docs, paid } = await this.history(accountId);
-    const open = summarize(currency, await this.facts(docs), asOfDate);
-    return { accountId, currency, ...balanceOf(events), creditMinor: paid.reduce((s, p) => s + leftOf(p), 0n), openMinor: open.openMinor, overdueMinor: open.overdueMinor };
+    const credit = paid.reduce((s, p) => s + leftOf(p), 0n);
+    const open = summarize(currency, await this.facts(docs), asOfDate, credit);
+    return { accountId, currency, ...balanceOf(events), creditMinor: credit, openMinor: open.openMinor, overdueMinor: open.overdueMinor };
   }
 
   async statement(accountId: number, asOfDate: string): Promise<{ balance: AccountBalance; lines: StatementLine[]; refunds: RefundRecord[] }> {
@@ -228,6 +229,10 @@ export class PaymentsService {
     await payments.insertRefund({ paymentId: p.id, accountId: p.accountId, amountMinor, kind, reason, refundedAt: this.deps.clock.now(), createdBy: actor }, t);
     await payments.setStatus(p.id, p.refundedMinor + amountMinor === p.amountMinor ? 'refunded' : 'part_refunded', t);
     await this.deps.audit.record({ actor, action: 'payment.refunded', entityType: 'payment', entityId: p.id, details: { accountId: p.accountId, amountMinor: amountMinor.toString(), currency: p.currency, kind, reason } }, t);
+  }
+
+  private async creditOf(accountId: number, t?: Transaction): Promise<bigint> {
+    return (await this.deps.payments.ofAccount(accountId, t)).reduce((s, p) => s + leftOf(p), 0n);
   }
 
   /** Every document of the account (invoicing's port, paged). */

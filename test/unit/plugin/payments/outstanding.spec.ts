@@ -15,6 +15,14 @@ describe('what an account owes', () => {
   });
 });
 
+describe('what an account owes, with credit held', () => {
+  it('counts the credit as paying the oldest open invoices before any allocation is written', () => {
+    const r = summarize('EUR', [inv('2', '2026-03-15'), inv('1', '2026-02-15')], '2026-03-20', 1200n);
+    expect(r).to.deep.equal({ currency: 'EUR', openMinor: 800n, overdueMinor: 800n, oldestDueDate: '2026-03-15', overdueInvoices: [{ invoiceId: '2', number: 'INV-000002', dueDate: '2026-03-15', outstandingMinor: 800n }] });
+    expect(summarize('EUR', [inv('1', '2026-02-15')], '2026-03-20', 5000n)).to.deep.include({ openMinor: 0n, overdueMinor: 0n, oldestDueDate: null });
+  });
+});
+
 describe('an account statement', () => {
   it('runs the balance through invoices, credit notes, payments and refunds in order', () => {
     const lines = statementLines([
