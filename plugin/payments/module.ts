@@ -3,6 +3,7 @@ import type { InvoicesRepository } from '../invoicing/index.js';
 import type { InstalledModule, PluginModule } from '../modules.js';
 import type { SubscribersBillingPort } from '../subscribers/index.js';
 import { paymentsApi } from './api.js';
+import { CreditJob } from './credit.job.js';
 import { PaymentsRepository } from './payments.repository.js';
 import { PaymentsService, type PaymentsDeps } from './payments.service.js';
 import { PAYMENTS_NAV, paymentPages } from './web/pages.js';
@@ -26,6 +27,7 @@ export const paymentsModule: PluginModule = {
   name: 'payments',
   install(ctx: PluginContext, services): InstalledModule {
     const deps = { payments: services.payments, accounts: services.subscribers.billing, timezone: ctx.config.billing.timezone, clock: ctx.clock };
-    return { nav: PAYMENTS_NAV, pages: (router) => paymentPages(router, deps), api: (router) => paymentsApi(router, deps) };
+    const credit = new CreditJob({ payments: services.payments, logger: ctx.logger });
+    return { nav: PAYMENTS_NAV, pages: (router) => paymentPages(router, deps), api: (router) => paymentsApi(router, deps), start: () => credit.start(), stop: () => credit.stop() };
   },
 };

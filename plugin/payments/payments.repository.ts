@@ -84,8 +84,13 @@ export class PaymentsRepository {
     return sqlTime(this.dialect, this.deps.clock.now());
   }
 
-  /** Creates the account's lock row if it has none; outside any transaction, so it never waits on one. */
+  /**
+   * Creates the account's lock row if it has none, outside any transaction (an INSERT IGNORE of
+   * an existing row inside one takes a shared lock, and two such transactions upgrading to
+   * FOR UPDATE would deadlock). SQLite needs no row: it has one writer at a time.
+   */
   async ensureLockRow(accountId: number): Promise<void> {
+    if (this.dialect === 'sqlite') return;
     await this.exec(`${insertIgnore(this.dialect)} INTO payment_account_locks (account_id) VALUES (?)`, [accountId]);
   }
 
@@ -98,6 +103,19 @@ export class PaymentsRepository {
   async lockAccount(accountId: number, t: Transaction): Promise<void> {
     const lock = this.dialect === 'mysql' ? ' FOR UPDATE' : '';
     await this.q(`SELECT account_id FROM payment_account_locks WHERE account_id = ?${lock}`, [accountId], t);
+  }
+
+  /** Accounts holding credit (money neither allocated nor refunded), after `afterId`, at most `limit`. */
+  async accountsWithCredit(afterId: number, limit: number, t?: Transaction): Promise<number[]> {
+    const rows = await this.q<{ a: number | string }>(
+      `SELECT p.account_id AS a FROM payments p WHERE p.account_id > ?
+          AND p.amount_minor > COALESCE((SELECT SUM(x.amount_minor) FROM payment_allocations x WHERE x.payment_id = p.id), 0)
+                             + COALESCE((SELECT SUM(r.amount_minor) FROM payment_refunds r WHERE r.payment_id = p.id), 0)
+        GROUP BY p.account_id ORDER BY p.account_id LIMIT ?`,
+      [afterId, limit],
+      t,
+    );
+    return rows.map((r) => Number(r.a));
   }
 
   async byExternal(source: string, externalId: string, t?: Transaction): Promise<PaymentRecord | null> {

@@ -113,8 +113,26 @@ export class PaymentsService {
     }
   }
 
+  /**
+   * Takes the account's payment lock in `t` (held until it ends): the lock every payment,
+   * allocation and refund of the account takes first. Dunning takes it before deciding to
+   * suspend, so a payment and an evaluation of one account run one after the other, never
+   * interleaved. It must be the first read of `t` (see PaymentsRepository.lockAccount).
+   */
+  async lockAccount(accountId: number, t: Transaction): Promise<void> {
+    await this.deps.payments.ensureLockRow(accountId);
+    await this.deps.payments.lockAccount(accountId, t);
+  }
+
+  /** Accounts that hold credit, in id order (the credit job walks them). */
+  async accountsWithCredit(afterId: number, limit: number): Promise<number[]> {
+    return this.deps.payments.accountsWithCredit(afterId, limit);
+  }
+
   /** Spreads the account's credit over its open invoices (after an invoice is issued). */
   async applyCredit(accountId: number, actor: string): Promise<Array<{ invoiceId: string; amountMinor: string }>> {
+    // Most accounts with credit have nothing open: a read without the lock says so cheaply.
+    if (openInvoices(await this.facts(await this.documents(accountId))).length === 0) return [];
     await this.deps.payments.ensureLockRow(accountId);
     return this.deps.db.transaction(async (t) => {
       await this.deps.payments.lockAccount(accountId, t);

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../../../plugin/common/clock.js';
 import { ConflictError, ValidationError } from '../../../../plugin/common/errors.js';
+import { nullLogger } from '../../../../plugin/common/logger.js';
 import type { InvoiceRecord } from '../../../../plugin/invoicing/index.js';
 import type { PaymentsService, RecordPayment } from '../../../../plugin/payments/index.js';
+import { CreditJob } from '../../../../plugin/payments/credit.job.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { issue, newDocument } from '../invoicing/web/fixtures.js';
@@ -96,6 +98,41 @@ forEachDatabase('recording payments', (dialect) => {
     await pay(a, TOTAL);
     expect(await status(next)).to.equal('paid');
     expect((await payments.balance(a, '2026-03-20')).creditMinor).to.equal(2075n);
+  });
+
+  it('allocates credit held to invoices issued since, on the credit job’s pass, and moves a covered one to paid', async () => {
+    const a = await account();
+    await invoice(a, '2026-02-15');
+    await pay(a, 2n * TOTAL);
+    const next = await invoice(a, '2026-04-15');
+    const job = new CreditJob({ payments, logger: nullLogger });
+    expect(await job.tick()).to.be.greaterThan(0);
+    expect(await status(next)).to.equal('paid');
+    expect((await payments.balance(a, '2026-03-20')).creditMinor).to.equal(0n);
+    expect(await job.tick()).to.equal(0);
+  });
+
+  it('makes a payment wait while another transaction (dunning) holds the account’s payment lock', async () => {
+    const a = await account();
+    await invoice(a, '2026-02-15');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const dunning = plugin.ctx.db.transaction(async (t) => {
+      await payments.lockAccount(a, t);
+      locked();
+      await held;
+    });
+    await isLocked;
+    let done = false;
+    const paying = pay(a, TOTAL).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).to.equal(false);
+    release();
+    await dunning;
+    await paying;
+    expect(done).to.equal(true);
   });
 
   it('counts a credit note against the invoice it corrects', async () => {
