@@ -3,7 +3,7 @@ import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { isKnownCurrency } from '../common/money.js';
+import { formatMoney, isKnownCurrency } from '../common/money.js';
 import { isDuplicateKey, type Database } from '../db/database.js';
 import type { InvoiceRecord, InvoicesRepository } from '../invoicing/index.js';
 import type { SubscribersBillingPort } from '../subscribers/index.js';
@@ -152,7 +152,8 @@ export class PaymentsService {
       await payments.lockAccount(first.accountId, t);
       const p = await payments.get(paymentId, t);
       if (amountMinor > leftOf(p)) {
-        throw new ConflictError(`payment ${paymentId} has ${leftOf(p)} minor units not allocated to invoices; only that can be refunded`, [{ field: 'amount', message: `must be at most ${leftOf(p)} minor units (the rest pays invoices)` }]);
+        const left = formatMoney(leftOf(p), p.currency);
+        throw new ConflictError(`payment ${paymentId} has ${left} not allocated to invoices; only that can be refunded`, [{ field: 'amount', message: `must be at most ${left} (the rest pays invoices)` }]);
       }
       await this.refundFrom(p, amountMinor, 'payment', reason, actor, t);
     });
@@ -167,7 +168,8 @@ export class PaymentsService {
       await payments.lockAccount(accountId, t);
       const holding = (await payments.ofAccount(accountId, t)).filter((p) => leftOf(p) > 0n).reverse();
       const credit = holding.reduce((s, p) => s + leftOf(p), 0n);
-      if (amountMinor > credit) throw new ConflictError(`account ${accountId} has ${credit} minor units of credit`, [{ field: 'amount', message: `must be at most the credit, ${credit} minor units` }]);
+      const held = formatMoney(credit, holding[0]?.currency ?? 'EUR');
+      if (amountMinor > credit) throw new ConflictError(`account ${accountId} holds ${credit === 0n ? 'no credit' : `${held} of credit`}`, [{ field: 'amount', message: credit === 0n ? 'there is no credit to refund' : `must be at most the credit, ${held}` }]);
       let left = amountMinor;
       for (const p of holding) {
         if (left === 0n) break;

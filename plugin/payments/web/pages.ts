@@ -101,18 +101,61 @@ export function paymentPages(router: Router, deps: PaymentPagesDeps): void {
     }
   });
 
-  router.get('/accounts/:id/statement', async (req, res, next) => {
-    if (!ID.test(String(req.params.id))) return next();
+  const statement = async (req: Request, res: Response, form: { values: Record<string, string>; errors: Record<string, string>; general: string[] } = { values: {}, errors: {}, general: [] }, status = 200) => {
     const accountId = Number(req.params.id);
     const profile = (await deps.accounts.profiles([accountId])).get(accountId);
     if (!profile) throw new NotFoundError(`There is no account ${accountId}.`);
     const { balance, lines } = await deps.payments.statement(accountId, today(deps));
     const m = (v: bigint) => formatMoney(v, balance.currency);
-    res.render('payments/statement', {
+    const holding = (await deps.payments.list({ accountId }, { limit: SHOWN, offset: 0 })).rows.filter((p) => p.amountMinor - p.allocatedMinor - p.refundedMinor > 0n);
+    res.status(status).render('payments/statement', {
+      canWrite: canWrite(res),
+      notice: typeof req.query.done === 'string' ? ({ refunded: 'Refund recorded.', applied: 'Credit applied to open invoices.', nothing: 'No open invoice to apply credit to.' } as Record<string, string>)[req.query.done] ?? '' : '',
+      refundable: holding.map((p) => ({ id: p.id, label: `#${p.id} of ${localDate(p.receivedAt, deps.timezone)}: ${m(p.amountMinor - p.allocatedMinor - p.refundedMinor)} not allocated` })),
+      ...form,
       title: `Statement: ${profile.name}`,
       account: { id: accountId, name: profile.name, currency: profile.currency },
       balance: { invoiced: m(balance.invoicedMinor), credited: m(balance.creditedMinor), paid: m(balance.paidMinor), refunded: m(balance.refundedMinor), balance: m(balance.balanceMinor), credit: m(balance.creditMinor), open: m(balance.openMinor), overdue: m(balance.overdueMinor) },
       lines: lines.map((l) => ({ date: localDate(new Date(l.atMs), deps.timezone), kind: l.kind.replace('_', ' '), reference: l.reference, debit: l.signedMinor > 0n ? m(l.signedMinor) : '', credit: l.signedMinor < 0n ? m(-l.signedMinor) : '', balance: m(l.balanceMinor) })),
     });
+  };
+
+  router.get('/accounts/:id/statement', async (req, res, next) => {
+    if (!ID.test(String(req.params.id))) return next();
+    await statement(req, res);
+  });
+
+  // A refund of one payment's unallocated money, or (no payment chosen) of the account's credit.
+  router.post('/accounts/:id/refunds', requireRole('billing'), async (req, res, next) => {
+    if (!ID.test(String(req.params.id))) return next();
+    const accountId = Number(req.params.id);
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const values = Object.fromEntries(['paymentId', 'amount', 'reason'].map((f) => [f, typeof b[f] === 'string' ? (b[f] as string).trim() : '']));
+    const profile = (await deps.accounts.profiles([accountId])).get(accountId);
+    if (!profile) throw new NotFoundError(`There is no account ${accountId}.`);
+    try {
+      const amount = amountFromText(values.amount!, profile.currency);
+      if (values.paymentId) {
+        const p = /^[1-9]\d{0,17}$/.test(values.paymentId) ? await deps.payments.get(values.paymentId).catch(() => null) : null;
+        if (!p || p.accountId !== accountId) throw new ValidationError('choose a payment of this account', [{ field: 'paymentId', message: 'choose a payment of this account' }]);
+        await deps.payments.refund(p.id, amount, values.reason!, actorOf(res));
+      } else {
+        await deps.payments.refundCredit(accountId, amount, values.reason!, actorOf(res));
+      }
+      res.redirect(303, `/accounts/${accountId}/statement?done=refunded`);
+    } catch (err) {
+      if (!(err instanceof UserError) || err instanceof NotFoundError) throw err;
+      const errors: Record<string, string> = {};
+      const general: string[] = [];
+      for (const i of err.issues) ['paymentId', 'amount', 'reason'].includes(i.field) ? (errors[i.field] = i.message) : general.push(i.message);
+      if (!err.issues.length) general.push(err.message);
+      await statement(req, res, { values, errors, general }, 422);
+    }
+  });
+
+  router.post('/accounts/:id/apply-credit', requireRole('billing'), async (req, res, next) => {
+    if (!ID.test(String(req.params.id))) return next();
+    const applied = await deps.payments.applyCredit(Number(req.params.id), actorOf(res));
+    res.redirect(303, `/accounts/${req.params.id}/statement?done=${applied.length ? 'applied' : 'nothing'}`);
   });
 }

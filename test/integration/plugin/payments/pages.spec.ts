@@ -60,6 +60,24 @@ forEachDatabase('payment pages', (dialect) => {
     expect((await billing.post('/payments').type('form').send({ accountId: String(accountId), amount: '1', method: 'cash', date: '2026-03-09' })).status).to.equal(403);
   });
 
+  it('refunds credit with a reason from the statement page, and refuses more than the credit, keeping it', async () => {
+    const a = (await plugin.services.subscribers.subscribers.createAccount({ name: 'Overpayer' }, 'test')).id;
+    await plugin.services.payments.record({ accountId: a, amountMinor: 3000n, currency: 'EUR', method: 'cash', reference: null, receivedAt: new Date('2026-03-09T10:00:00Z'), source: 'manual', externalId: null }, 'test');
+    const page = await billing.get(`/accounts/${a}/statement`).expect(200);
+    expect(page.text).to.contain('30.00 EUR not allocated');
+    const send = async (form: Record<string, string>) => billing.post(`/accounts/${a}/refunds`).type('form').send({ _csrf: await csrfOf(billing, `/accounts/${a}/statement`), paymentId: '', ...form });
+    const tooMuch = await send({ amount: '30.01', reason: 'asked' });
+    expect(tooMuch.status).to.equal(422);
+    expect(tooMuch.text).to.contain('must be at most the credit, 30.00 EUR');
+    expect((await send({ amount: '10.00', reason: '' })).text).to.contain('Reason: say why');
+    expect((await plugin.services.payments.balance(a, '2026-03-10')).creditMinor).to.equal(3000n);
+    expect((await send({ amount: '10.00', reason: 'customer moved away' })).status).to.equal(303);
+    const b = await plugin.services.payments.balance(a, '2026-03-10');
+    expect([b.creditMinor, b.refundedMinor]).to.deep.equal([2000n, 1000n]);
+    expect((await readonly.post(`/accounts/${a}/refunds`).type('form').send({ _csrf: await csrfOf(readonly, '/payments'), amount: '1', reason: 'x' })).status).to.equal(403);
+    expect((await readonly.get(`/accounts/${a}/statement`).expect(200)).text).not.to.contain('id="refund"');
+  });
+
   it('shows the account statement with the running balance', async () => {
     const page = await readonly.get(`/accounts/${accountId}/statement`).expect(200);
     expect(page.text).to.contain(invoice.number!);
