@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile } from '../plugin/common/config-file.js';
 import { routerConfigSchema, type RouterConfig } from './poller/config.js';
+import { deviceKind, enforcementConfigSchema } from './enforcer/config.js';
 
 /**
  * The agent's configuration file (config/agent.example.yaml documents every key). Strict: an
@@ -60,6 +61,8 @@ export const agentConfigSchema = z
       stateDir: z.string().min(1).optional(),
       radius: radiusSchema.optional(),
       routers: z.array(routerConfigSchema).default([]),
+      /** Suspension and throttling per router/NAS (agent/enforcer); absent: the agent only meters. */
+      enforcement: enforcementConfigSchema.optional(),
       http: z
         .strictObject({ host: hostSchema.default('127.0.0.1'), port: portSchema.default(9180) })
         .default({ host: '127.0.0.1', port: 9180 }),
@@ -69,6 +72,15 @@ export const agentConfigSchema = z
           format: z.enum(['json', 'text', 'auto']).default('auto'),
         })
         .default({ level: 'info', format: 'auto' }),
+    })
+    .superRefine((c, ctx) => {
+      // An enforcement device is a configured router (RouterOS methods) or NAS (RADIUS methods).
+      c.enforcement?.devices.forEach((d, i) => {
+        const kind = deviceKind(d);
+        const known = kind === 'nas' ? (c.radius?.clients ?? []).some((n) => n.name === d.name) : c.routers.some((r) => r.name === d.name);
+        if (!known) ctx.addIssue({ code: 'custom', path: ['enforcement', 'devices', i, 'name'], message: `no ${kind === 'nas' ? 'radius.clients' : 'routers'} entry named ${d.name}` });
+        if (c.enforcement!.devices.findIndex((x) => x.name === d.name) !== i) ctx.addIssue({ code: 'custom', path: ['enforcement', 'devices', i, 'name'], message: `duplicate device ${d.name}` });
+      });
     })
     .transform((c) => ({ ...c, stateDir: c.stateDir ?? join(c.spool.dir, 'state') }));
 

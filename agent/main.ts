@@ -13,6 +13,8 @@ import { PluginClient } from './shipper/plugin-client.js';
 import { Shipper } from './shipper/shipper.js';
 import { Spool } from './spool/spool.js';
 import { createPollers, type Pollers } from './poller/index.js';
+import { connectRouter } from './poller/poller.js';
+import { createEnforcer } from './enforcer/index.js';
 import { NasActivity } from './status/nas-activity.js';
 import { StatusReporter } from './status/reporter.js';
 
@@ -115,6 +117,25 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
       pollers.start();
       const p = pollers;
       stops.push(() => p.stop());
+    }
+
+    if (config.enforcement) {
+      const openSessions = book;
+      const { enforcer, close } = createEnforcer({
+        config: config.enforcement,
+        plugin: config.plugin,
+        routers: config.routers,
+        nases: config.radius?.clients ?? [],
+        stateDir: config.stateDir,
+        connect: (r) => connectRouter(r, logger.child({ part: 'enforcer', router: r.name })),
+        sessions: (nas, login) =>
+          (openSessions?.openFor(nas) ?? []).filter((s) => s.login === login).map((s) => ({ sessionId: s.sessionId, ...(s.framedIp ? { framedIp: s.framedIp } : {}) })),
+        dictionaryFiles: [MIKROTIK_DICTIONARY],
+        clock,
+        logger: logger.child({ part: 'enforcer' }),
+      });
+      await enforcer.start();
+      stops.push(close);
     }
 
     const reporter = new StatusReporter({
