@@ -4,7 +4,8 @@ import type { Clock } from '../common/clock.js';
 import { ValidationError, type FieldIssue } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { enforcementApplied, enforcementState, type EnforcementItem, type EnforcementSnapshot, type EnforcementState } from '../common/wire.js';
-import type { Database } from '../db/database.js';
+import { isDatabaseBusy } from '../db/busy.js';
+import { isDuplicateKey, type Database } from '../db/database.js';
 import type { EnforcementRepository, HistoryEvent } from './enforcement.repository.js';
 import type { EnforcementNotifier } from './notifier.js';
 import type { AgentDevices, EnforcedService, EnforcementSubscribers } from './ports.js';
@@ -123,7 +124,17 @@ export class EnforcementService {
       if (changed.length > 0) tx.afterCommit(() => this.deps.notifier.notify(changed));
       return out;
     };
-    return t ? run(t) : this.deps.db.transaction(run);
+    if (t) return run(t);
+    // Two first changes of one service at once on MySQL: both find no row, one insert loses
+    // (duplicate key or deadlock). In our own transaction the loser simply runs again and sees
+    // the winner's row; in the caller's it is the caller's to retry.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.db.transaction(run);
+      } catch (err) {
+        if (attempt >= 3 || !(isDuplicateKey(err) || isDatabaseBusy(err))) throw err;
+      }
+    }
   }
 
   async stateOf(serviceIds: number[], t?: Transaction): Promise<Map<number, EnforcementStatus>> {

@@ -49,6 +49,14 @@ forEachDatabase('enforcement: desired state, the agent API', (dialect) => {
     expect(audit).to.have.length(1);
   });
 
+  it('gives one version to five simultaneous first suspensions of a service', async () => {
+    const dave = await serviceOn(plugin, 'dave', 'bras-elsewhere');
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => enforcement().setDesired({ serviceIds: [dave], desired: 'suspended', cause: dunning(`run ${n}`) })));
+    expect(results.flat().filter((r) => r.changed)).to.have.length(1);
+    expect(results.flat().map((r) => r.version)).to.deep.equal([1, 1, 1, 1, 1]);
+    await enforcement().setDesired({ serviceIds: [dave], desired: 'active', cause: dunning('undo') });
+  });
+
   it('keeps its desired state when staff rewrite the service (a CSV re-import cannot lift a suspension)', async () => {
     await plugin.services.subscribers.subscribers.updateService(alice, { status: 'active' }, 'user:1');
     expect((await enforcement().stateOf([alice])).get(alice)?.desired).to.equal('suspended');
