@@ -11,7 +11,7 @@ import type { MigrationContext } from '../plugin/db/migrator.js';
  * - gateway_events: the webhook events already handled, by (gateway, event id): a delivery of an
  *   event seen before records nothing.
  */
-export async function up({ queryInterface: q }: MigrationContext): Promise<void> {
+export async function up({ queryInterface: q, dialect }: MigrationContext): Promise<void> {
   await q.createTable('statement_unmatched', {
     id: { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true },
     /** `camt053:<IBAN>` or `csv:<bank>`: the payment's source if it is recorded later. */
@@ -54,7 +54,7 @@ export async function up({ queryInterface: q }: MigrationContext): Promise<void>
     kind: { type: DataTypes.STRING(10), allowNull: false },
     bank: { type: DataTypes.STRING(60), allowNull: true },
     filename: { type: DataTypes.STRING(255), allowNull: false },
-    content: { type: DataTypes.TEXT('long'), allowNull: false },
+    content: { type: dialect === 'mysql' ? DataTypes.TEXT('long') : DataTypes.TEXT, allowNull: false },
     created_at: { type: DataTypes.DATE(3), allowNull: false },
   });
 
@@ -74,11 +74,4 @@ export async function up({ queryInterface: q }: MigrationContext): Promise<void>
     received_at: { type: DataTypes.DATE(3), allowNull: false },
   });
   await q.addIndex('gateway_events', ['gateway', 'object_id'], { name: 'gateway_events_object' });
-}
-
-export async function down({ queryInterface: q }: MigrationContext): Promise<void> {
-  await q.dropTable('gateway_events');
-  await q.dropTable('statement_uploads');
-  await q.dropTable('statement_csv_mappings');
-  await q.dropTable('statement_unmatched');
 }
