@@ -115,6 +115,37 @@ export function paymentsApi(router: Router, deps: PaymentsApiDeps): void {
     res.json({ items: page.rows.map(paymentJson), total: page.total, limit: q.limit, offset: q.offset });
   });
 
+  const refundBody = (req: Request) => {
+    const b = (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
+    const issues: FieldIssue[] = [];
+    let amountMinor = 0n;
+    try {
+      amountMinor = amountFromMinorText(b.amountMinor);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      issues.push(...err.issues);
+    }
+    if (typeof b.reason !== 'string' || !b.reason.trim() || b.reason.length > 300) issues.push({ field: 'reason', message: 'say why, in 1 to 300 characters' });
+    failIf(issues);
+    return { amountMinor, reason: b.reason as string };
+  };
+
+  router.post('/payments/:id/refunds', requireApiRole('billing'), async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!/^[1-9]\d{0,17}$/.test(id)) throw new ValidationError('id must be a positive whole number', [{ field: 'id', message: 'must be a positive whole number' }]);
+    const { amountMinor, reason } = refundBody(req);
+    await deps.payments.refund(id, amountMinor, reason, `token:${apiToken(res).id}`);
+    res.status(201).json(paymentJson(await deps.payments.get(id)));
+  });
+
+  router.post('/accounts/:id/refunds', requireApiRole('billing'), async (req: Request, res: Response) => {
+    const accountId = accountParam(req);
+    const { amountMinor, reason } = refundBody(req);
+    await deps.payments.balance(accountId, today()); // 404 for an unknown account
+    await deps.payments.refundCredit(accountId, amountMinor, reason, `token:${apiToken(res).id}`);
+    res.status(201).json(balanceJson(await deps.payments.balance(accountId, today())));
+  });
+
   router.get('/accounts/:id/balance', async (req, res) => {
     res.json(balanceJson(await deps.payments.balance(accountParam(req), today())));
   });

@@ -85,6 +85,25 @@ forEachDatabase('payments REST API', (dialect) => {
     expect((await call('get', '/api/v1/payments?accountId=x&limit=0', readonlyToken)).status).to.equal(422);
   });
 
+  it('refunds a payment’s credit and an account’s credit with a reason, refusing more than is held (409) and bad input (422)', async () => {
+    const over = await call('post', '/api/v1/payments', billingToken, payment({ amountMinor: '100000', externalId: 'bank-over' }));
+    const id = over.body.payment.id as string;
+    const credit = BigInt(over.body.payment.creditMinor);
+    expect(credit > 0n).to.equal(true);
+    expect((await call('post', `/api/v1/payments/${id}/refunds`, billingToken, { amountMinor: (credit + 1n).toString(), reason: 'x' })).status).to.equal(409);
+    const bad = await call('post', `/api/v1/payments/${id}/refunds`, billingToken, { amountMinor: '0', reason: '' });
+    expect(bad.body.error.issues.map((i: { field: string }) => i.field)).to.deep.equal(['amountMinor', 'reason']);
+    expect((await call('post', `/api/v1/payments/${id}/refunds`, readonlyToken, { amountMinor: '1', reason: 'x' })).status).to.equal(403);
+    const one = await call('post', `/api/v1/payments/${id}/refunds`, billingToken, { amountMinor: '100', reason: 'overpaid' });
+    expect(one.status).to.equal(201);
+    expect(one.body).to.deep.include({ status: 'part_refunded', refundedMinor: '100', creditMinor: (credit - 100n).toString() });
+    const rest = await call('post', `/api/v1/accounts/${accountId}/refunds`, billingToken, { amountMinor: (credit - 100n).toString(), reason: 'the rest' });
+    expect(rest.status).to.equal(201);
+    expect(rest.body).to.deep.include({ creditMinor: '0', refundedMinor: credit.toString() });
+    expect((await call('post', '/api/v1/accounts/99999/refunds', billingToken, { amountMinor: '1', reason: 'x' })).status).to.equal(404);
+    expect((await call('post', '/api/v1/payments/99999/refunds', billingToken, { amountMinor: '1', reason: 'x' })).status).to.equal(404);
+  });
+
   it('answers 404 for the balance of an unknown account and 422 for a bad id', async () => {
     expect((await call('get', '/api/v1/accounts/99999/balance', readonlyToken)).status).to.equal(404);
     expect((await call('get', '/api/v1/accounts/abc/statement', readonlyToken)).status).to.equal(422);
