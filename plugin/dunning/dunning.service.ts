@@ -115,6 +115,7 @@ export class DunningService {
           result.decisions.push({ accountId: id, name, decision: acted.decision });
           if (acted.decision.suspend) result.suspended.push(id);
           if (acted.decision.restore) result.restored.push(id);
+          result.reminders.unsent += acted.unsent;
           await this.sendReminders(id, acted.reminders, profiles.get(id), result);
         }
       }
@@ -129,7 +130,7 @@ export class DunningService {
    * One account, race-safe: lock its row, then read what it owes (inside the transaction, so a
    * payment committed before the lock is seen), decide again and act, all in one transaction.
    */
-  private async actOn(accountId: number, open: OpenInvoice[] | undefined, actor: string, now: Date, lease?: Lease): Promise<{ decision: DunningDecision; reminders: Array<ReminderDue & { id: string }> } | null> {
+  private async actOn(accountId: number, open: OpenInvoice[] | undefined, actor: string, now: Date, lease?: Lease): Promise<{ decision: DunningDecision; reminders: Array<ReminderDue & { id: string }>; unsent: number } | null> {
     const today = this.today(now);
     return this.deps.db.transaction(async (t) => {
       const row = await this.deps.repo.lock(accountId, t);
@@ -153,6 +154,7 @@ export class DunningService {
         await this.deps.audit.record({ actor, action: 'dunning.restore', entityType: 'account', entityId: accountId, details: { ...details, serviceIds } }, t);
       }
       const reminders: Array<ReminderDue & { id: string }> = [];
+      let unsent = 0;
       const profile = decision.remind.length ? (await this.deps.subscribers.profiles([accountId], t)).get(accountId) : undefined;
       const to = profile?.billingEmail ?? profile?.email ?? null;
       for (const r of decision.remind) {
@@ -160,9 +162,10 @@ export class DunningService {
         const id = await this.deps.repo.addReminder({ accountId, invoiceId: r.invoiceId, offsetDays: r.offsetDays, amountMinor: r.amountMinor, currency: decision.currency || profile?.currency || '', toAddress: to, status: why ? 'unsent' : 'pending', reason: why }, t);
         if (!id) continue;
         await this.deps.audit.record({ actor, action: 'dunning.remind', entityType: 'account', entityId: accountId, details: { invoiceId: r.invoiceId, number: r.number, offsetDays: r.offsetDays, amountMinor: r.amountMinor.toString(), sent: why ? `not sent: ${why}` : 'queued' } }, t);
-        if (!why) reminders.push({ ...r, id });
+        if (why) unsent++;
+        else reminders.push({ ...r, id });
       }
-      return { decision, reminders };
+      return { decision, reminders, unsent };
     });
   }
 

@@ -59,8 +59,8 @@ forEachDatabase('dunning', (dialect) => {
 
   it('records a reminder once, as due but not sent, when SMTP is off', async () => {
     const c = await overdueCustomer(plugin, tag(), '2026-03-19'); // 1 day past due: the +1 reminder, no suspension
-    await dunning().evaluate({ dryRun: false, actor: 'system:dunning' });
-    await dunning().evaluate({ dryRun: false, actor: 'system:dunning' });
+    expect((await dunning().evaluate({ dryRun: false, actor: 'system:dunning' })).reminders).to.deep.equal({ sent: 0, unsent: 1, failed: 0 });
+    expect((await dunning().evaluate({ dryRun: false, actor: 'system:dunning' })).reminders.unsent).to.equal(0);
     const reminders = await plugin.services.dunning.repo.reminders([c.accountId]);
     expect(reminders.map((x) => [x.invoiceId, x.offsetDays, x.status, x.lastError, x.amountMinor])).to.deep.equal([[c.invoice.id, 1, 'unsent', 'SMTP is off', TOTAL]]);
     expect(await desired(c.serviceId)).to.equal(undefined);
