@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { bearerToken } from '../api/router.js';
+import { AuthenticationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { AGENT_API_PREFIX } from '../common/wire.js';
 import type { AgentsService } from '../ingest/index.js';
@@ -31,7 +32,9 @@ export function mountEnforcementAgentApi(app: express.Express, deps: AgentRoutes
   router.get('/enforcement/desired', auth, async (_req, res) => {
     res.json(await deps.enforcement.snapshot(agentName(res)));
   });
-  router.get('/enforcement/stream', auth, async (_req, res) => {
+  router.get('/enforcement/stream', auth, async (req, res) => {
+    const token = bearerToken(req);
+    const agentId = (res.locals.agent as { id: number }).id;
     const stream: AgentStream = new AgentStream({
       agentName: agentName(res),
       enforcement: deps.enforcement,
@@ -39,6 +42,8 @@ export function mountEnforcementAgentApi(app: express.Express, deps: AgentRoutes
       pollMs: deps.pollMs,
       pingMs: deps.pingMs ?? 15_000,
       logger: deps.logger,
+      // Only a refused token ends the stream; a database hiccup is retried at the next tick.
+      stillAuthorized: () => deps.agents.authenticate(token).then((a) => a.id === agentId, (err: unknown) => (err instanceof AuthenticationError ? false : Promise.reject(err))),
       onClose: () => streams.delete(stream),
     });
     streams.add(stream);

@@ -13,6 +13,7 @@ import type { EnforcedService } from './ports.js';
  *   a change committed by another plugin instance (or a service moved to one of its routers)
  *   arrives within that time;
  * - `: ping` every 15 s keeps proxies from closing an idle connection.
+ * The agent's token is checked again on each re-read: a revoked or rotated token ends the stream.
  */
 export class AgentStream {
   private services = new Map<number, EnforcedService>();
@@ -23,7 +24,7 @@ export class AgentStream {
   private unsubscribe: () => void = () => undefined;
 
   constructor(
-    private readonly deps: { agentName: string; enforcement: EnforcementService; res: Response; pollMs: number; pingMs: number; logger: Logger; onClose: () => void },
+    private readonly deps: { agentName: string; enforcement: EnforcementService; res: Response; pollMs: number; pingMs: number; logger: Logger; stillAuthorized: () => Promise<boolean>; onClose: () => void },
   ) {}
 
   async open(): Promise<void> {
@@ -60,10 +61,17 @@ export class AgentStream {
 
   private async check(refreshServices: boolean): Promise<void> {
     if (this.closed) return;
-    if (refreshServices) this.services = new Map((await this.deps.enforcement.servicesOfAgent(this.deps.agentName)).map((s) => [s.id, s]));
-    const snapshot = await this.deps.enforcement.snapshotOf([...this.services.values()]);
+    if (refreshServices) {
+      if (!(await this.deps.stillAuthorized())) return this.close();
+      this.services = new Map((await this.deps.enforcement.servicesOfAgent(this.deps.agentName)).map((s) => [s.id, s]));
+    }
+    // Versions first (one narrow query); whole items only for what changed.
+    const versions = await this.deps.enforcement.versionsOf([...this.services.keys()]);
+    const changed = [...this.services.values()].filter((s) => (versions.get(s.id) ?? 0) > (this.sent.get(s.id) ?? 0));
+    if (changed.length === 0) return;
+    const snapshot = await this.deps.enforcement.snapshotOf(changed);
     for (const item of snapshot.items) {
-      if ((this.sent.get(item.serviceId) ?? -1) >= item.version) continue;
+      if ((this.sent.get(item.serviceId) ?? 0) >= item.version) continue;
       this.send(item);
     }
   }

@@ -170,6 +170,11 @@ export class EnforcementService {
     return this.snapshotOf(await this.servicesOfAgent(agentName));
   }
 
+  /** The current version of each of these services that has a desired state. */
+  versionsOf(serviceIds: number[]): Promise<Map<number, number>> {
+    return this.deps.repo.versions(serviceIds);
+  }
+
   async snapshotOf(services: EnforcedService[]): Promise<EnforcementSnapshot> {
     const rows = await this.deps.repo.get(services.map((s) => s.id));
     const items: EnforcementItem[] = [];

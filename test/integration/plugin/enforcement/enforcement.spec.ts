@@ -159,4 +159,19 @@ forEachDatabase('enforcement: desired state, the agent API', (dialect) => {
       await server.close();
     }
   });
+
+  it('ends the stream of an agent whose token is revoked', async () => {
+    const eastToken = await createAgent(plugin.ctx, 'pop-east');
+    const server = await listen(plugin.app);
+    const stream = await openStream(server.base, eastToken);
+    try {
+      expect(stream.status).to.equal(200);
+      await plugin.services.ingest.agents.revoke('pop-east', 'test');
+      const ended = await Promise.race([stream.ended.then(() => true), new Promise((r) => setTimeout(() => r(false), 1500))]);
+      expect(ended).to.equal(true);
+    } finally {
+      stream.close();
+      await server.close();
+    }
+  });
 });

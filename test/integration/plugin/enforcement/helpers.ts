@@ -38,13 +38,14 @@ export async function listen(app: express.Express): Promise<{ base: string; clos
 }
 
 /** A real SSE client of GET /enforcement/stream: the `desired` events as they arrive. */
-export function openStream(base: string, token: string): Promise<{ items: EnforcementItem[]; comments: string[]; status: number; next(pred: (i: EnforcementItem) => boolean, timeoutMs: number): Promise<EnforcementItem>; close(): void }> {
+export function openStream(base: string, token: string): Promise<{ items: EnforcementItem[]; comments: string[]; status: number; ended: Promise<void>; next(pred: (i: EnforcementItem) => boolean, timeoutMs: number): Promise<EnforcementItem>; close(): void }> {
   return new Promise((resolve, reject) => {
     const items: EnforcementItem[] = [];
     const comments: string[] = [];
     const waiters: Array<() => void> = [];
     const req = http.get(`${base}${AGENT_API_PREFIX}/enforcement/stream`, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } }, (res) => {
       let buf = '';
+      const ended = new Promise<void>((r) => res.on('end', () => r()));
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buf += chunk;
@@ -62,6 +63,7 @@ export function openStream(base: string, token: string): Promise<{ items: Enforc
         items,
         comments,
         status: res.statusCode ?? 0,
+        ended,
         next: (pred, timeoutMs) =>
           new Promise((ok, fail) => {
             const timer = setTimeout(() => fail(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(items)}`)), timeoutMs);
