@@ -1,5 +1,5 @@
-import type { PluginContext } from '../../context.js';
-import type { InstalledModule } from '../../modules.js';
+import type { ModuleServices, PluginContext } from '../../context.js';
+import type { InstalledModule, PluginModule } from '../../modules.js';
 import { gatewaysConfigSchema, type GatewaysConfig } from '../gateways/config.js';
 import { GatewayEventsRepository } from '../gateways/gateway-events.repository.js';
 import { webhookRoutes } from '../gateways/routes.js';
@@ -50,3 +50,14 @@ export function installStatements(ctx: PluginContext, s: StatementsServices): In
     raw: (app) => webhookRoutes(app, { config: s.gateways, service: s.webhooks, clock: ctx.clock, logger: ctx.logger }),
   };
 }
+
+/**
+ * The module, once the composition root builds `services.statements` (plugin/main.ts) and
+ * ModuleServices lists it (plugin/context.ts).
+ */
+export const statementsModule: PluginModule = {
+  name: 'statements',
+  install(ctx: PluginContext, services: ModuleServices & { statements: StatementsServices }): InstalledModule {
+    return installStatements(ctx, services.statements);
+  },
+};

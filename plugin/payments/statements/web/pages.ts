@@ -10,7 +10,8 @@ import type { StatementsRepository, UnmatchedLine } from '../statements.reposito
 
 export const STATEMENTS_PATH = '/statements';
 export const STATEMENT_PREVIEW_PATH = '/statements/preview';
-const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
+/** A month of a busy account's camt.053 is a few MB; staged uploads must stay under MySQL's 16 MB packet. */
+const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
 
 /** The multipart parser of the upload (the app runs it after the login check, then checks CSRF). */
 export function statementUploadParser(): RequestHandler {

@@ -138,4 +138,28 @@ forEachDatabase('importing bank statements', (dialect) => {
     expect(bad.status).to.equal(422);
     expect(bad.text).to.contain('not well-formed XML');
   });
+
+  it('unmatched page: billing staff assign a line to an invoice or dismiss it with a reason; readonly staff only see', async function () {
+    this.timeout(30_000);
+    const bank = FIXTURE.replace(/2026120100001/g, 'Q-1').replace(/2026120100003/g, 'Q-3').replace('Rechnung INV-000123 danke', 'no reference at all');
+    expect(await importer().import(await read(bank), 'user:1')).to.deep.include({ recorded: 0, queued: 2 });
+    const open = (await importer().unmatched('open')).filter((q) => q.externalId.startsWith('Q-'));
+    const [q1, q3] = [open.find((q) => q.externalId === 'Q-1')!, open.find((q) => q.externalId === 'Q-3')!];
+    const readonly = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'readonly', 'ro2@isp.example'));
+    const seen = await readonly.get('/statements/unmatched');
+    expect(seen.text).to.contain('Q-1').and.not.contain(`/statements/unmatched/${q1.id}/assign`);
+    expect((await readonly.post(`/statements/unmatched/${q1.id}/dismiss`).type('form').send({ _csrf: await csrfOf(readonly, '/statements/unmatched'), reason: 'nope' })).status).to.equal(403);
+
+    const staff = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'billing', 'b2@isp.example'));
+    const csrf = await csrfOf(staff, '/statements/unmatched');
+    expect((await staff.post(`/statements/unmatched/${q1.id}/assign`).type('form').send({ _csrf: csrf, invoiceNumber: 'INV-999999' })).status).to.equal(422);
+    expect((await staff.post(`/statements/unmatched/${q1.id}/assign`).type('form').send({ _csrf: csrf, invoiceNumber: invoice.number! })).status).to.equal(303);
+    expect((await paymentsOf(payer)).map((p) => p.externalId)).to.include('Q-1');
+    expect((await staff.post(`/statements/unmatched/${q1.id}/assign`).type('form').send({ _csrf: csrf, accountId: String(other) })).status).to.equal(409);
+    expect((await staff.post(`/statements/unmatched/${q3.id}/dismiss`).type('form').send({ _csrf: csrf, reason: '' })).status).to.equal(422);
+    expect((await staff.post(`/statements/unmatched/${q3.id}/dismiss`).type('form').send({ _csrf: csrf, reason: 'paid twice by mistake, sent back' })).status).to.equal(303);
+    const dismissed = await staff.get('/statements/unmatched?status=dismissed');
+    expect(dismissed.text).to.contain('paid twice by mistake, sent back');
+    expect((await paymentsOf(other)).map((p) => p.externalId)).not.to.include('Q-3');
+  });
 });
