@@ -13,6 +13,10 @@ function localDate(ms: number, timezone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 }
 
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
 /**
  * Every few minutes: each running service whose tariff (the version in effect at the period's
  * start, as billing rates it) has a fair-use cap is throttled once its usage in the current
@@ -45,7 +49,8 @@ export class FairUseJob {
     const out = { checked: 0, throttled: [] as number[], restored: [] as number[] };
     let afterId = 0;
     for (;;) {
-      const accounts = await deps.billing.billableAccounts(today, today, afterId, 200);
+      // [today, tomorrow): the services running today, one starting today included.
+      const accounts = await deps.billing.billableAccounts(today, nextDay(today), afterId, 200);
       if (accounts.length === 0) break;
       afterId = accounts[accounts.length - 1]!;
       const services = [...(await deps.billing.services(accounts)).values()].flat().filter((s) => s.status !== 'ended' && s.startDate <= today && (s.endDate === null || s.endDate >= today));

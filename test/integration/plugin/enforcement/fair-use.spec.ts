@@ -31,15 +31,16 @@ forEachDatabase('the fair-use job', (dialect) => {
     clock.set('2026-03-20T10:00:00Z');
     await plugin.services.tariffs.catalogue.create(fup, 'user:1');
     const { subscribers } = plugin.services.subscribers;
-    for (const [login, tariff] of [['alice', 'FUP-100'], ['bob', 'FUP-100'], ['carol', 'FUP-100'], ['dave', null]] as const) {
+    for (const [login, tariff, startDate] of [['alice', 'FUP-100', '2026-01-01'], ['bob', 'FUP-100', '2026-01-01'], ['carol', 'FUP-100', '2026-01-01'], ['dave', null, '2026-01-01'], ['erin', 'FUP-100', '2026-03-20']] as const) {
       const a = await subscribers.createAccount({ name: `Customer ${login}`, currency: 'EUR' }, 'user:1');
-      ids[login] = (await subscribers.createService(a.id, { login, tariff, nasName: 'bras1', startDate: '2026-01-01' }, 'user:1')).id;
+      ids[login] = (await subscribers.createService(a.id, { login, tariff, nasName: 'bras1', startDate }, 'user:1')).id;
     }
     await usage('alice', '2026-03-10T00:00:00Z', 30, 5n * GB); // 150 GB: over
     await usage('bob', '2026-03-10T00:00:00Z', 20, 5n * GB); // 100 GB: at the cap, not over
     await usage('carol', '2026-03-10T00:00:00Z', 100, 5n * GB); // over, but suspended by dunning
     await usage('dave', '2026-03-10T00:00:00Z', 100, 5n * GB); // no fair-use tariff
     await usage('alice', '2026-02-10T00:00:00Z', 100, 5n * GB); // last month does not count
+    await usage('erin', '2026-03-19T23:00:00Z', 9, 12n * GB); // started today (Berlin) and already over
     await plugin.services.enforcement.setDesired({ serviceIds: [ids.carol!], desired: 'suspended', cause: { kind: 'dunning', detail: 'overdue', actor: 'system:dunning' } });
     const s = plugin.services;
     job = new FairUseJob({ billing: s.subscribers.billing, tariffs: s.tariffs.port, usage: s.billingUsage, enforcement: s.enforcement.enforcement, clock, logger: plugin.ctx.logger, timezone: 'Europe/Berlin', cycle: 'calendar' });
@@ -53,7 +54,7 @@ forEachDatabase('the fair-use job', (dialect) => {
 
   it('throttles only the service past its cap this period to the tariff rate, leaving a suspension alone', async () => {
     const r = await job.run();
-    expect(r.throttled).to.deep.equal([ids.alice]);
+    expect(r.throttled).to.deep.equal([ids.alice, ids.erin]);
     expect(r.restored).to.deep.equal([]);
     expect(await desired('alice')).to.deep.equal(['throttled', '2M/2M', 'fair_use']);
     expect(await desired('bob')).to.deep.equal(['active', null, null]);
@@ -71,7 +72,7 @@ forEachDatabase('the fair-use job', (dialect) => {
   it('makes the service active again at the next period', async () => {
     clock.set('2026-04-01T08:00:00Z'); // 10:00 in Berlin, April 1st
     const r = await job.run();
-    expect(r.restored).to.deep.equal([ids.alice]);
+    expect(r.restored).to.deep.equal([ids.alice, ids.erin]);
     expect(await desired('alice')).to.deep.equal(['active', null, 'fair_use']);
     expect(await desired('carol')).to.deep.equal(['suspended', null, 'dunning']);
   });
