@@ -1,6 +1,6 @@
 import type { Logger } from '../../plugin/common/logger.js';
 import type { EnforcementItem, EnforcementState } from '../../plugin/common/wire.js';
-import type { DynamicAuthAnswer, DynamicAuthClient, DynamicAuthTarget } from './radius-coa.js';
+import { supportedAddress, type DynamicAuthAnswer, type DynamicAuthClient, type DynamicAuthTarget } from './radius-coa.js';
 import { DeviceUnreachableError, type DeviceResult, type EnforcementDevice } from './types.js';
 
 export interface OpenSessionRef {
@@ -43,6 +43,10 @@ export class RadiusDevice implements EnforcementDevice {
     const changed = new Set<number>();
     let changes = 0;
     let timeouts = 0;
+    if (!supportedAddress(this.o.target.address)) {
+      for (const item of items) outcomes.set(item.serviceId, `${this.name}: Disconnect/CoA to an IPv6 address is not supported yet`);
+      return { outcomes, changes, changed };
+    }
     for (const item of items) {
       const step = this.stepFor(item);
       if (step === null) {
