@@ -3,10 +3,12 @@ import { expect } from 'chai';
 import { ValidationError } from '../../../../../plugin/common/errors.js';
 import { parseCamt053 } from '../../../../../plugin/payments/statements/camt053.js';
 
-// Fixtures (test/fixtures/camt053/) are shaped as ISO 20022 camt.053.001.02 / .001.08 and the
-// SIX "Swiss Implementation Guidelines for Customer-Bank Messages (Reports): camt.052, camt.053,
-// camt.054" (Swiss Payment Standards, v1.7.1, 2020; levels A GrpHdr, B Stmt, C Ntry, D TxDtls)
-// and the Austrian "camt.053 Bank to Customer Statement Format Description" define them.
+// Fixtures (test/fixtures/camt053/) are shaped as ISO 20022 camt.053.001.02 / .001.08 and these
+// published guides define them: ING "Format Description CAMT.052.001.02 and CAMT.053.001.02"
+// (NL v4.0, 2016), Betaalvereniging Nederland "IG Bank to Customer Statement (camt.053)" v2.0,
+// and SIX "Swiss Implementation Guidelines for Customer-Bank Messages (Reports): camt.052,
+// camt.053, camt.054" (Swiss Payment Standards, v1.7.1, 2020; levels A GrpHdr, B Stmt, C Ntry,
+// D TxDtls), whose later editions use camt.053.001.08.
 const fixture = (name: string) => readFileSync(new URL(`../../../../fixtures/camt053/${name}`, import.meta.url), 'utf8');
 
 describe('camt.053 statements', () => {
@@ -54,6 +56,22 @@ describe('camt.053 statements', () => {
     it('skips a reversal', () => {
       expect(s.skipped).to.deep.equal([{ externalId: 'CH-20261202-C3', reason: 'reversal' }]);
     });
+  });
+
+  it('reads a prefixed namespace and every statement of a file', () => {
+    const one = fixture('camt053.001.02.xml');
+    const stmt = one.slice(one.indexOf('<Stmt>'), one.indexOf('</Stmt>') + '</Stmt>'.length);
+    const second = stmt.replace('STMT-2026-12-01', 'STMT-2').replace('DE89370400440532013000', 'DE02120300000000202051');
+    const prefixed = one
+      .replace(stmt, stmt + second)
+      .replace('<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"', '<c:Document xmlns:c="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"')
+      .replace('</Document>', '</c:Document>')
+      .replace(/<(\/?)(BkToCstmrStmt|GrpHdr|MsgId|Stmt|Ntry|Amt|CdtDbtInd|Sts|AcctSvcrRef)\b/g, '<$1c:$2');
+    const file = parseCamt053(prefixed);
+    expect(file.statements.map((s) => [s.statementId, s.source, s.lines.length])).to.deep.equal([
+      ['STMT-2026-12-01', 'camt053:DE89370400440532013000', 2],
+      ['STMT-2', 'camt053:DE02120300000000202051', 2],
+    ]);
   });
 
   describe('malformed files are refused whole, naming where', () => {
