@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import { cycleFor, localMidnight, periodAt, type Cycle } from '../rating/index.js';
+import { Dec } from '../common/money.js';
+import { cycleFor, dayOffset, localMidnight, periodAt, type Cycle } from '../rating/index.js';
 import type { SubscribersBillingPort } from '../subscribers/index.js';
 import { versionAt, type TariffsPort } from '../tariffs/index.js';
 import type { BillingUsagePort } from '../usage/index.js';
@@ -70,7 +71,10 @@ export class FairUseJob {
         out.checked++;
         const fromMs = Math.max(period.fromMs, Math.floor(startMs / BUCKET_MS) * BUCKET_MS);
         const usage = toMs > fromMs ? await deps.usage.billableUsage(s.id, fromMs, toMs, { bands: tariff.timeBands.map((b) => ({ name: b.name, from: b.from, to: b.to })) }) : { bands: [] };
-        const action = fairUseAction(tariff, usage, { desired: st?.desired ?? 'active', rate: st?.rate ?? null, causeKind: st?.cause.kind ?? null }, localDate(period.fromMs, deps.timezone));
+        // The cap is prorated as the invoice prorates it: by the days of the period the service runs.
+        const endMs = s.endDate === null ? period.toMs : localMidnight(nextDay(s.endDate), deps.timezone);
+        const share = new Dec(Math.max(0, dayOffset(endMs, period, deps.timezone, 'ceil') - dayOffset(startMs, period, deps.timezone, 'floor'))).div(period.days);
+        const action = fairUseAction(tariff, usage, { desired: st?.desired ?? 'active', rate: st?.rate ?? null, causeKind: st?.cause.kind ?? null }, localDate(period.fromMs, deps.timezone), share);
         if (!action) continue;
         const [r] = await deps.enforcement.setDesired({ serviceIds: [s.id], desired: action.desired, rate: action.desired === 'throttled' ? action.rate : null, cause: { kind: 'fair_use', detail: action.detail, actor: 'system:fair-use' } });
         if (r?.changed) (action.desired === 'throttled' ? out.throttled : out.restored).push(s.id);

@@ -40,7 +40,7 @@ forEachDatabase('the fair-use job', (dialect) => {
     await usage('carol', '2026-03-10T00:00:00Z', 100, 5n * GB); // over, but suspended by dunning
     await usage('dave', '2026-03-10T00:00:00Z', 100, 5n * GB); // no fair-use tariff
     await usage('alice', '2026-02-10T00:00:00Z', 100, 5n * GB); // last month does not count
-    await usage('erin', '2026-03-19T23:00:00Z', 9, 12n * GB); // started today (Berlin) and already over
+    await usage('erin', '2026-03-19T23:00:00Z', 9, 6n * GB); // 54 GB: started today (Berlin), over its cap prorated to 12 of 31 days
     await plugin.services.enforcement.setDesired({ serviceIds: [ids.carol!], desired: 'suspended', cause: { kind: 'dunning', detail: 'overdue', actor: 'system:dunning' } });
     const s = plugin.services;
     job = new FairUseJob({ billing: s.subscribers.billing, tariffs: s.tariffs.port, usage: s.billingUsage, enforcement: s.enforcement.enforcement, clock, logger: plugin.ctx.logger, timezone: 'Europe/Berlin', cycle: 'calendar' });

@@ -3,6 +3,7 @@ import { aaaAnswer, loginOf } from '../../../../plugin/enforcement/aaa.js';
 import { fairUseAction } from '../../../../plugin/enforcement/fair-use.js';
 import { initialRow, isConfirmed, nextDesired, normalRate } from '../../../../plugin/enforcement/state.js';
 import { tariffSchema } from '../../../../plugin/rating/tariff.js';
+import { Dec } from '../../../../plugin/common/money.js';
 
 const GB = 1_000_000_000n;
 const cause = { kind: 'dunning' as const, detail: 'invoice 2026-0007 overdue 14 days', actor: 'system:dunning' };
@@ -75,6 +76,11 @@ describe('the fair-use rule', () => {
     expect(fairUseAction(tariff, used(0n), mine, '2026-04-01')).to.deep.include({ desired: 'active' });
     expect(fairUseAction(tariff, used(0n), { ...mine, causeKind: 'staff' }, '2026-04-01')).to.equal(null);
     expect(fairUseAction(tariff, used(101n), mine, '2026-03-01')).to.equal(null);
+  });
+
+  it('prorates the cap for a service that runs part of the period, as the invoice does', () => {
+    expect(fairUseAction(tariff, used(60n), active, '2026-03-01', new Dec(15).div(30))).to.deep.include({ desired: 'throttled' });
+    expect(fairUseAction(tariff, used(50n), active, '2026-03-01', new Dec(15).div(30))).to.equal(null);
   });
 
   it('never touches a suspended service', () => {
