@@ -93,10 +93,15 @@ export class InvoiceDocumentsService {
       await repo.markRendered(invoiceId, file, this.deps.clock.now());
       return { bytes: file.bytes, sha256: file.sha256, filename: file.path.split('/').pop()! };
     }
-    const result = await this.attempt(row);
+    // An attempt already counted and not yet due again is in flight (or waiting for its retry):
+    // render here too, the same bytes, without counting a second attempt.
+    const inFlight = row.status === 'pending' && row.attempts > 0 && row.nextAttemptAt.getTime() > this.deps.clock.now().getTime();
+    const result: Attempt = inFlight ? { kind: 'busy' } : await this.attempt(row);
     if (result.kind === 'failed') throw new OperationalError(`the PDF of invoice ${invoiceId} could not be rendered: ${result.error}`, { retryable: true });
-    // Another worker is rendering it right now: render here too (the same bytes), without recording twice.
-    const file = result.kind === 'rendered' ? result.file : await this.renderAndStore(invoiceId);
+    if (result.kind === 'rendered') return { bytes: result.file.bytes, sha256: result.file.sha256, filename: result.file.path.split('/').pop()! };
+    const file = await this.renderAndStore(invoiceId);
+    // Recording the same rendering twice is harmless; it spares the job a render.
+    await this.deps.repo.markRendered(invoiceId, file, this.deps.clock.now());
     return { bytes: file.bytes, sha256: file.sha256, filename: file.path.split('/').pop()! };
   }
 
