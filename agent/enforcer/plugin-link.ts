@@ -155,6 +155,8 @@ export class SseParser {
     for (;;) {
       const m = /\r\n|\r|\n/.exec(this.buffer);
       if (!m) break;
+      // A CR at the end of a chunk may be the first half of a CRLF split across chunks.
+      if (m[0] === '\r' && m.index === this.buffer.length - 1) break;
       const line = this.buffer.slice(0, m.index);
       this.buffer = this.buffer.slice(m.index + m[0].length);
       this.line(line);
