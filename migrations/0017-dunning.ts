@@ -8,7 +8,9 @@ import type { MigrationContext } from '../plugin/db/migrator.js';
  *   lock every suspension decision and every payment's restoration take first (SELECT … FOR
  *   UPDATE), so a payment and an evaluation never interleave. It holds the exemption (with its
  *   reason), the promise to pay (a local date, inclusive) and whether dunning suspended the
- *   account (only what dunning suspended does dunning restore).
+ *   account and which services (only what dunning suspended does dunning restore). They are read
+ *   by that locking read, which on MariaDB sees the latest commit even inside a payment's
+ *   transaction whose snapshot is older.
  * - `dunning_reminders`: one row per reminder of an invoice at an offset (unique), so a reminder
  *   is recorded once however often the evaluation runs. `status`: pending (to send), sent,
  *   failed, unsent (SMTP off or no address: due, recorded, not sent).
@@ -23,6 +25,8 @@ export async function up({ queryInterface: q }: MigrationContext): Promise<void>
     promise_note: { type: DataTypes.STRING(500), allowNull: true },
     suspended: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
     suspended_at: { type: DataTypes.DATE(3), allowNull: true },
+    /** JSON array of the service ids dunning suspended: its restoration lifts exactly these. */
+    suspended_services: { type: DataTypes.STRING(4000), allowNull: true },
     last_decision: { type: DataTypes.STRING(1000), allowNull: true },
     updated_at: { type: DataTypes.DATE(3), allowNull: false },
   });

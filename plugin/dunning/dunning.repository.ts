@@ -11,6 +11,8 @@ export interface DunningAccountRow {
   promiseNote: string | null;
   suspended: boolean;
   suspendedAt: Date | null;
+  /** The services dunning suspended (what its restoration lifts). */
+  suspendedServices: number[];
   lastDecision: string | null;
 }
 
@@ -46,11 +48,12 @@ function accountRow(r: Raw): DunningAccountRow {
     promiseNote: (r.promise_note as string | null) ?? null,
     suspended: Boolean(Number(r.suspended)),
     suspendedAt: fromSqlTimeOrNull(r.suspended_at),
+    suspendedServices: r.suspended_services ? (JSON.parse(String(r.suspended_services)) as number[]) : [],
     lastDecision: (r.last_decision as string | null) ?? null,
   };
 }
 
-const ACCOUNT_COLUMNS = 'account_id, exempt, exempt_reason, promise_until, promise_note, suspended, suspended_at, last_decision';
+const ACCOUNT_COLUMNS = 'account_id, exempt, exempt_reason, promise_until, promise_note, suspended, suspended_at, suspended_services, last_decision';
 
 /** dunning_accounts, dunning_reminders, dunning_notes. Every method takes an optional transaction. */
 export class DunningRepository {
@@ -90,9 +93,10 @@ export class DunningRepository {
     return rows.map((r) => Number(r.account_id));
   }
 
-  async setSuspended(accountId: number, suspended: boolean, decision: string, t: Transaction): Promise<void> {
-    await this.q.query('UPDATE dunning_accounts SET suspended = ?, suspended_at = ?, last_decision = ?, updated_at = ? WHERE account_id = ?', {
-      replacements: [suspended ? 1 : 0, suspended ? this.now() : null, decision.slice(0, 1000), this.now(), accountId],
+  /** Under the account's lock: suspended with these services, or restored (none). */
+  async setSuspended(accountId: number, suspended: boolean, decision: string, t: Transaction, serviceIds: number[] = []): Promise<void> {
+    await this.q.query('UPDATE dunning_accounts SET suspended = ?, suspended_at = ?, suspended_services = ?, last_decision = ?, updated_at = ? WHERE account_id = ?', {
+      replacements: [suspended ? 1 : 0, suspended ? this.now() : null, suspended ? JSON.stringify(serviceIds) : null, decision.slice(0, 1000), this.now(), accountId],
       transaction: t,
     });
   }

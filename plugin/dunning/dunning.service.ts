@@ -144,11 +144,11 @@ export class DunningService {
       if (decision.suspend) {
         const serviceIds = await this.serviceIds(accountId, today, t);
         await this.setDesired(serviceIds, 'suspended', { kind: 'dunning', detail, actor }, t);
-        await this.deps.repo.setSuspended(accountId, true, detail, t);
+        await this.deps.repo.setSuspended(accountId, true, detail, t, serviceIds);
         await this.deps.audit.record({ actor, action: 'dunning.suspend', entityType: 'account', entityId: accountId, details: { ...details, serviceIds } }, t);
       }
       if (decision.restore) {
-        const serviceIds = await this.serviceIds(accountId, today, t);
+        const serviceIds = row.suspendedServices;
         await this.setDesired(serviceIds, 'active', { kind: 'dunning', detail, actor }, t);
         await this.deps.repo.setSuspended(accountId, false, detail, t);
         await this.deps.audit.record({ actor, action: 'dunning.restore', entityType: 'account', entityId: accountId, details: { ...details, serviceIds } }, t);
@@ -169,9 +169,17 @@ export class DunningService {
     });
   }
 
+  /**
+   * The account's running services a suspension applies to. Services already suspended (by
+   * staff, say) are left as they are and not recorded, so dunning's restoration, which lifts only
+   * what dunning suspended, never lifts a suspension staff set.
+   */
   private async serviceIds(accountId: number, today: string, t: Transaction): Promise<number[]> {
     const services = (await this.deps.subscribers.services([accountId], t)).get(accountId) ?? [];
-    return services.filter((s) => s.status !== 'ended' && (s.endDate === null || s.endDate >= today)).map((s) => s.id);
+    const running = services.filter((s) => s.status !== 'ended' && (s.endDate === null || s.endDate >= today)).map((s) => s.id);
+    if (running.length === 0) return [];
+    const states = await this.deps.enforcement.stateOf(running, t);
+    return running.filter((id) => states.get(id)?.desired !== 'suspended');
   }
 
   private async setDesired(serviceIds: number[], desired: 'active' | 'suspended', cause: EnforcementCause, t: Transaction): Promise<void> {
@@ -218,7 +226,9 @@ export class DunningService {
       return false;
     }
     const detail = `payment recorded: ${decision.reasons.join('; ')}`;
-    const serviceIds = await this.serviceIds(accountId, today, t);
+    // From the locked row, never from a plain read: inside the payment's transaction a plain read
+    // on MariaDB may see a snapshot from before the suspension committed.
+    const serviceIds = row.suspendedServices;
     await this.setDesired(serviceIds, 'active', { kind: 'payment', detail, actor: 'system:payment' }, t);
     await this.deps.repo.setSuspended(accountId, false, detail, t);
     await this.deps.audit.record({ actor: 'system:payment', action: 'dunning.restore', entityType: 'account', entityId: accountId, details: { cause: 'payment', reasons: decision.reasons, serviceIds } }, t);

@@ -22,6 +22,8 @@ export interface EnforcementDesired {
     input: { serviceIds: number[]; desired: EnforcementState; rate?: string | null; cause: EnforcementCause },
     t?: Transaction,
   ): Promise<Array<{ serviceId: number; version: number; changed: boolean }>>;
+  /** A service never touched is absent (active). */
+  stateOf(serviceIds: number[], t?: Transaction): Promise<Map<number, { desired: EnforcementState; cause: EnforcementCause }>>;
 }
 
 /** The accounts and services dunning acts on (subscribers' billing port, narrowed). */

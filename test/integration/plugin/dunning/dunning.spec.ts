@@ -57,6 +57,17 @@ forEachDatabase('dunning', (dialect) => {
     expect(await audit('dunning.restore', c.accountId)).to.have.length(1);
   });
 
+  it('never lifts a suspension staff set: a payment restores only what dunning suspended', async () => {
+    const c = await overdueCustomer(plugin, tag());
+    await plugin.services.enforcement.setDesired({ serviceIds: [c.serviceId], desired: 'suspended', cause: { kind: 'staff', detail: 'abuse report', actor: 'user:1' } });
+    await dunning().evaluate({ dryRun: false, actor: 'system:dunning' });
+    expect((await plugin.services.dunning.repo.get([c.accountId])).get(c.accountId)).to.include({ suspended: true }).and.to.have.property('suspendedServices').that.deep.equals([]);
+    await payInFull(plugin, c.accountId);
+    const s = await desired(c.serviceId);
+    expect([s?.desired, s?.cause.kind, s?.cause.detail]).to.deep.equal(['suspended', 'staff', 'abuse report']);
+    expect((await plugin.services.dunning.repo.get([c.accountId])).get(c.accountId)?.suspended).to.equal(false);
+  });
+
   it('records a reminder once, as due but not sent, when SMTP is off', async () => {
     const c = await overdueCustomer(plugin, tag(), '2026-03-19'); // 1 day past due: the +1 reminder, no suspension
     expect((await dunning().evaluate({ dryRun: false, actor: 'system:dunning' })).reminders).to.deep.equal({ sent: 0, unsent: 1, failed: 0 });
