@@ -17,7 +17,7 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
     /** `camt053:<IBAN>` or `csv:<bank>`: the payment's source if it is recorded later. */
     source: { type: DataTypes.STRING(80), allowNull: false },
     /** The bank's entry reference (AcctSvcrRef, or the CSV's transaction id). */
-    external_id: { type: DataTypes.STRING(140), allowNull: false },
+    external_id: { type: DataTypes.STRING(200), allowNull: false },
     statement_id: { type: DataTypes.STRING(140), allowNull: true },
     amount_minor: { type: DataTypes.BIGINT, allowNull: false },
     currency: { type: DataTypes.CHAR(3), allowNull: false },

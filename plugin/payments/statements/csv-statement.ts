@@ -13,7 +13,8 @@ export const DATE_FORMATS = ['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YY
 
 const column = z.string().trim().min(1).max(100);
 export const csvMappingSchema = z.strictObject({
-  bank: z.string().trim().regex(/^[a-z0-9][a-z0-9_-]{0,59}$/, 'use lower-case letters, digits, - and _ (e.g. sparkasse)'),
+  // The payment's source is `csv:<bank>`, and payments keeps sources to 60 characters.
+  bank: z.string().trim().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'use at most 40 lower-case letters, digits, - and _ (e.g. sparkasse)'),
   delimiter: z.enum([',', ';', '\t']).default(';'),
   decimalSeparator: z.enum(['.', ',']).default(','),
   dateFormat: z.enum(DATE_FORMATS).default('DD.MM.YYYY'),
@@ -81,6 +82,7 @@ export function parseCsvStatement(content: string, mapping: CsvMapping): ReadSta
     const date = isoDate(cell(row, mapping.date), mapping.dateFormat);
     const amount = exactMinor(cell(row, mapping.amount), currency.toUpperCase(), mapping.decimalSeparator);
     if (!externalId) return void bad(mapping.transactionId, 'the bank transaction id is empty: without it a second import could record the line twice');
+    if (externalId.length > 200) return void bad(mapping.transactionId, 'the bank transaction id is longer than 200 characters');
     if (seen.has(externalId)) return void bad(mapping.transactionId, `transaction id ${JSON.stringify(externalId)} appears twice in the file`);
     seen.add(externalId);
     if (!date) return void bad(mapping.date, `${JSON.stringify(cell(row, mapping.date))} is not a date written ${mapping.dateFormat}`);

@@ -1,9 +1,9 @@
-import { NotFoundError, ValidationError, ConflictError } from '../../common/errors.js';
+import { ConflictError, NotFoundError, UserError, ValidationError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { parseCamt053 } from './camt053.js';
 import { parseCsvStatement, validateMapping, type CsvMapping } from './csv-statement.js';
 import { matchCandidates } from './matching.js';
-import type { MatchLookups, RecordPort } from './ports.js';
+import type { MatchLookups, PaymentMethod, RecordPort } from './ports.js';
 import type { ReadStatement, StatementLine } from './statement-line.js';
 import type { StatementsRepository, UnmatchedLine } from './statements.repository.js';
 
@@ -28,6 +28,11 @@ export interface ImportReport {
 
 interface Audit {
   record(e: { actor: string; action: string; entityType?: string; entityId?: string | number; details?: Record<string, unknown> }): Promise<void>;
+}
+
+/** Queued gateway payments keep their method when a person assigns them. */
+function methodOf(source: string): PaymentMethod {
+  return source.startsWith('camt053:') || source.startsWith('csv:') ? 'bank_transfer' : source === 'stripe' ? 'card' : 'other';
 }
 
 /**
@@ -115,7 +120,16 @@ export class StatementImportService {
           else report.alreadyQueued++;
           continue;
         }
-        const r = await this.record(s.source, line, m.accountId, m.invoiceId, actor);
+        let r: { duplicate: boolean };
+        try {
+          r = await this.record(s.source, line, m.accountId, m.invoiceId, actor);
+        } catch (err) {
+          // Payments refused this one line (its own rules): it waits for a person with the reason,
+          // and the rest of the statement goes on. Operational errors abort; a re-import resumes.
+          if (!(err instanceof UserError)) throw err;
+          if (await this.deps.repo.enqueue(s.source, s.statementId, line, `payments refused it: ${err.message}`)) report.queued++;
+          continue;
+        }
         if (r.duplicate) report.duplicates++;
         else report.recorded++;
       }
@@ -131,7 +145,7 @@ export class StatementImportService {
         accountId,
         amountMinor: line.amountMinor,
         currency: line.currency,
-        method: 'bank_transfer',
+        method: methodOf(source),
         reference: (line.remittance || line.references[0] || line.endToEndId || '').slice(0, 200) || null,
         // The money arrived on the value date (or the booking date): UTC midnight of that day.
         receivedAt: new Date(`${line.valueDate ?? line.bookingDate}T00:00:00Z`),
