@@ -162,4 +162,16 @@ forEachDatabase('importing bank statements', (dialect) => {
     expect(dismissed.text).to.contain('paid twice by mistake, sent back');
     expect((await paymentsOf(other)).map((p) => p.externalId)).not.to.include('Q-3');
   });
+
+  it('two imports of one statement at once still record and queue each line once', async () => {
+    const twice = FIXTURE.replace(/2026120100001/g, 'RACE-1').replace(/2026120100003/g, 'RACE-3').replace('INV-000123', invoice.number!);
+    const before = (await paymentsOf(payer)).length;
+    const reports = await Promise.all([importer().import(await read(twice), 'user:1'), importer().import(await read(twice), 'user:2')]);
+    expect(reports.reduce((n, r) => n + r.recorded, 0)).to.equal(1);
+    expect(reports.reduce((n, r) => n + r.queued, 0)).to.equal(1);
+    expect((await paymentsOf(payer)).length).to.equal(before + 1);
+    expect((await importer().unmatched('open')).filter((q) => q.externalId === 'RACE-3')).to.have.length(1);
+    const [line] = (await importer().unmatched('open')).filter((q) => q.externalId === 'RACE-3');
+    await importer().dismiss(line!.id, 'race test line', 'user:1');
+  });
 });
