@@ -122,7 +122,12 @@ export class DunningService {
     } finally {
       if (own && lease) await this.deps.leases!.release(lease).catch(() => undefined);
     }
-    if (!opts.dryRun) this.deps.logger.info('dunning evaluated', { accounts: ids.length, suspended: result.suspended.length, restored: result.restored.length, reminders: result.reminders });
+    if (!opts.dryRun) {
+      // The first 1000 ids of each: enough to trace a run; every account's own entry has the rest.
+      const summary = { accounts: ids.length, suspended: result.suspended.slice(0, 1000), restored: result.restored.slice(0, 1000), reminders: result.reminders };
+      this.deps.logger.info('dunning evaluated', { accounts: ids.length, suspended: result.suspended.length, restored: result.restored.length, reminders: result.reminders });
+      await this.deps.audit.record({ actor: opts.actor, action: 'dunning.evaluate', entityType: 'dunning', details: summary });
+    }
     return result;
   }
 
