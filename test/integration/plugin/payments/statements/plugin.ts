@@ -23,7 +23,8 @@ export function withStatements(gateways?: GatewaysConfig): { modules: PluginModu
     },
   };
   return {
-    modules: [...pluginModules, module],
+    // Once the composition root wires statements, its module is replaced by this one (with the test's secrets).
+    modules: [...pluginModules.filter((m) => m.name !== 'statements'), module],
     built: () => {
       if (!built) throw new Error('statements not installed');
       return built;
