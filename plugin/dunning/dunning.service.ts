@@ -21,7 +21,7 @@ export interface DunningDeps {
   audit: Pick<AuditRepository, 'record'>;
   /** null: SMTP is off, reminders are recorded as due but not sent. */
   mailer: ReminderSender | null;
-  leases?: Pick<LeaseRepository, 'acquire' | 'prove' | 'release'>;
+  leases?: Pick<LeaseRepository, 'acquire' | 'prove' | 'renew' | 'release'>;
   leaseTtlMs?: number;
   seller?: () => Promise<string>;
   clock: Clock;
@@ -95,6 +95,8 @@ export class DunningService {
     }
     try {
       for (let i = 0; i < ids.length; i += CHUNK) {
+        // Renewed per chunk too: a long stretch of accounts with nothing to do proves nothing.
+        if (lease && this.deps.leases && i > 0) await this.deps.leases.renew(lease);
         const chunk = ids.slice(i, i + CHUNK);
         const [outstanding, rows, reminded, profiles] = await Promise.all([
           this.deps.payments.outstanding(chunk, today),
