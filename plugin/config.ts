@@ -7,6 +7,7 @@ import { enforcementConfigSchema } from './enforcement/config.js';
 import { pdfConfigSchema, smtpConfigSchema } from './invoicing/config.js';
 import { dunningConfigSchema } from './dunning/config.js';
 import { ROUNDING_RULES } from './common/money.js';
+import { gatewaysConfigSchema } from './payments/config.js';
 import { CYCLES, TAX_MODES } from './rating/index.js';
 
 const logSchema = z
@@ -96,6 +97,8 @@ export const pluginConfigSchema = z.strictObject({
   usage: usageConfigSchema,
   network: networkConfigSchema,
   enforcement: enforcementConfigSchema,
+  /** Payment webhooks (Stripe, signed generic gateways). */
+  payments: gatewaysConfigSchema,
   pdf: pdfConfigSchema,
   smtp: smtpConfigSchema,
   dunning: dunningConfigSchema,

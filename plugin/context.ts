@@ -13,7 +13,7 @@ import type { SubscribersServices } from './subscribers/index.js';
 import type { TariffsServices } from './tariffs/index.js';
 import type { InvoicingServices } from './invoicing/index.js';
 import type { DunningServices } from './dunning/index.js';
-import type { PaymentsServices } from './payments/index.js';
+import type { PaymentsServices, StatementsServices } from './payments/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
 import type { EnforcementServices } from './enforcement/index.js';
 
@@ -58,4 +58,6 @@ export interface ModuleServices {
   enforcement: EnforcementServices;
   /** Payments, allocation, credit, refunds, balances; `outstanding` for dunning. */
   payments: PaymentsServices;
+  /** Bank statements (camt.053, CSV), the unmatched queue, payment webhooks. */
+  statements: StatementsServices;
 }

@@ -17,7 +17,7 @@ import { buildSubscribers } from './subscribers/index.js';
 import { buildTariffs } from './tariffs/index.js';
 import { buildInvoicing } from './invoicing/index.js';
 import { buildDunning } from './dunning/index.js';
-import { buildPayments } from './payments/index.js';
+import { buildPayments, buildStatements, matchLookups } from './payments/index.js';
 import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
 import { buildEnforcement, enforcementSubscribers } from './enforcement/index.js';
@@ -80,7 +80,8 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const dunning = buildDunning(ctx, { subscribers: subscribers.billing, invoices: invoicing.invoices, payments, enforcement, seller: async () => (await invoicing.delivery.profile.current()).seller.name });
   // A payment restores a dunning suspension in the payment's own transaction, not at the next tick.
   payments.onPaymentRecorded = async (accountId, t) => void (await dunning.onPaymentRecorded(accountId, t));
-  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning };
+  const statements = buildStatements(ctx, { payments, lookups: matchLookups({ invoices: invoicing.invoices, accounts: subscribers.billing, subscribers: subscribers.subscribers }), gateways: ctx.config.payments });
+  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning, statements };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

@@ -7,7 +7,7 @@ import { networkModule } from './network/index.js';
 import { invoicingModule } from './invoicing/index.js';
 import { tariffsModule } from './tariffs/index.js';
 import { dunningModule } from './dunning/index.js';
-import { paymentsModule } from './payments/index.js';
+import { paymentsModule, statementsModule } from './payments/index.js';
 import { enforcementModule } from './enforcement/index.js';
 
 /**
@@ -28,4 +28,4 @@ export interface InstalledModule extends WebContribution {
 
 /** Every module of the plugin, in install order. */
 // network and enforcement first: their agent endpoints sit under the agent API, whose router answers 404 for the rest.
-export const pluginModules: PluginModule[] = [networkModule, enforcementModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule, dunningModule];
+export const pluginModules: PluginModule[] = [networkModule, enforcementModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule, statementsModule, dunningModule];

@@ -8,3 +8,4 @@ export { PaymentsService, type AccountBalance, type PaymentsDeps, type RecordPay
 export { PAYMENT_METHODS, type PaymentMethod, type PaymentRecord, type PaymentStatus, type RefundRecord } from './payments.repository.js';
 export type { Outstanding, OverdueInvoice } from './outstanding.js';
 export { amountFromText } from './amount.js';
+export { buildStatements, matchLookups, statementsModule, type StatementsServices } from './statements/index.js';

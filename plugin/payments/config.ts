@@ -1,0 +1,1 @@
+export { gatewaysConfigSchema, type GatewaysConfig } from './gateways/config.js';
