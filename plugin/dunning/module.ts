@@ -11,6 +11,7 @@ import { FollowUpService } from './follow-up.service.js';
 import type { DunningPolicy, OpenInvoice } from './policy.js';
 import type { DunningInvoices, DunningSubscribers, EnforcementDesired, PaymentsOutstanding } from './ports.js';
 import { ReminderMailer } from './reminder-mailer.js';
+import { dunningApi } from './web/api.js';
 import { DUNNING_NAV, dunningPages } from './web/pages.js';
 
 /** What dunning reads and drives of other modules, as the composition root built them. */
@@ -91,6 +92,7 @@ export const dunningModule: PluginModule = {
     return {
       nav: DUNNING_NAV,
       pages: (router) => dunningPages(router, { dunning: parts.dunning, followUp: parts.followUp, ready: parts.ready, logger: ctx.logger, timezone: ctx.config.billing.timezone }),
+      api: (router) => dunningApi(router, { dunning: parts.dunning, ready: parts.ready }),
       start: () => {
         if (ctx.config.dunning.schedule.enabled && parts.ready.payments && parts.ready.enforcement) parts.job.start();
         else if (ctx.config.dunning.schedule.enabled) ctx.logger.warn('dunning schedule not started: the payments or enforcement module is missing');
