@@ -135,6 +135,7 @@ export class Enforcer implements WorkerHost {
     const worker = this.workers.get(item.device);
     if (!worker) {
       this.queueReport({ item, ok: false, error: `device ${item.device} is not configured for enforcement on this agent` });
+      void this.flush();
       return;
     }
     // Already applied at this version before a restart: the full reconciliation confirms it.

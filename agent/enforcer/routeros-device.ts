@@ -96,7 +96,9 @@ export class RouterOsDevice implements EnforcementDevice {
 
   private async read(client: RouterOsClient, items: readonly EnforcementItem[], scope: 'full' | 'items'): Promise<RouterView> {
     const s = this.o.settings;
-    const full = scope === 'full';
+    // Many changes at once (a snapshot after a restart, a dunning run): one print per menu beats
+    // a query per login. The plan still touches only the services given.
+    const full = scope === 'full' || items.length > 50;
     const logins = [...new Set(items.map((i) => i.login))];
     // One print for the whole router when reconciling; per login (a query) for single changes.
     const perLogin = async (menu: string, key: string, proplist: string[]): Promise<Row[]> => {

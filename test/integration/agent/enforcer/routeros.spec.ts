@@ -218,7 +218,7 @@ describe('agent enforcer on a RouterOS router', function () {
   it('a device this agent does not enforce is reported, not dropped silently; a replayed old version changes nothing', async () => {
     const { enforcer } = start();
     await enforcer.start();
-    await until(() => plugin.streamCount === 1);
+    await until(() => plugin.streamCount === 1, 10_000, 'stream: ' + JSON.stringify(enforcer.status()));
     plugin.set(3, 'zed', 'elsewhere', 'suspended');
     await until(() => plugin.lastApplied(3) !== undefined);
     expect(plugin.lastApplied(3)!.error).to.equal('device elsewhere is not configured for enforcement on this agent');
