@@ -52,6 +52,8 @@ export const enforcementDeviceSchema = z
 export const enforcementConfigSchema = z.strictObject({
   /** Compare every router's state with the desired state this often, and repair drift. */
   reconcileSeconds: z.number().int().min(10).max(86_400).default(300),
+  /** A service a router could not bring to its state (e.g. offline, no address yet) is tried again this soon. */
+  retryFailedSeconds: z.number().int().min(1).max(3600).default(60),
   /** The wait before reconnecting to the plugin's stream grows to this (with jitter). */
   maxBackoffSeconds: z.number().int().min(1).max(3600).default(60),
   devices: z.array(enforcementDeviceSchema).min(1, 'configure at least one device'),

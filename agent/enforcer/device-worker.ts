@@ -42,7 +42,7 @@ export class DeviceWorker {
   constructor(
     readonly device: EnforcementDevice,
     private readonly host: WorkerHost,
-    private readonly o: { clock: Clock; logger: Logger; maxBackoffMs: number; random?: () => number },
+    private readonly o: { clock: Clock; logger: Logger; maxBackoffMs: number; retryFailedMs?: number; random?: () => number },
   ) {
     this.status = { device: device.name, up: false, lastError: null, lastReconciledAt: null, lastChanges: 0 };
     // A dropped connection may be a reboot that lost state: compare everything once it is back.
@@ -55,6 +55,7 @@ export class DeviceWorker {
 
   async stop(): Promise<void> {
     this.stopper.abort();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.wake?.();
     await this.loop;
     await this.device.close();
@@ -70,6 +71,21 @@ export class DeviceWorker {
   reconcileSoon(): void {
     this.fullWanted = true;
     this.wake?.();
+  }
+
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A service the device could not bring to its state (an offline subscriber with no address yet,
+   * a NAK) is tried again within a minute rather than at the next scheduled reconciliation.
+   */
+  private retrySoon(): void {
+    if (this.retryTimer || this.stopper.signal.aborted) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.reconcileSoon();
+    }, this.o.retryFailedMs ?? 60_000);
+    this.retryTimer.unref();
   }
 
   snapshot(): DeviceStatus {
@@ -116,6 +132,7 @@ export class DeviceWorker {
         this.status = { ...this.status, up: true, lastError: null, lastChanges: result.changes, ...(full ? { lastReconciledAt: this.o.clock.now().toISOString() } : {}) };
         if (full && result.changes > 0) this.o.logger.info('enforcer: reconciled', { device: this.device.name, changes: result.changes });
         await this.host.report(this.device.name, items, result.outcomes, result.changed);
+        if (this.device.observable && [...result.outcomes.values()].some((e) => e !== null)) this.retrySoon();
       } catch (err) {
         const reason = errorMessage(err);
         this.failures++;

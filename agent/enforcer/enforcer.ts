@@ -18,6 +18,7 @@ export interface EnforcerOptions {
   logger: Logger;
   reconcileMs: number;
   maxBackoffMs: number;
+  retryFailedMs?: number;
   random?: () => number;
 }
 
@@ -42,7 +43,7 @@ export class Enforcer implements WorkerHost {
   private lastStreamError: string | null = null;
 
   constructor(private readonly o: EnforcerOptions) {
-    for (const d of o.devices) this.workers.set(d.name, new DeviceWorker(d, this, { clock: o.clock, logger: o.logger, maxBackoffMs: o.maxBackoffMs, ...(o.random ? { random: o.random } : {}) }));
+    for (const d of o.devices) this.workers.set(d.name, new DeviceWorker(d, this, { clock: o.clock, logger: o.logger, maxBackoffMs: o.maxBackoffMs, ...(o.retryFailedMs ? { retryFailedMs: o.retryFailedMs } : {}), ...(o.random ? { random: o.random } : {}) }));
   }
 
   async start(): Promise<void> {

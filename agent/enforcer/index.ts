@@ -69,6 +69,7 @@ export function createEnforcer(d: EnforcerDeps): { enforcer: Enforcer; close(): 
     logger: d.logger,
     reconcileMs: d.config.reconcileSeconds * 1000,
     maxBackoffMs: d.config.maxBackoffSeconds * 1000,
+    retryFailedMs: d.config.retryFailedSeconds * 1000,
   });
   const e = enforcer;
   return {

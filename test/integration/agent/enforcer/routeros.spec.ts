@@ -39,7 +39,7 @@ describe('agent enforcer on a RouterOS router', function () {
 
   function start(device: Record<string, unknown> = {}, reconcileSeconds = 300) {
     const e = createEnforcer({
-      config: enforcementConfigSchema.parse({ reconcileSeconds, maxBackoffSeconds: 1, devices: [{ name: 'bras1', ...device }] }),
+      config: enforcementConfigSchema.parse({ reconcileSeconds, maxBackoffSeconds: 1, retryFailedSeconds: 1, devices: [{ name: 'bras1', ...device }] }),
       plugin: { url: plugin.url, token: plugin.token, timeoutSeconds: 5 },
       routers: [routerFor(sim)],
       nases: [],
@@ -213,6 +213,19 @@ describe('agent enforcer on a RouterOS router', function () {
     plugin.set(5, 'nobody', 'bras1', 'suspended');
     await until(() => plugin.lastApplied(5) !== undefined);
     expect(plugin.lastApplied(5)).to.include({ ok: false, applied: 'active', error: 'no PPP secret named nobody on the router' });
+  });
+
+  it('a suspended subscriber who is offline is reported as not applied, and blocked once it connects', async () => {
+    sim.model.disconnect('bob');
+    const { enforcer } = start();
+    await enforcer.start();
+    await until(() => plugin.streamCount === 1);
+    plugin.set(8, 'bob', 'bras1', 'suspended');
+    await until(() => plugin.lastApplied(8) !== undefined);
+    expect(plugin.lastApplied(8)).to.include({ ok: false, error: 'no address known for bob on the router (not connected, no remote-address)' });
+    sim.model.connect('bob', { address: '10.0.0.33' });
+    await until(() => plugin.lastApplied(8)?.ok === true, 5000, 'retry once connected');
+    expect(entries(sim)).to.deep.equal([{ address: '10.0.0.33', comment: 'octet:8' }]);
   });
 
   it('a device this agent does not enforce is reported, not dropped silently; a replayed old version changes nothing', async () => {
