@@ -25,6 +25,7 @@ export function registerDemo(program: Command): void {
           `  Password      ${demo.adminPassword}   (generated for this run)`,
           '',
           ...billingLines(demo.billing, demo.url),
+          `  Suspended ${demo.overdue.suspended} overdue accounts (see ${demo.url}/enforcement); record a payment on ${demo.url}/payments to restore them`,
           '',
           `  Simulated MikroTik "pop-north": RouterOS API at ${demo.router.host}:${demo.router.port}, polled every ${opts.interval} s`,
           `  Simulated NAS "bras-1": RADIUS accounting to the agent at 127.0.0.1:${demo.agent.radiusPort}`,

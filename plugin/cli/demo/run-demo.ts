@@ -12,6 +12,7 @@ import { defaultPluginConfig, type PluginConfig } from '../../config.js';
 import { buildPlugin, servePlugin, type Plugin, type RunningPlugin } from '../../main.js';
 import { billLastMonth, seedLastMonthUsage, type DemoBilling } from './demo-billing.js';
 import { seedDemoTariffs } from './demo-tariffs.js';
+import { DemoClock, issueOverdueMonth, OVERDUE_LOGIN, suspendOverdue, type DemoOverdue } from './demo-dunning.js';
 import { DateTime } from 'luxon';
 
 /**
@@ -38,6 +39,8 @@ export interface RunningDemo {
   plugin: RunningPlugin;
   /** Last month, invoiced before the live traffic starts. */
   billing: DemoBilling;
+  /** The older month one customer left unpaid, and what dunning did about it at this start. */
+  overdue: DemoOverdue;
   stop(): Promise<void>;
 }
 
@@ -72,7 +75,10 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     config.usage.rollupDelayMs = 1000;
     // The invoices' PDFs live with the demo's database, not in the working directory.
     config.pdf.storeDir = join(dir, 'invoices');
-    const { plugin, adminPassword } = await startDemoPlugin(config, logger.child({ part: 'plugin' }));
+    // Suspends at once: an invoice is overdue the day after its due date, any amount, any hour.
+    config.dunning = { ...config.dunning, reminders: [], graceDays: 0, suspendAfterDays: 1, minimumOverdue: {}, window: { weekdays: [1, 2, 3, 4, 5, 6, 7], fromHour: 0, toHour: 24, holidays: [] } };
+    const clock = new DemoClock();
+    const { plugin, adminPassword } = await startDemoPlugin(config, clock, logger.child({ part: 'plugin' }));
     cleanups.push(() => plugin.close());
 
     // Agent names stay taken after a revoke, so each run registers its own agent.
@@ -94,6 +100,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     // Before the live traffic: last month's usage through the agent ingest and the rollup, then
     // the real billing run for this month's first, so the newcomer finds a closed month invoiced.
     await seedLastMonthUsage(plugin, agentInfo, CUSTOMERS, { [ROUTER]: 'poll', [NAS]: 'radius' }, logger.child({ part: 'demo' }));
+    // The month before last first (invoice numbers follow the dates), then last month.
+    const overduePeriod = await issueOverdueMonth(plugin, clock, OVERDUE_LOGIN);
     const billing = await billLastMonth(plugin);
 
     const radiusSecret = randomBytes(12).toString('base64url');
@@ -114,6 +122,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
         },
       ],
       http: { host: '127.0.0.1', port: 0 },
+      enforcement: { devices: [{ name: ROUTER, suspend: 'address-list' }] },
     });
     const agent = await startAgent(agentConfig, { logger: logger.child({ part: 'agent' }) });
     cleanups.push(() => agent.stop());
@@ -135,7 +144,10 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     await nas.start();
     cleanups.push(() => nas.stop());
 
-    return { url: plugin.url, adminEmail: DEMO_ADMIN, adminPassword, router, agent, plugin, billing, stop };
+    // After the agent is up, so it receives the suspensions over its stream.
+    const overdue: DemoOverdue = { period: overduePeriod, suspended: await suspendOverdue(plugin) };
+
+    return { url: plugin.url, adminEmail: DEMO_ADMIN, adminPassword, router, agent, plugin, billing, overdue, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -143,8 +155,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
 }
 
 /** The plugin as `octet serve` builds it (one composition root), with the admin made before it listens. */
-async function startDemoPlugin(config: PluginConfig, logger: Logger): Promise<{ plugin: RunningPlugin; adminPassword: string }> {
-  const built = await buildPlugin(config, { logger });
+async function startDemoPlugin(config: PluginConfig, clock: DemoClock, logger: Logger): Promise<{ plugin: RunningPlugin; adminPassword: string }> {
+  const built = await buildPlugin(config, { logger, clock });
   let adminPassword: string;
   try {
     await built.migrate();

@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { startOctet } from '../../support/cli.js';
+import { createLogger } from '../../../plugin/common/logger.js';
+import { runDemo } from '../../../plugin/cli/demo/run-demo.js';
 
 const ADMIN = 'admin@demo.octet.example';
 const READY = /Password\s+(\S+)[\s\S]*Ctrl-C/;
@@ -82,17 +84,19 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
     const month = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
     expect(output).to.contain(`Invoiced 8 accounts for ${month}`);
     expect(output).to.contain(`${base}/invoices`);
-    expect(output).to.match(/PDFs\s+8 rendered now/);
+    expect(output).to.match(/PDFs\s+16 rendered now/);
+    expect(output).to.match(/Suspended 1 overdue accounts \(see http:\S+\/enforcement\); record a payment on http:\S+\/payments to restore them/);
   });
 
-  it('lists last month\'s invoices, shows the usage on one, and serves its PDF with the customer and total', async () => {
+  it('lists last month\'s invoices after the older month\'s, shows the usage on one, and serves its PDF with the customer and total', async () => {
     const list = await text(get, '/invoices');
     const invoices = listedInvoices(list);
-    expect(invoices.map((i) => i.number).sort()).to.deep.equal(['INV-000001', 'INV-000002', 'INV-000003', 'INV-000004', 'INV-000005', 'INV-000006', 'INV-000007', 'INV-000008']);
+    // INV-000001..8: the month before last (one left unpaid); INV-000009..16: last month.
+    expect(invoices.map((i) => i.number).sort()).to.deep.equal(Array.from({ length: 16 }, (_, i) => `INV-${String(i + 1).padStart(6, '0')}`));
     expect(list).to.contain('Grace Hopper').and.to.contain('Dennis Ritchie');
 
     // Ada Lovelace (fibre-100): 350 GB in the month, 150 GB over the 200 GB allowance at 0.05.
-    const ada = invoices.find((i) => i.number === 'INV-000001')!;
+    const ada = invoices.find((i) => i.number === 'INV-000009')!;
     const page = await text(get, `/invoices/${ada.id}`);
     expect(page).to.contain('Ada Lovelace');
     expect(page).to.match(/user0001: Usage above 200 GB included/);
@@ -110,7 +114,7 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
     expect(printed).to.match(/Usage above 200 GB included \(per unit\)\s+150 GB/);
 
     // Dennis Ritchie (flat-fair): 620 GB, over the 500 GB fair-use cap; the invoice says when.
-    const dennis = invoices.find((i) => i.number === 'INV-000008')!;
+    const dennis = invoices.find((i) => i.number === 'INV-000016')!;
     expect(await text(get, `/invoices/${dennis.id}`)).to.match(/Fair use: 500 GB cap reached \d+ \w+ \d{4}/);
   });
 
@@ -133,7 +137,7 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
       await page.type('#email', ADMIN);
       await page.type('#password', password);
       await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[type=submit]')]);
-      await page.goto(`${base}/invoices/${invoices.find((i) => i.number === 'INV-000003')!.id}`, { waitUntil: 'load' });
+      await page.goto(`${base}/invoices/${invoices.find((i) => i.number === 'INV-000011')!.id}`, { waitUntil: 'load' });
       const frame = page.frames().find((f) => f !== page.mainFrame());
       const shown = await frame!.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText);
       expect(shown).to.contain('Grace Hopper').and.to.contain('Usage above 500 GB included');
@@ -168,9 +172,47 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
     expect(out).to.match(/was invoiced before: 8 accounts/);
     const url = /Admin shell\s+(http:\/\/\S+)/.exec(out)![1]!;
     const get2 = await login(url, ADMIN, again.match[1]!);
-    expect(listedInvoices(await text(get2, '/invoices'))).to.have.length(8);
-    // The finished run is found, not repeated: still the one run on the page.
-    expect((await text(get2, '/billing/runs')).match(/<a href="\/billing\/runs\//g)).to.have.length(1);
+    expect(listedInvoices(await text(get2, '/invoices'))).to.have.length(16);
+    // The finished runs are found, not repeated: still the two runs on the page.
+    expect((await text(get2, '/billing/runs')).match(/<a href="\/billing\/runs\//g)).to.have.length(2);
     expect(await stopDemo(child)).to.equal(0);
+  });
+});
+
+describe('octet demo: an overdue customer is suspended on the router and restored by a payment', function () {
+  this.timeout(90_000);
+  let dir: string;
+  let demo: Awaited<ReturnType<typeof runDemo>>;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'octet-demo-dunning-'));
+    demo = await runDemo({ dir, port: 0, intervalSeconds: 2, logger: createLogger({ level: 'error', format: 'text' }) });
+  });
+  after(async () => {
+    await demo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("blocks Alan Turing's unpaid older invoice on pop-north, and a payment of it lifts the block within 5 s", async () => {
+    expect(demo.overdue.suspended).to.equal(1);
+    const service = (await demo.plugin.services.subscribers.subscribers.listServices({ login: 'user0002' }, 1)).items[0]!;
+    const blocked = () => [...demo.router.model.addressList.values()].some((e) => e.list === 'octet-suspended' && e.comment === `octet:${service.id}`);
+    await eventually(async () => blocked(), 15_000);
+    expect([...demo.router.model.addressList.values()].filter((e) => e.list === 'octet-suspended')).to.have.length(1);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const owed = (await demo.plugin.services.payments.outstanding([service.accountId], today)).get(service.accountId)!;
+    expect(owed.overdueMinor > 0n).to.equal(true);
+    await demo.plugin.services.payments.record(
+      { accountId: service.accountId, amountMinor: owed.overdueMinor, currency: owed.currency, method: 'cash', reference: 'demo e2e', receivedAt: new Date(), source: 'manual', externalId: null },
+      'e2e',
+    );
+    const paidAt = Date.now();
+    await eventually(async () => !blocked(), 5_000);
+    expect(Date.now() - paidAt).to.be.below(5_000);
+
+    const state = (await demo.plugin.services.enforcement.stateOf([service.id])).get(service.id);
+    expect(state?.desired).to.equal('active');
+    const get = await login(demo.url, demo.adminEmail, demo.adminPassword);
+    expect(await text(get, '/enforcement')).not.to.contain('user0002');
   });
 });

@@ -1,0 +1,65 @@
+import { DateTime } from 'luxon';
+import type { Clock } from '../../common/clock.js';
+import type { RunningPlugin } from '../../main.js';
+
+/**
+ * The demo's dunning story: an invoice from the month before last that one customer never paid,
+ * so at start that account is overdue, dunning suspends it and the agent blocks it on the router;
+ * recording a payment restores it. Everyone else paid that month (demo payments keyed by the
+ * invoice number, so a restart records nothing twice).
+ */
+export const OVERDUE_LOGIN = 'user0002';
+
+/**
+ * The wall clock, except while the demo issues the older month: invoices take their issue and due
+ * dates from the clock, and the overdue invoice must have been due weeks ago.
+ */
+export class DemoClock implements Clock {
+  private at: number | null = null;
+  now(): Date {
+    return this.at === null ? new Date() : new Date(this.at);
+  }
+  async during<T>(at: Date, fn: () => Promise<T>): Promise<T> {
+    this.at = at.getTime();
+    try {
+      return await fn();
+    } finally {
+      this.at = null;
+    }
+  }
+}
+
+export interface DemoOverdue {
+  /** The older billing date (the first of the month before last). */
+  period: string;
+  /** Accounts suspended by the dunning evaluation at this start. */
+  suspended: number;
+}
+
+/** Bills the first of the month before last as if on that day, once; every account but one pays it. */
+export async function issueOverdueMonth(plugin: RunningPlugin, clock: DemoClock, overdueLogin: string): Promise<string> {
+  const { billing, invoices } = plugin.services.invoicing;
+  const start = DateTime.fromJSDate(new Date(), { zone: plugin.ctx.config.billing.timezone }).startOf('month').minus({ months: 2 });
+  const period = start.toISODate()!;
+  const earlier = (await billing.runs(50)).find((r) => r.periodKey === period && !r.dryRun && r.status === 'finished' && r.accountsFailed === 0);
+  if (!earlier) {
+    const run = await clock.during(start.plus({ hours: 1 }).toJSDate(), () => billing.run(period, { dryRun: false, by: 'system:demo' }));
+    if (run.status !== 'finished') throw new Error(`demo: the billing run for ${period} ended ${run.status}: ${run.failure ?? ''}`);
+  }
+  const overdue = (await plugin.services.subscribers.subscribers.listServices({ login: overdueLogin }, 1)).items[0];
+  const { rows } = await invoices.list({ periodKey: period, type: 'invoice' }, { limit: 200, offset: 0 });
+  for (const inv of rows) {
+    if (inv.accountId === overdue?.accountId || !['issued', 'sent'].includes(inv.status) || inv.totalMinor === 0n) continue;
+    await plugin.services.payments.record(
+      { accountId: inv.accountId, amountMinor: inv.totalMinor, currency: inv.currency, method: 'bank_transfer', reference: inv.number, receivedAt: new Date(), source: 'demo', externalId: `paid-${inv.number}`, allocateTo: inv.id },
+      'system:demo',
+    );
+  }
+  return period;
+}
+
+/** One real (not dry-run) dunning evaluation: the overdue accounts are suspended now. */
+export async function suspendOverdue(plugin: RunningPlugin): Promise<number> {
+  const result = await plugin.services.dunning.dunning.evaluate({ dryRun: false, actor: 'system:demo' });
+  return result.suspended.length;
+}
