@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ejs from 'ejs';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type ejs from 'ejs';
+import type { Transporter } from 'nodemailer';
 import { UserError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { classifyMailError, type SmtpSettings } from '../invoicing/index.js';
+import { classifyMailError, compileMailTemplate, smtpTransport, type SmtpSettings } from '../invoicing/index.js';
 
 export const DUNNING_VIEWS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views', 'dunning');
 
@@ -34,24 +33,9 @@ export class ReminderMailer implements ReminderSender {
   private readonly html: ejs.TemplateFunction;
 
   constructor(private readonly smtp: SmtpSettings, private readonly logger: Logger, views = DUNNING_VIEWS) {
-    this.transport = nodemailer.createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      requireTLS: smtp.requireTls,
-      auth: smtp.auth ?? undefined,
-      connectionTimeout: smtp.timeoutMs,
-      greetingTimeout: smtp.timeoutMs,
-      socketTimeout: smtp.timeoutMs,
-      tls: smtp.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined,
-      logger: false,
-    });
-    const compile = (name: string, escape?: (s: unknown) => string) => {
-      const file = join(views, name);
-      return ejs.compile(readFileSync(file, 'utf8'), { filename: file, localsName: 'v', strict: true, _with: false, ...(escape ? { escape } : {}) });
-    };
-    this.text = compile('reminder-text.ejs', (s) => String(s));
-    this.html = compile('reminder-html.ejs');
+    this.transport = smtpTransport(smtp);
+    this.text = compileMailTemplate(views, 'reminder-text.ejs', 'text');
+    this.html = compileMailTemplate(views, 'reminder-html.ejs', 'html');
   }
 
   async send(to: string, view: ReminderView): Promise<{ messageId: string }> {

@@ -7,7 +7,7 @@ export { buildInvoiceView, checkedBranding, DEFAULT_BRANDING, type Branding, typ
 export { DEFAULT_NUMBER_FORMAT, formatAmount, type NumberFormat } from './document/number-format.js';
 export { loadInvoiceTemplate, INVOICE_VIEWS, type InvoiceTemplate } from './document/template.js';
 export { PdfRenderer, type PdfJob, type PdfRendererOptions, type RenderedPdf } from './pdf/renderer.js';
-export { classifyMailError, InvoiceMailer, MailPermanentError, MailTemporaryError, type SentMail, type SmtpSettings } from './mail/invoice-mailer.js';
+export { classifyMailError, compileMailTemplate, InvoiceMailer, smtpTransport, MailPermanentError, MailTemporaryError, type SentMail, type SmtpSettings } from './mail/invoice-mailer.js';
 export { pdfConfigSchema, pdfRendererOptions, smtpConfigSchema, smtpSettings, type PdfConfig, type SmtpConfig } from './config.js';
 
 export { BillingService, periodKeyOf, type BillingDeps, type BillingRules, type InvoiceProfile, type RunProgress, type SubscribersBilling, type TariffsBilling, type UsageBilling } from './billing.service.js';

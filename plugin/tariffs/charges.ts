@@ -15,12 +15,14 @@ import { CODE_RULE } from './definition.js';
  * current tariff.
  */
 
+/** Another service billed on the same invoice (voice, TV, static IP, rental, installation). */
 export interface ExtraCharge {
   id: number;
   accountId: number;
   serviceId: number | null;
   code: string;
   description: string;
+  /** Major units of the account's currency. */
   price: Dec;
   taxInclusive: boolean;
   recurring: boolean;

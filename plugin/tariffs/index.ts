@@ -1,5 +1,4 @@
 import type { Transaction } from 'sequelize';
-import type { Dec } from '../common/money.js';
 import type { PluginContext } from '../context.js';
 import type { InstalledModule, PluginModule } from '../modules.js';
 import { tariffsApi } from './api.js';
@@ -15,21 +14,8 @@ export { versionAt, type TariffVersion } from './version-at.js';
 export type { CatalogueEntry } from './tariffs.service.js';
 export type { SubscriberLookups } from './charges.service.js';
 
-/** Another service billed on the same invoice (voice, TV, static IP, rental, installation). */
-export interface ExtraCharge {
-  id: number;
-  accountId: number;
-  serviceId: number | null;
-  code: string;
-  description: string;
-  /** Major units of the account's currency. */
-  price: Dec;
-  taxInclusive: boolean;
-  recurring: boolean;
-  fromDate: string | null;
-  toDate: string | null;
-  atMs: number | null;
-}
+import type { ExtraCharge } from './charges.js';
+export type { ExtraCharge };
 
 /** The tariff catalogue's port: what billing and subscribers read of it. */
 export interface TariffsPort {

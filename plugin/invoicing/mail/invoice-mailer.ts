@@ -60,31 +60,37 @@ export function classifyMailError(err: unknown): MailTemporaryError | MailPerman
   return new MailTemporaryError(text, code, { cause: err });
 }
 
+/** The SMTP transport every Octet e-mail goes through (invoices, dunning reminders). */
+export function smtpTransport(smtp: SmtpSettings): Transporter {
+  return nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    requireTLS: smtp.requireTls,
+    auth: smtp.auth ?? undefined,
+    connectionTimeout: smtp.timeoutMs,
+    greetingTimeout: smtp.timeoutMs,
+    socketTimeout: smtp.timeoutMs,
+    tls: smtp.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined,
+    logger: false,
+  });
+}
+
+/** An e-mail template (locals as `v`); a text part is not HTML, so EJS's escaping (&amp;) stays out of it. */
+export function compileMailTemplate(views: string, name: string, part: 'text' | 'html'): ejs.TemplateFunction {
+  const file = join(views, name);
+  return ejs.compile(readFileSync(file, 'utf8'), { filename: file, localsName: 'v', strict: true, _with: false, ...(part === 'text' ? { escape: (x: unknown) => String(x) } : {}) });
+}
+
 export class InvoiceMailer {
   private readonly transport: Transporter;
   private readonly text: ejs.TemplateFunction;
   private readonly html: ejs.TemplateFunction;
 
   constructor(private readonly smtp: SmtpSettings, private readonly logger: Logger, views = INVOICE_VIEWS) {
-    this.transport = nodemailer.createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      requireTLS: smtp.requireTls,
-      auth: smtp.auth ?? undefined,
-      connectionTimeout: smtp.timeoutMs,
-      greetingTimeout: smtp.timeoutMs,
-      socketTimeout: smtp.timeoutMs,
-      tls: smtp.rejectUnauthorized === false ? { rejectUnauthorized: false } : undefined,
-      logger: false,
-    });
-    const compile = (name: string, escape?: (s: unknown) => string) => {
-      const file = join(views, name);
-      return ejs.compile(readFileSync(file, 'utf8'), { filename: file, localsName: 'v', strict: true, _with: false, ...(escape ? { escape } : {}) });
-    };
-    // The text part is not HTML: EJS's escaping would print &amp; in it.
-    this.text = compile('email-text.ejs', (s) => String(s));
-    this.html = compile('email-html.ejs');
+    this.transport = smtpTransport(smtp);
+    this.text = compileMailTemplate(views, 'email-text.ejs', 'text');
+    this.html = compileMailTemplate(views, 'email-html.ejs', 'html');
   }
 
   async sendInvoice(to: string, view: InvoiceView, pdf: Buffer): Promise<SentMail> {
