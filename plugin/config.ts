@@ -6,8 +6,10 @@ import { networkConfigSchema } from './network/config.js';
 import { enforcementConfigSchema } from './enforcement/config.js';
 import { pdfConfigSchema, smtpConfigSchema } from './invoicing/config.js';
 import { dunningConfigSchema } from './dunning/config.js';
+import { webhooksConfigSchema } from './webhooks/config.js';
 import { ROUNDING_RULES } from './common/money.js';
 import { gatewaysConfigSchema } from './payments/config.js';
+import { hostConfigSchema } from './host/config.js';
 import { CYCLES, TAX_MODES } from './rating/index.js';
 
 const logSchema = z
@@ -50,8 +52,8 @@ export const pluginConfigSchema = z.strictObject({
       sessionHours: z.number().positive().max(24 * 30).default(12),
     })
     .prefault({}),
-  /** Which admin platform hosts the plugin's pages. */
-  host: z.enum(['standalone']).default('standalone'),
+  /** Which admin platform hosts the plugin's pages and owns customers, finance, blocking (plugin/host/config.ts). */
+  host: hostConfigSchema,
   billing: z
     .strictObject({
       /** The ISP's time zone: billing periods and reporting hours are cut in it (DST included). */
@@ -102,6 +104,8 @@ export const pluginConfigSchema = z.strictObject({
   pdf: pdfConfigSchema,
   smtp: smtpConfigSchema,
   dunning: dunningConfigSchema,
+  /** Webhooks out: delivery, retries, backoff. */
+  webhooks: webhooksConfigSchema,
   log: logSchema,
 });
 

@@ -64,6 +64,12 @@ export interface HostPage<T> {
   items: T[];
   /** Opaque; null when this was the last page. */
   nextCursor: string | null;
+  /**
+   * Added 2026-12-02 (optional): on the last page, where the next pass starts so that it sees
+   * only what came or changed since (the last payment id, a change watermark). Absent or null:
+   * the next pass starts from the beginning.
+   */
+  resumeFrom?: string | null;
 }
 
 export interface HostListOptions {
@@ -99,6 +105,12 @@ export interface HostCharge {
   date: string;
   periodFrom: string | null;
   periodTo: string | null;
+  /**
+   * Added 2026-12-02 (optional): the Octet document the charge belongs to. A provider that posts
+   * invoices rather than single records puts the charges of one document into one host invoice,
+   * idempotent by `document.key`.
+   */
+  document?: { key: string; number: string; issueDate: string; dueDate: string | null };
 }
 
 export interface PostedCharge {
