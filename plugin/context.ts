@@ -16,6 +16,7 @@ import type { DunningServices } from './dunning/index.js';
 import type { PaymentsServices, StatementsServices } from './payments/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
 import type { EnforcementServices } from './enforcement/index.js';
+import type { WebhooksServices } from './webhooks/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
 export interface PluginContext {
@@ -60,4 +61,6 @@ export interface ModuleServices {
   payments: PaymentsServices;
   /** Bank statements (camt.053, CSV), the unmatched queue, payment webhooks. */
   statements: StatementsServices;
+  /** Webhooks out: the outbox other modules write events to, endpoints, the delivery worker. */
+  webhooks: WebhooksServices;
 }

@@ -22,6 +22,7 @@ import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
 import { buildEnforcement, enforcementSubscribers } from './enforcement/index.js';
 import { createWebApp, newSessionSecret } from './web/app.js';
+import { buildWebhooks } from './webhooks/index.js';
 
 export interface PluginDeps {
   logger: Logger;
@@ -52,6 +53,9 @@ export function buildContext(config: PluginConfig, db: Database, logger: Logger,
 
 /** Builds every module's services once on the context; `octet serve`, the CLI and the demo share them. */
 export function buildModuleServices(ctx: PluginContext): ModuleServices {
+  // Webhooks first: the modules whose changes it announces write to its outbox in their own transactions.
+  const webhooks = buildWebhooks(ctx);
+  const outbox = webhooks.outbox;
   const ingest = buildIngest(ctx);
   const usage = buildUsage(ctx);
   // The catalogue is built before subscribers (which checks assignments through its port); its
@@ -69,19 +73,20 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   const network = buildNetwork(ctx);
   // Billing reads usage through this port; the agents' status reports say how far it is final.
   const billingUsage = createBillingUsage(ctx, network);
-  const invoicing = buildInvoicing(ctx, { subscribers: subscribers.billing, tariffs: tariffs.port, usage: billingUsage });
+  const invoicing = buildInvoicing(ctx, { subscribers: subscribers.billing, tariffs: tariffs.port, usage: billingUsage, outbox });
   // Dunning sets payments.onPaymentRecorded once built: a payment restores in its own transaction.
-  const payments = buildPayments(ctx, { invoices: invoicing.invoices, accounts: subscribers.billing });
+  const payments = buildPayments(ctx, { invoices: invoicing.invoices, accounts: subscribers.billing, outbox });
   // Enforcement finds an agent's services by the routers and NASes its status reports name.
   const enforcement = buildEnforcement(ctx, {
     subscribers: enforcementSubscribers(subscribers.subscribers),
     devices: { devicesOf: async (agent) => (await network.view()).sources.filter((s) => s.agent === agent).map((s) => s.name) },
+    outbox,
   });
   const dunning = buildDunning(ctx, { subscribers: subscribers.billing, invoices: invoicing.invoices, payments, enforcement, seller: async () => (await invoicing.delivery.profile.current()).seller.name });
   // A payment restores a dunning suspension in the payment's own transaction, not at the next tick.
   payments.onPaymentRecorded = async (accountId, t) => void (await dunning.onPaymentRecorded(accountId, t));
   const statements = buildStatements(ctx, { payments, lookups: matchLookups({ invoices: invoicing.invoices, accounts: subscribers.billing, subscribers: subscribers.subscribers }), gateways: ctx.config.payments });
-  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning, statements };
+  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning, statements, webhooks };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

@@ -9,6 +9,7 @@ import { isDuplicateKey, type Database } from '../db/database.js';
 import type { EnforcementRepository, HistoryEvent } from './enforcement.repository.js';
 import type { EnforcementNotifier } from './notifier.js';
 import type { AgentDevices, EnforcedService, EnforcementSubscribers } from './ports.js';
+import type { OutboxPort } from '../webhooks/index.js';
 import { CAUSE_KINDS, isConfirmed, nextDesired, normalRate, RATE_PATTERN, type Cause, type EnforcementRow } from './state.js';
 
 export interface SetDesiredInput {
@@ -83,6 +84,8 @@ export class EnforcementService {
       devices: AgentDevices;
       clock: Clock;
       logger: Logger;
+      /** Webhooks out: account.suspended, account.restored, usage.cap_crossed, in the change's transaction. */
+      outbox?: Pick<OutboxPort, 'enqueue'>;
     },
   ) {}
 
@@ -105,6 +108,7 @@ export class EnforcementService {
       const current = await this.deps.repo.get(ids, tx, true);
       const now = this.deps.clock.now();
       const out: Array<{ serviceId: number; version: number; changed: boolean }> = [];
+      const transitions: Array<{ serviceId: number; from: string; to: string; version: number }> = [];
       for (const id of ids) {
         const before = current.get(id) ?? null;
         const next = nextDesired(before, id, input.desired, rate, cause, now);
@@ -119,7 +123,9 @@ export class EnforcementService {
           tx,
         );
         out.push({ serviceId: id, version: next.version, changed: true });
+        transitions.push({ serviceId: id, from: before?.desired ?? 'active', to: next.desired, version: next.version });
       }
+      if (this.deps.outbox && transitions.length > 0) await this.announce(transitions, cause, rate, tx);
       const changed = out.filter((o) => o.changed).map((o) => o.serviceId);
       if (changed.length > 0) tx.afterCommit(() => this.deps.notifier.notify(changed));
       return out;
@@ -134,6 +140,33 @@ export class EnforcementService {
       } catch (err) {
         if (attempt >= 3 || !(isDuplicateKey(err) || isDatabaseBusy(err))) throw err;
       }
+    }
+  }
+
+  /**
+   * The webhook events of these changes, in their transaction: an account is suspended when one
+   * of its services becomes suspended, restored when one goes from suspended to active (one event
+   * per account and change, naming its services); a fair-use throttle is a usage cap crossed.
+   */
+  private async announce(transitions: Array<{ serviceId: number; from: string; to: string; version: number }>, cause: Cause, rate: string | null, tx: Transaction): Promise<void> {
+    const outbox = this.deps.outbox!;
+    const services = await this.deps.subscribers.services(transitions.map((x) => x.serviceId));
+    const byAccount = new Map<number, { suspended: number[]; restored: number[] }>();
+    for (const x of transitions) {
+      const accountId = services.get(x.serviceId)?.accountId;
+      if (accountId === undefined) continue;
+      const a = byAccount.get(accountId) ?? { suspended: [], restored: [] };
+      if (x.to === 'suspended' && x.from !== 'suspended') a.suspended.push(x.serviceId);
+      if (x.to === 'active' && x.from === 'suspended') a.restored.push(x.serviceId);
+      byAccount.set(accountId, a);
+      if (x.to === 'throttled' && cause.kind === 'fair_use') {
+        await outbox.enqueue('usage.cap_crossed', { accountId, serviceId: x.serviceId, login: services.get(x.serviceId)?.login ?? null, rate, detail: cause.detail, version: x.version }, tx);
+      }
+    }
+    const causeOf = { kind: cause.kind, detail: cause.detail, actor: cause.actor };
+    for (const [accountId, a] of byAccount) {
+      if (a.suspended.length) await outbox.enqueue('account.suspended', { accountId, serviceIds: a.suspended, cause: causeOf }, tx);
+      if (a.restored.length) await outbox.enqueue('account.restored', { accountId, serviceIds: a.restored, cause: causeOf }, tx);
     }
   }
 

@@ -23,6 +23,7 @@ import { EnforcementService } from './enforcement.service.js';
 import { FairUseJob } from './fair-use.job.js';
 import { EnforcementNotifier } from './notifier.js';
 import type { AgentDevices, EnforcementSubscribers } from './ports.js';
+import type { OutboxPort } from '../webhooks/index.js';
 import { enforcementApi, enforcementPages } from './routes.js';
 
 export { enforcementConfigSchema, type EnforcementConfig } from './config.js';
@@ -40,7 +41,7 @@ export interface EnforcementServices {
   subscribers: EnforcementSubscribers;
 }
 
-export function buildEnforcement(ctx: PluginContext, ports: { subscribers: EnforcementSubscribers; devices: AgentDevices }): EnforcementServices {
+export function buildEnforcement(ctx: PluginContext, ports: { subscribers: EnforcementSubscribers; devices: AgentDevices; outbox?: Pick<OutboxPort, 'enqueue'> }): EnforcementServices {
   const enforcement = new EnforcementService({
     db: ctx.db,
     repo: new EnforcementRepository(ctx.db),
@@ -50,6 +51,7 @@ export function buildEnforcement(ctx: PluginContext, ports: { subscribers: Enfor
     devices: ports.devices,
     clock: ctx.clock,
     logger: ctx.logger,
+    outbox: ports.outbox,
   });
   return { enforcement, setDesired: (i, t) => enforcement.setDesired(i, t), stateOf: (ids, t) => enforcement.stateOf(ids, t), subscribers: ports.subscribers };
 }

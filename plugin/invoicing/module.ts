@@ -13,6 +13,7 @@ import { invoicingApi } from './api.js';
 import { ReportsRepository } from './reports/reports.repository.js';
 import { INVOICING_NAV, invoicingDashboard, invoicingPages, type InvoicingWebDeps } from './web/pages.js';
 import { BillingRunsRepository } from './run/runs.repository.js';
+import type { OutboxPort } from '../webhooks/index.js';
 
 /** What invoicing reads of other modules, as the composition root built them. */
 export interface InvoicingPorts {
@@ -23,6 +24,8 @@ export interface InvoicingPorts {
   profile?: () => Promise<InvoiceProfile>;
   /** Queues the PDF and e-mail of new documents, in the issuing transaction. */
   onIssued?: (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => Promise<void>;
+  /** Webhooks out: invoice.issued for each new invoice, in the issuing transaction. */
+  outbox?: Pick<OutboxPort, 'enqueue'>;
 }
 
 
@@ -51,6 +54,19 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
       }
     }
   };
+  const onIssued = ports.onIssued ?? queueDelivery;
+  const announce = async (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => {
+    await onIssued(issued, t);
+    if (!ports.outbox || issued.length === 0) return;
+    for (const inv of await invoices.byIds(issued.map((i) => i.id), t)) {
+      if (inv.type !== 'invoice') continue;
+      await ports.outbox.enqueue(
+        'invoice.issued',
+        { invoiceId: inv.id, number: inv.number, accountId: inv.accountId, currency: inv.currency, totalMinor: inv.totalMinor.toString(), netMinor: inv.netMinor.toString(), taxMinor: inv.taxMinor.toString(), issueDate: inv.issueDate, dueDate: inv.dueDate, periodKey: inv.periodKey },
+        t,
+      );
+    }
+  };
   const runs = new BillingRunsRepository({ db, clock });
   const credits = new CreditNotes({ db, clock, invoices, audit: ctx.repos.audit, rounding: rules.rounding, taxMode: rules.taxMode });
   const billing = new BillingService({
@@ -64,7 +80,7 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
     tariffs: ports.tariffs,
     usage: ports.usage,
     profile: ports.profile ?? (() => delivery.profile.current()),
-    onIssued: ports.onIssued ?? queueDelivery,
+    onIssued: announce,
     rules,
     credits,
     chunkSize: ctx.config.billing.runChunk,

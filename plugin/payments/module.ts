@@ -7,17 +7,20 @@ import { CreditJob } from './credit.job.js';
 import { PaymentsRepository } from './payments.repository.js';
 import { PaymentsService, type PaymentsDeps } from './payments.service.js';
 import { PAYMENTS_NAV, paymentPages } from './web/pages.js';
+import type { OutboxPort } from '../webhooks/index.js';
 
 /** What payments reads of other modules, as the composition root built them. */
 export interface PaymentsPorts {
   invoices: Pick<InvoicesRepository, 'list' | 'move'>;
   accounts: Pick<SubscribersBillingPort, 'profiles'>;
   onPaymentRecorded?: PaymentsDeps['onPaymentRecorded'];
+  /** Webhooks out: payment.received, in the payment's transaction. */
+  outbox?: Pick<OutboxPort, 'enqueue'>;
 }
 
 export function buildPayments(ctx: PluginContext, ports: PaymentsPorts) {
   const repository = new PaymentsRepository({ db: ctx.db, clock: ctx.clock });
-  return new PaymentsService({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, payments: repository, invoices: ports.invoices, accounts: ports.accounts, audit: ctx.repos.audit, onPaymentRecorded: ports.onPaymentRecorded });
+  return new PaymentsService({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, payments: repository, invoices: ports.invoices, accounts: ports.accounts, audit: ctx.repos.audit, onPaymentRecorded: ports.onPaymentRecorded, outbox: ports.outbox });
 }
 
 export type PaymentsServices = ReturnType<typeof buildPayments>;

@@ -11,6 +11,7 @@ import { allocateMany } from './allocation.js';
 import { openInvoices, summarize, type InvoiceFacts, type Outstanding } from './outstanding.js';
 import { PAYMENT_METHODS, type PaymentMethod, type PaymentRecord, type PaymentsRepository, type RefundRecord } from './payments.repository.js';
 import { balanceOf, statementLines, type BalanceTotals, type StatementEvent, type StatementLine } from './statement.js';
+import type { OutboxPort } from '../webhooks/index.js';
 
 export interface RecordPayment {
   accountId: number;
@@ -34,6 +35,8 @@ export interface PaymentsDeps {
   audit: Pick<AuditRepository, 'record'>;
   /** Called in the payment's transaction, after allocation (dunning restores at once). */
   onPaymentRecorded?: (accountId: number, t: Transaction) => Promise<void>;
+  /** Webhooks out: payment.received, in the payment's transaction (before dunning's restore, which follows it). */
+  outbox?: Pick<OutboxPort, 'enqueue'>;
 }
 
 export interface AccountBalance extends BalanceTotals {
@@ -97,6 +100,11 @@ export class PaymentsService {
         const allocated = await this.allocate(p.accountId, docs, { paymentId, allocateTo: p.allocateTo, at: p.receivedAt }, t);
         await this.deps.audit.record(
           { actor, action: 'payment.recorded', entityType: 'payment', entityId: paymentId, details: { accountId: p.accountId, amountMinor: p.amountMinor.toString(), currency: p.currency, method: p.method, reference: p.reference, source: p.source, externalId: p.externalId, allocations: allocated } },
+          t,
+        );
+        await this.deps.outbox?.enqueue(
+          'payment.received',
+          { paymentId, accountId: p.accountId, amountMinor: p.amountMinor.toString(), currency: p.currency, method: p.method, reference: p.reference, receivedAt: p.receivedAt.toISOString(), source: p.source, externalId: p.externalId, allocations: allocated },
           t,
         );
         await this.deps.onPaymentRecorded?.(p.accountId, t);
