@@ -4,17 +4,27 @@ import { Sequelize, UniqueConstraintError, type Options, type Transaction } from
 import { ConfigError, OperationalError } from '../common/errors.js';
 import { DatabaseBusyError, isDatabaseBusy, SQLITE_BUSY_TIMEOUT_MS, sqliteConnectionPragmas, WriterQueue } from './busy.js';
 import type { Logger } from '../common/logger.js';
+import { retryOnConflict } from './conflicts.js';
 
 export type Dialect = 'sqlite' | 'mysql';
 
 export interface Database {
   sequelize: Sequelize;
   dialect: Dialect;
-  /** Runs `fn` in one transaction, committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction, committed when it resolves, rolled back when it throws. With
+   * `retryConflicts`, a transaction the server rolled back as a deadlock victim or, on Galera, a
+   * certification conflict (error 1213) runs again from the start, a few times (conflicts.ts):
+   * only for work that is safe to repeat (it writes only through `t`).
+   */
+  transaction<T>(fn: (t: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Cheap round trip, for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  retryConflicts?: boolean;
 }
 
 export interface ParsedDbUrl {
@@ -102,9 +112,13 @@ export async function openDatabase(url: string, logger: Logger, baseDir?: string
   // SQLite takes one writer at a time: this process's transactions queue here rather than race for
   // the file lock; another process's writer is waited for up to the busy timeout.
   const writers = parsed.dialect === 'sqlite' ? new WriterQueue() : null;
-  const transaction = async <T>(fn: (t: Transaction) => Promise<T>): Promise<T> => {
+  const once = <T>(fn: (t: Transaction) => Promise<T>): Promise<T> => (writers ? writers.run(() => sequelize.transaction(fn)) : sequelize.transaction(fn));
+  const transaction = async <T>(fn: (t: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> => {
     try {
-      return writers ? await writers.run(() => sequelize.transaction(fn)) : await sequelize.transaction(fn);
+      if (!options.retryConflicts) return await once(fn);
+      return await retryOnConflict(() => once(fn), {
+        onRetry: (attempt, err) => logger.warn('transaction rolled back by a write conflict (deadlock or certification); running it again', { attempt, error: (err as Error).message }),
+      });
     } catch (err) {
       if (isDatabaseBusy(err)) throw new DatabaseBusyError(parsed.dialect, err);
       throw err;

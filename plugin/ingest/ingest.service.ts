@@ -51,7 +51,8 @@ export class IngestService {
       const duplicateRecords = valid.length - accepted;
       await this.deps.ingest.finishBatch(key, { accepted, duplicateRecords, rejected: rejected.length, reusedRecordIds: reused }, t);
       return { ack: { batchId, duplicateBatch: false, accepted, duplicateRecords, rejected }, reused };
-    });
+      // A conflict (deadlock, or a Galera certification failure) rolled all of it back: run it again.
+    }, { retryConflicts: true });
     if (ack.reused > 0) {
       this.deps.logger?.warn('ingest: an agent reused record ids for other content (restored from a snapshot?); stored them under derived ids', {
         agent: agent.name,

@@ -328,7 +328,8 @@ export class BillingService {
         const skip = new Set(rated.filter((r) => isBilled(now, r.accountId)).map((r) => r.accountId));
         counters.accountsAlreadyBilled += skip.size;
         return issue(t, skip);
-      });
+        // A conflict rolled the chunk back whole (numbers included): it runs again, proving the lease again.
+      }, { retryConflicts: true });
       counters.invoicesIssued = issued.filter((i) => i.type === 'invoice').length;
       counters.creditNotesIssued = issued.filter((i) => i.type === 'credit_note').length;
       return { counters, preview, totals, errors };

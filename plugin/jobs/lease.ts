@@ -72,7 +72,9 @@ export class LeaseRepository {
         transaction: t,
       });
       return { name, holder, token, ttlMs };
-    });
+      // Two instances on different Galera nodes taking the lease at once: the second to commit
+      // fails certification; running again reads the winner's row and returns null.
+    }, { retryConflicts: true });
   }
 
   /**
@@ -92,7 +94,7 @@ export class LeaseRepository {
 
   /** Extends the lease outside any work transaction; throws LeaseLostError when it is gone. */
   async renew(lease: Lease): Promise<void> {
-    await this.db.transaction((t) => this.prove(lease, t));
+    await this.db.transaction((t) => this.prove(lease, t), { retryConflicts: true });
   }
 
   /** Gives the lease up at once (only if it is still this token). */

@@ -110,7 +110,8 @@ export class PaymentsService {
         await this.deps.onPaymentRecorded?.(p.accountId, t);
         this.deps.logger.info('payment recorded', { paymentId, accountId: p.accountId, amountMinor: p.amountMinor.toString(), currency: p.currency, allocations: allocated.length });
         return { paymentId, duplicate: false };
-      });
+        // A conflict rolled it back whole (the external id is looked up again inside): run it again.
+      }, { retryConflicts: true });
     } catch (err) {
       // Two requests with one (source, externalId) for different accounts: the unique index decides.
       if (p.externalId !== null && isDuplicateKey(err)) {
