@@ -12,7 +12,7 @@ bash test/setup/system-deps.sh
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  names=(routeros poller radius agent-memory ingest rollup import unclaimed sqlite-writes pdf billing enforcer dunning restore)
+  names=(routeros poller radius radius-e2e agent-memory ingest rollup import unclaimed sqlite-writes pdf billing enforcer dunning restore)
 fi
 
 mkdir -p var/bench
