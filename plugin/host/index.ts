@@ -5,3 +5,4 @@
  */
 export { buildSplynxDeb, type BuiltPackage } from './splynx/package/build-deb.js';
 export { buildUispZip } from './uisp/package/build-zip.js';
+export { UispPlatform, UispClient, uispWebhookRoutes, uispPaymentRecorder, UISP_WEBHOOK_PATH, type UispWebhookPorts } from './uisp/index.js';

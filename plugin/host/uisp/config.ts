@@ -26,6 +26,11 @@ export const uispSettingsSchema = z.strictObject({
   defaultRole: z.enum(UISP_ROLES).nullable().default(null),
   /** How long a page assertion is accepted after it was signed (the plugin signs for 60 s). */
   assertionMaxAgeSeconds: z.number().int().min(5).max(300).default(60),
+  /**
+   * The service custom attribute (its key, System → Other → Custom attributes) that holds the
+   * PPPoE/hotspot/RADIUS login usage is counted by; a service without it gets no usage.
+   */
+  loginAttribute: z.string().min(1).default('login'),
   /** The suspension reason Octet's suspensions carry in the CRM (GET /service-suspension-reasons). */
   suspensionReasonId: z.number().int().positive().nullable().default(null),
   /** API request timeout and retries on 5xx/429. */
