@@ -230,7 +230,7 @@ export class SplynxHost implements HostPlatform {
   }
 
   /** Splynx blocks customers, not single services: the customer's status becomes blocked or active. */
-  async setBlocking(target: BlockingTarget, state: BlockingState): Promise<void> {
+  async setBlocking(target: BlockingTarget, state: BlockingState, _reason?: string): Promise<void> {
     await this.deps.client.put(`${CUSTOMERS}/${encodeURIComponent(target.customerExternalId)}`, { status: state === 'blocked' ? 'blocked' : 'active' });
   }
 
