@@ -11,7 +11,7 @@ import { migrate } from './db/migrator.js';
 import { defineModels } from './db/models/index.js';
 import { PluginEvents } from './events.js';
 import { buildIngest } from './ingest/index.js';
-import { pluginModules, type InstalledModule, type PluginModule } from './modules.js';
+import type { InstalledModule, PluginModule } from './modules.js';
 import { SettingsRepository } from './settings/index.js';
 import { buildSubscribers } from './subscribers/index.js';
 import { buildTariffs } from './tariffs/index.js';
@@ -21,7 +21,8 @@ import { buildPayments, buildStatements, matchLookups } from './payments/index.j
 import { buildUsage, createBillingUsage } from './usage/index.js';
 import { buildNetwork } from './network/index.js';
 import { buildEnforcement, enforcementSubscribers } from './enforcement/index.js';
-import { createWebApp, newSessionSecret } from './web/app.js';
+import express from 'express';
+import { createOctetPlugin } from './mount.js';
 import { buildWebhooks } from './webhooks/index.js';
 
 export interface PluginDeps {
@@ -126,22 +127,25 @@ export async function startPlugin(config: PluginConfig, deps: PluginDeps): Promi
   return servePlugin(await buildPlugin(config, deps), deps);
 }
 
-/** Migrates a built plugin, installs its modules, listens on config.http and starts their jobs. */
+/**
+ * `octet serve`'s standalone shell: createOctetPlugin with Octet's own login, mounted at "/",
+ * listening on config.http; the same code path a host panel mounts.
+ */
 export async function servePlugin(plugin: Plugin, deps: Pick<PluginDeps, 'logger' | 'modules'>): Promise<RunningPlugin> {
   const { config, ctx, services } = plugin;
   let ready = false;
+  const octet = await createOctetPlugin({ plugin, logger: deps.logger, auth: 'standalone', modules: deps.modules, isReady: () => ready });
   try {
-    await plugin.migrate();
-    const modules = (deps.modules ?? pluginModules).map((m) => m.install(ctx, services));
-    const sessionSecret = await ctx.repos.settings.getOrCreate('web.session_secret', newSessionSecret);
-    const app = createWebApp(ctx, { sessionSecret, contributions: modules, isReady: () => ready });
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(octet.router);
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, () => resolve(s));
       s.once('error', reject);
     });
     const addr = server.address() as AddressInfo;
     const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
-    for (const m of modules) m.start?.();
+    octet.jobs.start();
     if ((await ctx.repos.users.countActiveAdmins()) === 0) {
       deps.logger.warn('no admin user yet: create one with `octet user add --email you@example.net --name "Your Name" --role admin`');
     }
@@ -152,10 +156,10 @@ export async function servePlugin(plugin: Plugin, deps: Pick<PluginDeps, 'logger
       services,
       server,
       url,
-      modules,
+      modules: octet.modules,
       close: async () => {
         ready = false;
-        for (const m of modules) await m.stop?.();
+        await octet.jobs.stop();
         // Let requests in flight finish (an agent's batch is mid-transaction) before the database
         // closes; connections still open after 10 s are cut.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -167,6 +171,7 @@ export async function servePlugin(plugin: Plugin, deps: Pick<PluginDeps, 'logger
       },
     };
   } catch (err) {
+    await octet.jobs.stop().catch(() => undefined);
     await ctx.db.close().catch(() => undefined);
     throw err;
   }

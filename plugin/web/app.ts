@@ -17,6 +17,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRouter } from '../api/router.js';
+import { mountPaths, panelStaff, type PanelAuth } from './mount.js';
 
 export type { WebContribution } from './contribution.js';
 
@@ -26,6 +27,13 @@ export interface WebAppOptions {
   sessionSecret: string;
   contributions: WebContribution[];
   isReady: () => boolean;
+  /**
+   * Who may see the pages: 'standalone' (the default: Octet's own login page and sessions) or
+   * the host panel's own authentication, which has decided who the request is from.
+   */
+  auth?: 'standalone' | PanelAuth;
+  /** Origins that may frame the pages (a host panel's iframe), besides Octet's own. */
+  frameAncestors?: string[];
 }
 
 export function createWebApp(ctx: PluginContext, options: WebAppOptions): express.Express {
@@ -35,12 +43,22 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
   app.set('trust proxy', config.http.trustProxy);
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
+  // Under a mount path (/billing in a host panel), pages and redirects get its prefix.
+  app.use(mountPaths());
 
+  const framed = options.frameAncestors && options.frameAncestors.length > 0;
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'upgrade-insecure-requests': null },
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'upgrade-insecure-requests': null,
+          ...(framed ? { 'frame-ancestors': ["'self'", ...options.frameAncestors!] } : {}),
+        },
       },
+      // X-Frame-Options cannot name other origins: with frame-ancestors set it would contradict it.
+      xFrameOptions: framed ? false : undefined,
       strictTransportSecurity: config.http.secureCookies === true,
     }),
   );
@@ -89,10 +107,30 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
     { href: '/admin/users', label: 'Staff', role: 'admin', order: 900 },
     { href: '/admin/tokens', label: 'API tokens', role: 'admin', order: 910 },
   ];
+  const panel = options.auth && options.auth !== 'standalone' ? options.auth : null;
+  const staffOf = panel ? panelStaff(ctx) : null;
   app.use(async (req, res, next) => {
     res.locals.user = null;
     res.locals.nav = [];
     res.locals.path = req.path;
+    res.locals.panelAuth = panel !== null;
+    if (panel) {
+      // The panel signs people in; without one of its users there is nothing of Octet to see.
+      const who = await panel.resolveUser(req);
+      const user = who ? await staffOf!(who) : null;
+      if (!user) {
+        const status = who ? 403 : 401;
+        return res.status(status).render('error', { title: status === 401 ? 'Not signed in' : 'Not allowed', status, message: status === 401 ? 'Sign in to the admin panel first.' : 'Your account is switched off in Octet.' });
+      }
+      // The session holds the CSRF token; a different panel user in the same browser gets a new one.
+      if (req.session.userId !== user.id) {
+        if (req.session.userId !== undefined) await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+        req.session.userId = user.id;
+      }
+      res.locals.user = user;
+      res.locals.nav = navFor(allNav, user.role);
+      return next();
+    }
     const userId = req.session.userId;
     if (userId !== undefined) {
       const user = await ctx.repos.users.findById(userId);
@@ -106,7 +144,7 @@ export function createWebApp(ctx: PluginContext, options: WebAppOptions): expres
     next();
   });
 
-  authRoutes(app, ctx);
+  if (!panel) authRoutes(app, ctx);
   const pages = express.Router();
   pages.use(requireLogin);
   for (const u of uploads) {

@@ -17,7 +17,9 @@ export function currentUser(res: Response): StaffUser {
 /** Anonymous visitors go to the login page, and come back to where they were going after it. */
 export function requireLogin(req: Request, res: Response, next: NextFunction): void {
   if (res.locals.user) return next();
-  const back = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
+  // The path inside the app (the redirect after login adds the mount path again).
+  const here = req.originalUrl.slice(String(res.locals.base ?? '').length) || '/';
+  const back = req.method === 'GET' ? `?next=${encodeURIComponent(here)}` : '';
   res.redirect(303, `/login${back}`);
 }
 
