@@ -6,7 +6,7 @@
 #   freeradius-rest     rlm_rest, so the AAA e2e test can run FreeRADIUS against the plugin's authorize endpoint
 #   python3-librouteros an independent RouterOS API client for the simulator
 #   poppler-utils       pdftotext/pdftoppm to read generated PDFs
-#   php-cli, zip, unzip the UISP CRM plugin's PHP (php -l, php -S) and its ZIP
+#   php-cli, php-curl, zip, unzip  the UISP CRM plugin's PHP (php -l, php -S) and its ZIP
 # and makes sure the MariaDB server the MySQL suite needs is running.
 set -euo pipefail
 
@@ -19,6 +19,7 @@ command -v freeradius >/dev/null 2>&1 || missing+=(freeradius)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v php >/dev/null 2>&1 || missing+=(php-cli)
+{ command -v php >/dev/null 2>&1 && php -m | grep -qx curl; } || missing+=(php-curl)
 command -v zip >/dev/null 2>&1 || missing+=(zip)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 

@@ -7,3 +7,4 @@ export { UispWebhookService, parseForwardedEvent, type UispWebhookPorts, type We
 export { uispPaymentRecorder, UISP_PAYMENT_SOURCE } from './payments-port.js';
 export { checkAssertion, signAssertion, MemoryNonceStore, ASSERTION_AUDIENCE, type AssertionPayload, type NonceStore } from './assertion.js';
 export { uispSettingsSchema, uispHostConfigSchema, type UispSettings, type UispHostConfig } from './config.js';
+export { buildUispZip } from './package/build-zip.js';
