@@ -18,6 +18,11 @@ export interface DayRange {
   toDay: number;
 }
 
+/** The rounded fee of the first `day` days of a `days`-day period: the running total proration cuts. */
+export function cumulativeShare(fee: Dec, day: number, days: number, currency: string, rule: RoundingRule = 'half-up'): bigint {
+  return share(fee, day, days, currency, rule);
+}
+
 function share(fee: Dec, day: number, days: number, currency: string, rule: RoundingRule): bigint {
   if (day === days) return toMinor(fee, currency, rule);
   return toMinor(new Dec(fee).times(day).div(days), currency, rule);

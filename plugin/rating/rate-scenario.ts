@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
-import { currencyExponent, Dec, toMinor } from '../common/money.js';
+import { currencyExponent, Dec, fromMinor, toMinor } from '../common/money.js';
 import { applyChargeModel, type ChargeDetail } from './charge-models.js';
+import { discountCurve, discountDescription, discountSpan, lineDiscount, periodDiscount, type Discount } from './discounts.js';
 import { cycleFor, dayOffset, localMidnight, nextPeriod, periodAt, type CycleSpec, type Period } from './periods.js';
 import { proratedPart } from './proration.js';
 import type { Scenario, UsageRow } from './scenario.js';
@@ -31,9 +32,16 @@ import { bytesToUnits, countedBytes } from './units.js';
  *   tax.ts. Usage rows are summed per bucket first, so their order never matters.
  * - No byte is silently dropped: usage outside the service, or not yet invoiced, is counted in
  *   `unbilled`.
+ * - Discounts (discounts.ts) are negative lines, each right after the line it reduces (`reduces`
+ *   points back to it), so tax is computed on the net of the pair. On a recurring charge a
+ *   discount is a recurring charge of its own with a negative running amount: it is prorated,
+ *   extended and credited by the same arithmetic as the fee, signs kept (a credit for the unused
+ *   days of a discounted fee credits the fee and takes back the discount of those days). A
+ *   discount that begins after the invoice carrying the fee of its days credits those days on
+ *   the next credit note, so an invoice never goes below zero.
  */
 
-export type LineKind = 'recurring_fee' | 'recurring_item' | 'one_off' | 'usage' | 'top_up' | 'adjustment';
+export type LineKind = 'recurring_fee' | 'recurring_item' | 'one_off' | 'usage' | 'top_up' | 'adjustment' | 'discount';
 
 export interface RatedLine {
   kind: LineKind;
@@ -48,6 +56,8 @@ export interface RatedLine {
   amountMinor: bigint;
   taxInclusive: boolean;
   details: ChargeDetail[];
+  /** A discount: the line it reduces, as an offset back from this one (-1: the line before). */
+  reduces?: number;
 }
 
 export interface UsageSummary {
@@ -92,7 +102,7 @@ export interface RatingResult {
 
 interface Recurring {
   key: string;
-  kind: 'recurring_fee' | 'recurring_item';
+  kind: 'recurring_fee' | 'recurring_item' | 'discount';
   description: string;
   tariff: { code: string; version: number } | null;
   fee: Dec;
@@ -100,6 +110,10 @@ interface Recurring {
   startMs: number;
   endMs: number | null;
   endMode: 'floor' | 'ceil';
+  /** A discount: its running amount over a period of n days (negative), the charge it reduces, and its own end, known in advance. */
+  curve?: (days: number) => bigint[];
+  reduces?: string;
+  knownEndMs?: number | null;
 }
 
 interface Billed {
@@ -110,7 +124,7 @@ interface Billed {
 
 const ref = (t: Tariff) => ({ code: t.code, version: t.version });
 
-function recurringCharges(s: Scenario): Recurring[] {
+function recurringCharges(s: Scenario, spec: CycleSpec): Recurring[] {
   const out: Recurring[] = s.plan.map((p, i) => {
     const next = s.plan[i + 1];
     return {
@@ -130,6 +144,87 @@ function recurringCharges(s: Scenario): Recurring[] {
     const end = it.toMs === null ? s.endMs : s.endMs === null ? it.toMs : Math.min(it.toMs, s.endMs);
     out.push({ key: `item:${i}`, kind: 'recurring_item', description: it.description, tariff: null, fee: it.price, taxInclusive: it.taxInclusive, startMs: Math.max(it.fromMs ?? s.startMs, s.startMs), endMs: end, endMode: 'ceil' });
   });
+  const bases = [...out];
+  (s.discounts ?? []).forEach((d, j) => {
+    const span = discountSpan(d, s.startMs, spec);
+    for (const c of bases) {
+      if (d.appliesTo === 'usage' || (d.appliesTo === 'recurring_fee' && c.kind !== 'recurring_fee') || !c.fee.gt(0)) continue;
+      const startMs = Math.max(c.startMs, span.fromMs);
+      if ((span.toMs !== null && span.toMs <= startMs) || (c.endMs !== null && c.endMs <= startMs)) continue;
+      const curves = new Map<number, bigint[]>();
+      const curve = (days: number) => {
+        let g = curves.get(days);
+        if (!g) curves.set(days, (g = discountCurve(c.fee, d, days, s.currency, s.rounding).map((v) => -v)));
+        return g;
+      };
+      out.push({ ...c, key: `discount:${j}:${c.key}`, kind: 'discount', description: discountDescription(d, s.currency, c.description), fee: periodDiscount(c.fee, d).neg(), startMs, curve, reduces: c.key, knownEndMs: span.toMs });
+    }
+  });
+  return out;
+}
+
+/** Discounts of lines rated once (usage, top-ups, one-off items): each right after its line. */
+function withLineDiscounts(lines: RatedLine[], s: Scenario, spec: CycleSpec, keys: Map<RatedLine, string>, reduces: Map<RatedLine, string>): RatedLine[] {
+  const discounts = s.discounts ?? [];
+  if (discounts.length === 0) return lines;
+  const out: RatedLine[] = [];
+  lines.forEach((l, i) => {
+    out.push(l);
+    if (!(l.kind === 'usage' || l.kind === 'top_up' || l.kind === 'one_off')) return;
+    const key = keys.get(l) ?? `line:${l.kind}:${l.fromMs}:${i}`;
+    keys.set(l, key);
+    let left = l.amountMinor;
+    for (const d of discounts) {
+      if (d.appliesTo === 'recurring_fee' || (d.appliesTo === 'usage' && l.kind !== 'usage')) continue;
+      const span = discountSpan(d, s.startMs, spec);
+      const inSpan = (ms: number) => ms >= span.fromMs && (span.toMs === null || ms < span.toMs);
+      let validShare = new Dec(inSpan(l.fromMs) ? 1 : 0);
+      let periodShare = validShare;
+      if (l.kind === 'usage' && l.toMs > l.fromMs) {
+        const period = periodAt(l.fromMs, spec);
+        const day = (ms: number, mode: 'floor' | 'ceil') => dayOffset(ms, period, s.timezone, mode);
+        const [a, b] = [day(l.fromMs, 'floor'), l.toMs >= period.toMs ? period.days : day(l.toMs, 'ceil')];
+        const [va, vb] = [Math.max(a, day(span.fromMs, 'floor')), Math.min(b, span.toMs === null ? period.days : day(span.toMs, 'floor'))];
+        const valid = Math.max(0, vb - va);
+        validShare = b > a ? new Dec(valid).div(b - a) : validShare;
+        periodShare = new Dec(valid).div(period.days);
+      }
+      const amount = lineDiscount(left, d, validShare, periodShare, s.currency, s.rounding);
+      if (amount === 0n) continue;
+      left -= amount;
+      const line: RatedLine = {
+        kind: 'discount',
+        description: discountDescription(d, s.currency, l.description),
+        tariff: l.tariff,
+        fromMs: l.fromMs,
+        toMs: l.toMs,
+        quantity: new Dec(1),
+        unit: 'discount',
+        unitPrice: null,
+        preciseAmount: fromMinor(-amount, s.currency),
+        amountMinor: -amount,
+        taxInclusive: l.taxInclusive,
+        details: [],
+      };
+      reduces.set(line, key);
+      out.push(line);
+    }
+  });
+  return out;
+}
+
+/** Discount lines go right after the line they reduce, and point back to it; a discount whose line is on another document stands alone. */
+function pairDiscounts(lines: RatedLine[], keys: Map<RatedLine, string>, reduces: Map<RatedLine, string>): RatedLine[] {
+  if (reduces.size === 0) return lines;
+  const bases = lines.filter((l) => !reduces.has(l) || !lines.some((b) => keys.get(b) === reduces.get(l)));
+  const out: RatedLine[] = [];
+  for (const b of bases) {
+    out.push(b);
+    const key = keys.get(b);
+    if (key === undefined || reduces.has(b)) continue;
+    const at = out.length - 1;
+    for (const d of lines) if (reduces.get(d) === key) out.push({ ...d, reduces: at - out.length });
+  }
   return out;
 }
 
@@ -152,7 +247,9 @@ export function rateScenario(s: Scenario): RatingResult {
   const tz = s.timezone;
   const buckets = sumBuckets(s.usage);
   const events = billingEvents(s, spec);
-  const charges = recurringCharges(s);
+  const charges = recurringCharges(s, spec);
+  const keys = new Map<RatedLine, string>();
+  const reduces = new Map<RatedLine, string>();
   const billed = new Map<string, Billed>();
   const documents: RatedDocument[] = [];
   const unbilled = { beforeStart: 0n, afterEnd: 0n, onEarlierInvoices: 0n, awaitingNextInvoice: 0n };
@@ -180,14 +277,18 @@ export function rateScenario(s: Scenario): RatingResult {
         lines.push({ kind: 'one_off', description: it.description, tariff: null, fromMs: it.atMs, toMs: it.atMs, quantity: new Dec(1), unit: 'item', unitPrice: it.price, preciseAmount: it.price, amountMinor, taxInclusive: it.taxInclusive, details: [] });
       }
     }
+    lines.splice(0, lines.length, ...withLineDiscounts(lines, s, spec, keys, reduces));
     for (const c of charges) {
       if (c.startMs > T) continue;
       const knownEnd = c.endMs !== null && c.endMs <= T ? c.endMs : null;
+      const ownEnd = c.knownEndMs ?? null;
       for (let p = periodAt(c.startMs, spec); p.fromMs <= T; p = nextPeriod(p, spec)) {
         const key = `${c.key}@${p.fromMs}`;
         const fromDay = dayOffset(c.startMs, p, tz, 'floor');
-        const toDay = knownEnd === null ? p.days : knownEnd <= p.fromMs ? 0 : dayOffset(knownEnd, p, tz, c.endMode);
-        const owed: Billed = toDay > fromDay ? { minor: proratedPart(c.fee, p.days, { fromDay, toDay }, s.currency, s.rounding), fromDay, toDay } : { minor: 0n, fromDay, toDay: fromDay };
+        const endDay = knownEnd === null ? p.days : knownEnd <= p.fromMs ? 0 : dayOffset(knownEnd, p, tz, c.endMode);
+        const toDay = ownEnd === null ? endDay : Math.min(endDay, ownEnd <= p.fromMs ? 0 : dayOffset(ownEnd, p, tz, 'floor'));
+        const part = () => (c.curve ? c.curve(p.days)[toDay]! - c.curve(p.days)[fromDay]! : proratedPart(c.fee, p.days, { fromDay, toDay }, s.currency, s.rounding));
+        const owed: Billed = toDay > fromDay ? { minor: part(), fromDay, toDay } : { minor: 0n, fromDay, toDay: fromDay };
         const before = billed.get(key) ?? { minor: 0n, fromDay, toDay: fromDay };
         const delta = owed.minor - before.minor;
         if (delta === 0n && owed.toDay === before.toDay) continue;
@@ -204,16 +305,28 @@ export function rateScenario(s: Scenario): RatingResult {
           unit: `days of ${p.days}`,
           unitPrice: new Dec(c.fee).div(p.days),
           preciseAmount: new Dec(c.fee).times(days).div(p.days),
-          amountMinor: delta < 0n ? -delta : delta,
+          // What is billed is the change in what is owed; a credit is its opposite. Signs are
+          // kept, so a discount (a negative fee) is a negative line, and its unused days a
+          // negative line of the credit note.
+          amountMinor: owed.toDay >= before.toDay ? delta : -delta,
           taxInclusive: c.taxInclusive,
           details: [],
         };
+        keys.set(line, key);
+        if (c.reduces) reduces.set(line, `${c.reduces}@${p.fromMs}`);
         (owed.toDay >= before.toDay ? lines : credits).push(line);
       }
     }
+    // A discount of days whose fee an earlier invoice carried (it began after that invoice) is
+    // money back on what was invoiced: it goes on the credit note, as a credit.
+    for (const l of lines.filter((x) => reduces.has(x) && !lines.some((b) => keys.get(b) === reduces.get(x)))) {
+      lines.splice(lines.indexOf(l), 1);
+      const credit: RatedLine = { ...l, description: `${l.description}: days invoiced before`, amountMinor: -l.amountMinor, preciseAmount: l.preciseAmount.neg(), unitPrice: l.unitPrice === null ? null : l.unitPrice.neg() };
+      credits.push(credit);
+    }
     if (!shown) continue;
-    if (lines.length || usage.length) documents.push(document('invoice', T, period, lines, usage, s));
-    if (credits.length) documents.push(document('credit_note', T, period, credits, [], s));
+    if (lines.length || usage.length) documents.push(document('invoice', T, period, pairDiscounts(lines, keys, reduces), usage, s));
+    if (credits.length) documents.push(document('credit_note', T, period, pairDiscounts(credits, keys, reduces), [], s));
   }
 
   const last = events[events.length - 1]?.ms ?? s.startMs;
@@ -226,8 +339,13 @@ export function rateScenario(s: Scenario): RatingResult {
 }
 
 function document(type: RatedDocument['type'], T: number, period: Period, lines: RatedLine[], usage: UsageSummary[], s: Scenario): RatedDocument {
-  const taxed = taxInvoice(lines.map((l) => ({ amountMinor: l.amountMinor, taxInclusive: l.taxInclusive })), s.tax, s.taxMode, s.rounding);
+  const taxed = taxInvoice(lines.map(pricedOf), s.tax, s.taxMode, s.rounding);
   return { type, issuedAtMs: T, period, lines, lineTaxes: taxed.lines, usage, taxes: taxed.taxes, totals: taxed.totals };
+}
+
+/** What tax needs of a line: its amount, how it is priced, and the line a discount reduces. */
+export function pricedOf(l: RatedLine): { amountMinor: bigint; taxInclusive: boolean; reduces?: number } {
+  return l.reduces === undefined ? { amountMinor: l.amountMinor, taxInclusive: l.taxInclusive } : { amountMinor: l.amountMinor, taxInclusive: l.taxInclusive, reduces: l.reduces };
 }
 
 /** Rows summed per bucket and sorted: the order (or splitting) of usage rows cannot change a rating. */

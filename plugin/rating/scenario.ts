@@ -2,8 +2,9 @@ import { DateTime } from 'luxon';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type FieldIssue } from '../common/errors.js';
-import { isKnownCurrency, ROUNDING_RULES, type Dec, type RoundingRule } from '../common/money.js';
-import { CYCLES, type Cycle } from './periods.js';
+import { Dec, isKnownCurrency, ROUNDING_RULES, type RoundingRule } from '../common/money.js';
+import { DISCOUNT_TARGETS, discountIssues, overlappingDiscounts, type Discount } from './discounts.js';
+import { cycleFor, CYCLES, type Cycle } from './periods.js';
 import { decimalText, tariffSchema, type Tariff } from './tariff.js';
 import { TAX_MODES, type AccountTax, type TaxMode } from './tax.js';
 import { timeBandIssues } from './time-bands.js';
@@ -49,6 +50,8 @@ export interface Scenario {
   plan: Array<{ tariff: Tariff; fromMs: number }>;
   items: Item[];
   topUps: Array<{ code: string; atMs: number }>;
+  /** Discounts of the service (discounts.ts); none when absent. */
+  discounts?: Discount[];
   usage: UsageRow[];
   invoicesFromMs: number;
   invoicesToMs: number;
@@ -88,6 +91,20 @@ const rawSchema = z.strictObject({
     )
     .optional(),
   topUps: z.array(z.strictObject({ code: z.string(), at: instantText })).optional(),
+  discounts: z
+    .array(
+      z.strictObject({
+        code: z.string().min(1),
+        description: z.string().optional(),
+        appliesTo: z.enum(DISCOUNT_TARGETS),
+        percent: decimalText.optional(),
+        amount: decimalText.optional(),
+        from: instantText.optional(),
+        until: instantText.optional(),
+        periods: z.string({ error: 'must be a whole number of periods' }).regex(/^\d+$/, 'must be a whole number of periods').optional(),
+      }),
+    )
+    .optional(),
   usage: z
     .array(
       z.union([
@@ -187,6 +204,21 @@ function toScenario(raw: z.output<typeof rawSchema>, file: string): Scenario {
       atMs: it.at === undefined ? null : instant(it.at, `items.${i}.at`),
     };
   });
+  const discounts: Discount[] = (raw.discounts ?? []).map((d, i) => {
+    if ((d.percent === undefined) === (d.amount === undefined)) issues.push({ field: `discounts.${i}.percent`, message: 'give either percent or amount' });
+    const discount: Discount = {
+      code: d.code,
+      description: d.description ?? d.code,
+      appliesTo: d.appliesTo,
+      kind: d.amount !== undefined ? 'fixed' : 'percent',
+      value: d.amount ?? d.percent ?? new Dec(0),
+      fromMs: d.from === undefined ? null : instant(d.from, `discounts.${i}.from`),
+      untilMs: d.until === undefined ? null : instant(d.until, `discounts.${i}.until`),
+      periods: d.periods === undefined ? null : Number(d.periods),
+    };
+    if (d.percent !== undefined || d.amount !== undefined) issues.push(...discountIssues(discount, `discounts.${i}.`).map((x) => (x.field === `discounts.${i}.amount` || x.field === `discounts.${i}.percent` ? { ...x, field: `discounts.${i}.${d.amount !== undefined ? 'amount' : 'percent'}` } : x)));
+    return discount;
+  });
   const scenario: Scenario = {
     currency: raw.currency,
     timezone: tz,
@@ -201,6 +233,7 @@ function toScenario(raw: z.output<typeof rawSchema>, file: string): Scenario {
     plan,
     items,
     topUps: (raw.topUps ?? []).map((t, i) => ({ code: t.code, atMs: instant(t.at, `topUps.${i}.at`) })),
+    discounts,
     usage,
     invoicesFromMs: instant(raw.invoices.from, 'invoices.from'),
     invoicesToMs: instant(raw.invoices.to, 'invoices.to'),
@@ -237,5 +270,11 @@ export function scenarioIssues(s: Scenario): FieldIssue[] {
   s.items.forEach((it, i) => {
     if (it.fromMs !== null && it.toMs !== null && !(it.toMs > it.fromMs)) issues.push({ field: `items.${i}.to`, message: 'must be after from' });
   });
+  (s.discounts ?? []).forEach((d, i) => issues.push(...discountIssues(d, `discounts.${i}.`)));
+  if (issues.length === 0 && s.discounts?.length) {
+    for (const [i, j] of overlappingDiscounts(s.discounts, s.startMs, cycleFor(s.cycle, s.timezone, s.startMs))) {
+      issues.push({ field: `discounts.${j}`, message: `${s.discounts[j]!.code} reduces the same charges as ${s.discounts[i]!.code} on the same days: end one before the other begins` });
+    }
+  }
   return issues;
 }

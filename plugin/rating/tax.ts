@@ -12,6 +12,12 @@ import { Dec, roundToInteger, type RoundingRule } from '../common/money.js';
  * - Mode `total`: tax is computed once per rate on the sum of the rounded line amounts (exclusive
  *   lines and inclusive lines each summed, then taxed as above); lines carry no tax of their own.
  * - Totals: net + tax = total, and the tax summary (per rate) adds up to the totals exactly.
+ * - A discount line (`reduces`: the offset back to the line it reduces, priced the same way) is
+ *   taxed so that the pair is taxed on its net amount: in `line` mode the discount's tax is the
+ *   tax of (line + discounts so far) minus the tax of (line + the discounts before it). On a
+ *   tax-inclusive line the discount is tax-inclusive too: it lowers the gross, and the net and
+ *   tax of the lowered gross are split again by the same rule. In `total` mode discounts simply
+ *   count in their own sum (exclusive or inclusive), which is the net again.
  */
 
 export type AccountTax = { kind: 'rate'; name: string; percent: Dec } | { kind: 'exempt'; reason: string };
@@ -21,6 +27,8 @@ export type TaxMode = (typeof TAX_MODES)[number];
 export interface PricedAmount {
   amountMinor: bigint;
   taxInclusive: boolean;
+  /** A discount: the line it reduces, as a negative offset from this one. */
+  reduces?: number;
 }
 
 export interface LineTax {
@@ -77,6 +85,19 @@ export function taxInvoice(lines: PricedAmount[], tax: AccountTax, mode: TaxMode
   let lineTaxes: LineTax[];
   if (mode === 'line') {
     const splits = lines.map((l) => split(l.amountMinor, l.taxInclusive, tax.percent, rule));
+    const running = new Map<number, bigint>();
+    lines.forEach((l, i) => {
+      if (l.reduces === undefined) return;
+      const k = i + l.reduces;
+      const base = lines[k];
+      if (!Number.isInteger(k) || k < 0 || k >= i || !base || base.reduces !== undefined || base.taxInclusive !== l.taxInclusive) return;
+      const before = running.get(k) ?? base.amountMinor;
+      const after = before + l.amountMinor;
+      running.set(k, after);
+      const a = split(before, l.taxInclusive, tax.percent, rule);
+      const b = split(after, l.taxInclusive, tax.percent, rule);
+      splits[i] = { net: b.net - a.net, tax: b.tax - a.tax, gross: b.gross - a.gross };
+    });
     lineTaxes = splits.map((s) => ({ netMinor: s.net, taxMinor: s.tax, grossMinor: s.gross }));
     parts = splits;
   } else {
