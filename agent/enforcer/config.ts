@@ -21,9 +21,14 @@ export const enforcementDeviceSchema = z
     suspend: z.enum(['address-list', 'ppp', 'hotspot', 'radius', 'none']).default('address-list'),
     /**
      * How throttling is carried out: queue (a simple queue `octet-<serviceId>` on the subscriber's
-     * address with max-limit = rate), radius (a CoA-Request with Mikrotik-Rate-Limit), none.
+     * address with max-limit = rate), profile (the PPP secret moves to `throttleProfile`, whose
+     * rate-limit the router applies, and its active session is removed so the next login takes
+     * it; restored, it moves back to the profile it had), radius (a CoA-Request with
+     * Mikrotik-Rate-Limit), none.
      */
-    throttle: z.enum(['queue', 'radius', 'none']).default('queue'),
+    throttle: z.enum(['queue', 'profile', 'radius', 'none']).default('queue'),
+    /** With throttle: profile, the router's /ppp/profile a throttled subscriber is moved to (its rate-limit is the throttled rate). */
+    throttleProfile: z.string().min(1).max(64).optional(),
     addressList: z.string().min(1).max(64).default('octet-suspended'),
     radius: z
       .strictObject({
@@ -43,9 +48,15 @@ export const enforcementDeviceSchema = z
   })
   .superRefine((d, ctx) => {
     const radiusish = d.suspend === 'radius' || d.throttle === 'radius';
-    const routerish = d.suspend === 'address-list' || d.suspend === 'ppp' || d.suspend === 'hotspot' || d.throttle === 'queue';
+    const routerish = d.suspend === 'address-list' || d.suspend === 'ppp' || d.suspend === 'hotspot' || d.throttle === 'queue' || d.throttle === 'profile';
     if (radiusish && routerish) {
       ctx.addIssue({ code: 'custom', path: ['throttle'], message: 'mixes RADIUS and RouterOS API methods on one device; use suspend: radius with throttle: radius (or none), or RouterOS methods only' });
+    }
+    if (d.throttle === 'profile' && !d.throttleProfile) {
+      ctx.addIssue({ code: 'custom', path: ['throttleProfile'], message: 'is required with throttle: profile: name the /ppp/profile (with its rate-limit) throttled subscribers move to' });
+    }
+    if (d.throttle !== 'profile' && d.throttleProfile) {
+      ctx.addIssue({ code: 'custom', path: ['throttleProfile'], message: 'applies to throttle: profile only; remove it or set throttle: profile' });
     }
   });
 

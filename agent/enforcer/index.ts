@@ -56,6 +56,7 @@ export function createEnforcer(d: EnforcerDeps): { enforcer: Enforcer; close(): 
         suspend: dev.suspend === 'radius' ? 'none' : dev.suspend,
         throttle: dev.throttle === 'radius' ? 'none' : dev.throttle,
         list: dev.addressList,
+        ...(dev.throttleProfile ? { throttleProfile: dev.throttleProfile } : {}),
       },
       connect: d.connect,
       logger: d.logger,

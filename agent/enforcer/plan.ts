@@ -9,6 +9,22 @@ import type { EnforcementItem } from '../../plugin/common/wire.js';
 
 export const COMMENT_PREFIX = 'octet:';
 export const QUEUE_PREFIX = 'octet-';
+/**
+ * While Octet holds a PPP secret on the throttled profile, the secret's comment starts with this,
+ * the profile it had and `;`: the way back lives on the router itself, so a restore (or a
+ * reconciliation after the agent lost its state) returns the subscriber to their own profile.
+ */
+export const PROFILE_MARK = 'octet-was-profile=';
+
+/** The profile a secret had before Octet throttled it, and the rest of its comment; null if not ours. */
+export function profileMark(comment: string | undefined): { profile: string; rest: string } | null {
+  const m = /^octet-was-profile=([^;]+);([\s\S]*)$/.exec(comment ?? '');
+  return m ? { profile: m[1]!, rest: m[2]! } : null;
+}
+
+export function markProfile(profile: string, comment: string): string {
+  return `${PROFILE_MARK}${profile};${comment}`;
+}
 
 export function commentFor(serviceId: number): string {
   return `${COMMENT_PREFIX}${serviceId}`;
@@ -26,7 +42,8 @@ export interface RouterView {
   addressList: Array<{ id: string; address: string; serviceId: number }>;
   /** The subscriber's current address per login (active session first, else a static remote-address). */
   addresses: Map<string, string>;
-  secrets: Map<string, { id: string; disabled: boolean }>;
+  /** PPP secrets by name; profile and comment are read when throttling by profile. */
+  secrets: Map<string, { id: string; disabled: boolean; profile?: string; comment?: string }>;
   pppActive: Map<string, string[]>;
   hotspotUsers: Map<string, { id: string; disabled: boolean }>;
   hotspotActive: Map<string, string[]>;
@@ -36,8 +53,10 @@ export interface RouterView {
 
 export interface PlanSettings {
   suspend: 'address-list' | 'ppp' | 'hotspot' | 'none';
-  throttle: 'queue' | 'none';
+  throttle: 'queue' | 'profile' | 'none';
   list: string;
+  /** With throttle: profile, the /ppp/profile a throttled secret is moved to. */
+  throttleProfile?: string;
 }
 
 export type Action =
@@ -45,6 +64,7 @@ export type Action =
   | { kind: 'address-set'; serviceId: number; id: string; address: string }
   | { kind: 'address-remove'; serviceId: number; id: string }
   | { kind: 'secret-set'; serviceId: number; id: string; disabled: boolean }
+  | { kind: 'secret-profile-set'; serviceId: number; id: string; profile: string; comment: string }
   | { kind: 'ppp-kick'; serviceId: number; id: string }
   | { kind: 'hotspot-user-set'; serviceId: number; id: string; disabled: boolean }
   | { kind: 'hotspot-kick'; serviceId: number; id: string }
@@ -126,6 +146,8 @@ export function planRouter(items: readonly EnforcementItem[], view: RouterView, 
     }
   }
 
+  if (s.throttle === 'profile') planProfiles(items, view, s.throttleProfile ?? '', scope, actions, problems);
+
   if (scope === 'full') {
     // Octet's entries for services no longer in the desired state (deleted, moved to another
     // router) are ours to remove; anything without our comment is left alone.
@@ -133,4 +155,45 @@ export function planRouter(items: readonly EnforcementItem[], view: RouterView, 
     for (const [id, mine] of queues) if (!wanted.has(id)) for (const q of mine) actions.push({ kind: 'queue-remove', serviceId: id, id: q.id });
   }
   return { actions, problems };
+}
+
+/**
+ * Fair-use throttling by PPP profile: a throttled service's secret moves to the throttled profile
+ * (its old profile kept in the comment) and its session is removed, because RouterOS applies a
+ * profile at login; any other state moves a secret Octet throttled back, and an active one is
+ * logged in again so the normal rate applies. A secret on that profile without Octet's mark was
+ * put there by staff and is left alone.
+ */
+function planProfiles(items: readonly EnforcementItem[], view: RouterView, throttled: string, scope: 'full' | 'items', actions: Action[], problems: Map<number, string>): void {
+  const kick = (serviceId: number, login: string) => {
+    for (const a of view.pppActive.get(login) ?? []) actions.push({ kind: 'ppp-kick', serviceId, id: a });
+  };
+  const logins = new Set<string>();
+  for (const item of items) {
+    const id = item.serviceId;
+    logins.add(item.login);
+    const secret = view.secrets.get(item.login);
+    const mark = profileMark(secret?.comment);
+    if (item.desired === 'throttled') {
+      if (!secret) {
+        problems.set(id, `no PPP secret named ${item.login} on the router`);
+      } else if (secret.profile !== throttled) {
+        // A mark already there (staff changed the profile meanwhile) keeps the original way back.
+        const comment = mark ? markProfile(mark.profile, mark.rest) : markProfile(secret.profile ?? 'default', secret.comment ?? '');
+        actions.push({ kind: 'secret-profile-set', serviceId: id, id: secret.id, profile: throttled, comment });
+        kick(id, item.login);
+      }
+    } else if (secret && mark) {
+      actions.push({ kind: 'secret-profile-set', serviceId: id, id: secret.id, profile: mark.profile, comment: mark.rest });
+      // A suspended subscriber's session is the suspension method's business.
+      if (item.desired === 'active' && secret.profile === throttled) kick(id, item.login);
+    }
+  }
+  if (scope !== 'full') return;
+  // Secrets Octet throttled for services no longer in the desired state go back too.
+  for (const [login, secret] of view.secrets) {
+    const mark = profileMark(secret.comment);
+    if (logins.has(login) || !mark) continue;
+    actions.push({ kind: 'secret-profile-set', serviceId: 0, id: secret.id, profile: mark.profile, comment: mark.rest });
+  }
 }

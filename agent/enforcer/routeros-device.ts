@@ -107,7 +107,7 @@ export class RouterOsDevice implements EnforcementDevice {
       return rows.flat();
     };
     const needAddress = s.suspend === 'address-list' || s.throttle === 'queue';
-    const needPpp = needAddress || s.suspend === 'ppp';
+    const needPpp = needAddress || s.suspend === 'ppp' || s.throttle === 'profile';
     const needHotspot = needAddress || s.suspend === 'hotspot';
     const [entries, pppActive, secrets, hsActive, hsUsers, queues] = await Promise.all([
       s.suspend === 'address-list'
@@ -116,7 +116,7 @@ export class RouterOsDevice implements EnforcementDevice {
           : Promise.all(items.map((i) => client.print('/ip/firewall/address-list', { proplist: ['.id', 'address', 'comment'], query: [`list=${this.enc(s.list)}`, `comment=${commentFor(i.serviceId)}`] }))).then((r) => r.flat())
         : [],
       needPpp ? perLogin('/ppp/active', 'name', ['.id', 'name', 'address']) : [],
-      needPpp ? perLogin('/ppp/secret', 'name', ['.id', 'name', 'disabled', 'remote-address']) : [],
+      needPpp ? perLogin('/ppp/secret', 'name', ['.id', 'name', 'disabled', 'remote-address', ...(s.throttle === 'profile' ? ['profile', 'comment'] : [])]) : [],
       needHotspot ? perLogin('/ip/hotspot/active', 'user', ['.id', 'user', 'address']) : [],
       needHotspot && s.suspend === 'hotspot' ? perLogin('/ip/hotspot/user', 'name', ['.id', 'name', 'disabled']) : [],
       s.throttle === 'queue'
@@ -137,7 +137,7 @@ export class RouterOsDevice implements EnforcementDevice {
     const bool = (v: string | undefined) => v === 'true' || v === 'yes';
     for (const r of secrets) {
       const name = this.dec(r['name']);
-      view.secrets.set(name, { id: r['.id']!, disabled: bool(r['disabled']) });
+      view.secrets.set(name, { id: r['.id']!, disabled: bool(r['disabled']), ...(s.throttle === 'profile' ? { profile: r['profile'] ?? 'default', comment: this.dec(r['comment']) } : {}) });
       const ip = r['remote-address'];
       if (ip && !view.addresses.has(name)) view.addresses.set(name, ip);
     }
@@ -171,6 +171,9 @@ export class RouterOsDevice implements EnforcementDevice {
         return ignoreGone(client.command('/ip/firewall/address-list/remove', { '.id': a.id }));
       case 'secret-set':
         await client.command('/ppp/secret/set', { '.id': a.id, disabled: a.disabled });
+        return;
+      case 'secret-profile-set':
+        await client.command('/ppp/secret/set', { '.id': a.id, profile: this.enc(a.profile), comment: this.enc(a.comment) });
         return;
       case 'ppp-kick':
         return ignoreGone(client.command('/ppp/active/remove', { '.id': a.id }));

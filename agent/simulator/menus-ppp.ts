@@ -1,6 +1,6 @@
 import { formatBool, formatDate, formatDuration, formatId } from './format.js';
 import { boolArg, optional, packets, required, sessionCounters, str, Trap, type Menu, type Row } from './menu-kit.js';
-import type { Session } from './model.js';
+import type { RouterModel, Session } from './model.js';
 
 const DYNAMIC_INTERFACE_BASE = 0xf00000;
 const DYNAMIC_QUEUE_BASE = 0x1000000;
@@ -9,8 +9,57 @@ const STATIC_INTERFACES = [
   { id: 2, name: 'ether2', mac: '02:00:00:00:00:02' },
 ];
 
+/**
+ * A secret names an existing profile, as on RouterOS; the trap follows the API7 example for a
+ * value that names nothing (UNCERTAIN for this menu: not confirmed by a capture).
+ */
+function profileArg(m: RouterModel, attrs: Map<string, string>): string | undefined {
+  const v = attrs.get('profile');
+  if (v === undefined) return undefined;
+  if (!m.findPppProfile(v)) throw new Trap('input does not match any value of profile', 1);
+  return v;
+}
+
 /** PPP subscribers, their sessions, and the dynamic interfaces and queues those sessions create. */
 export const pppMenus: Record<string, Menu> = {
+  '/ppp/profile': {
+    nameKey: 'name',
+    fields: { name: 'string', 'rate-limit': 'string', 'local-address': 'string', 'remote-address': 'string', comment: 'string' },
+    rows: (m) =>
+      [...m.pppProfiles.values()].map((p) => {
+        const row: Row = { '.id': formatId(p.id), name: p.name };
+        optional(row, 'local-address', p.localAddress);
+        optional(row, 'remote-address', p.remoteAddress);
+        optional(row, 'rate-limit', p.rateLimit);
+        row['only-one'] = 'default';
+        row['default'] = formatBool(p.builtIn);
+        optional(row, 'comment', p.comment);
+        return row;
+      }),
+    add: (m, attrs) =>
+      m.addPppProfile(required(attrs, 'name'), { rateLimit: str(attrs, 'rate-limit'), localAddress: str(attrs, 'local-address'), remoteAddress: str(attrs, 'remote-address'), comment: str(attrs, 'comment') }).id,
+    set: (m, id, attrs) => {
+      const p = m.pppProfiles.get(id)!;
+      const name = attrs.get('name');
+      if (name !== undefined && name !== p.name && m.findPppProfile(name)) throw new Trap('failure: profile with the same name already exists');
+      if (name !== undefined && p.builtIn) throw new Trap('failure: cannot rename default profile'); // UNCERTAIN text
+      if (name !== undefined) {
+        for (const s of m.secrets.values()) if (s.profile === p.name) s.profile = name;
+        p.name = name;
+      }
+      if (attrs.has('rate-limit')) p.rateLimit = str(attrs, 'rate-limit');
+      if (attrs.has('local-address')) p.localAddress = str(attrs, 'local-address');
+      if (attrs.has('remote-address')) p.remoteAddress = str(attrs, 'remote-address');
+      if (attrs.has('comment')) p.comment = str(attrs, 'comment');
+    },
+    remove: (m, id) => {
+      const p = m.pppProfiles.get(id)!;
+      if (p.builtIn) throw new Trap('failure: cannot remove default profile'); // UNCERTAIN text
+      if ([...m.secrets.values()].some((s) => s.profile === p.name)) throw new Trap('failure: profile is in use'); // UNCERTAIN text
+      m.pppProfiles.delete(id);
+    },
+  },
+
   '/ppp/secret': {
     nameKey: 'name',
     fields: {
@@ -46,7 +95,7 @@ export const pppMenus: Record<string, Menu> = {
       return m.addSecret(name, {
         password: str(attrs, 'password'),
         service: str(attrs, 'service', 'any'),
-        profile: str(attrs, 'profile', 'default'),
+        profile: profileArg(m, attrs) ?? 'default',
         callerId: str(attrs, 'caller-id'),
         localAddress: str(attrs, 'local-address'),
         remoteAddress: str(attrs, 'remote-address'),
@@ -62,7 +111,8 @@ export const pppMenus: Record<string, Menu> = {
       if (name !== undefined) m.renameSecret(s, name);
       if (attrs.has('password')) s.password = str(attrs, 'password');
       if (attrs.has('service')) s.service = str(attrs, 'service');
-      if (attrs.has('profile')) s.profile = str(attrs, 'profile');
+      const profile = profileArg(m, attrs);
+      if (profile !== undefined) s.profile = profile;
       if (attrs.has('caller-id')) s.callerId = str(attrs, 'caller-id');
       if (attrs.has('local-address')) s.localAddress = str(attrs, 'local-address');
       if (attrs.has('remote-address')) s.remoteAddress = str(attrs, 'remote-address');

@@ -58,6 +58,8 @@ export function itemExists(model: RouterModel, path: string, id: number): boolea
   switch (path) {
     case '/ppp/secret':
       return model.secrets.has(id);
+    case '/ppp/profile':
+      return model.pppProfiles.has(id);
     case '/ppp/active':
       return model.sessions.get(id)?.kind === 'ppp';
     case '/ip/hotspot/active':

@@ -52,6 +52,19 @@ export interface Secret {
   lastLoggedOut: Date | null;
 }
 
+/** A /ppp/profile: what a PPP login gets (its rate-limit above all), applied when the session comes up. */
+export interface PppProfile {
+  id: number;
+  name: string;
+  /** RouterOS's rx/tx text, e.g. `2M/2M`; empty for none. */
+  rateLimit: string;
+  localAddress: string;
+  remoteAddress: string;
+  comment: string;
+  /** `default` and `default-encryption` come with every router and cannot be removed. */
+  builtIn: boolean;
+}
+
 export interface HotspotUser {
   id: number;
   name: string;
@@ -77,6 +90,8 @@ export interface Session {
   callerId: string;
   address: string;
   sessionId: string;
+  /** The secret's (or hotspot user's) profile when the session came up: a later change applies at the next login. */
+  profile: string;
   startMs: number;
   download: ByteCounter;
   upload: ByteCounter;
@@ -135,6 +150,7 @@ export class RouterModel {
   readonly sessions = new Map<number, Session>();
   readonly queues = new Map<number, StaticQueue>();
   readonly addressList = new Map<number, AddressListEntry>();
+  readonly pppProfiles = new Map<number, PppProfile>();
   /** Final counters of every session that ended, per login: the truth tests compare against. */
   private readonly ended = new Map<string, { download: bigint; upload: bigint; sessions: number }>();
   private sessionSeq = 0;
@@ -148,6 +164,22 @@ export class RouterModel {
     this.users = options.users;
     this.defaultRates = options.defaultRates;
     this.bootMs = this.nowMs();
+    // RouterOS's two built-in profiles, with their ids (*0 and *FFFFFFFE).
+    for (const [id, name] of [[0, 'default'], [0xfffffffe, 'default-encryption']] as const) {
+      this.pppProfiles.set(id, { id, name, rateLimit: '', localAddress: '', remoteAddress: '', comment: '', builtIn: true });
+    }
+  }
+
+  addPppProfile(name: string, fields: Partial<Omit<PppProfile, 'id' | 'name' | 'builtIn'>> = {}): PppProfile {
+    if (this.findPppProfile(name)) throw new SimulatorError('failure: profile with the same name already exists');
+    const p: PppProfile = { id: this.nextId('ppp-profile'), name, rateLimit: '', localAddress: '', remoteAddress: '', comment: '', ...fields, builtIn: false };
+    this.pppProfiles.set(p.id, p);
+    return p;
+  }
+
+  findPppProfile(name: string): PppProfile | undefined {
+    for (const p of this.pppProfiles.values()) if (p.name === name) return p;
+    return undefined;
   }
 
   nowMs(): number {
@@ -278,6 +310,7 @@ export class RouterModel {
       callerId: options.callerId ?? macFor(n),
       address: options.address ?? (kind === 'ppp' ? ipFor(10, n) : ipFor(172, n)),
       sessionId: `0x8${n.toString(16).toUpperCase().padStart(7, '0')}`,
+      profile: account.profile,
       startMs: now,
       download: new ByteCounter(0n, rates.downloadBps, now),
       upload: new ByteCounter(0n, rates.uploadBps, now),

@@ -41,4 +41,13 @@ describe('agent config: enforcement', () => {
     expect(issues(`enforcement:\n  devices: [{ name: nas1, suspend: radius }]\n`)[0]).to.match(/^enforcement.devices.0.throttle: mixes RADIUS and RouterOS API methods/);
     expect(issues(`enforcement:\n  devices: [{ name: bras1, suspend: block }]\n`)[0]).to.match(/^enforcement.devices.0.suspend: /);
   });
+
+  it('throttles by PPP profile on a router configured so, and asks for the profile when it is missing or out of place', () => {
+    const c = parse(`enforcement:\n  devices: [{ name: bras1, throttle: profile, throttleProfile: fair-use-1M }]\n`);
+    expect(c.enforcement!.devices[0]).to.deep.include({ name: 'bras1', throttle: 'profile', throttleProfile: 'fair-use-1M' });
+    expect(issues(`enforcement:\n  devices: [{ name: bras1, throttle: profile }]\n`)).to.deep.equal([
+      'enforcement.devices.0.throttleProfile: is required with throttle: profile: name the /ppp/profile (with its rate-limit) throttled subscribers move to',
+    ]);
+    expect(issues(`enforcement:\n  devices: [{ name: bras1, throttleProfile: fair-use-1M }]\n`)).to.deep.equal(['enforcement.devices.0.throttleProfile: applies to throttle: profile only; remove it or set throttle: profile']);
+  });
 });

@@ -71,4 +71,46 @@ describe('enforcement plan for a RouterOS router', () => {
     expect(serviceIdOf('octet:42', 'octet:')).to.equal(42);
     for (const other of ['octet:', 'octet:042', 'octet:4x', 'staff', 'xoctet:4']) expect(serviceIdOf(other, 'octet:')).to.equal(null);
   });
+
+  describe('fair-use throttling by PPP profile', () => {
+    const PROFILE: PlanSettings = { suspend: 'address-list', throttle: 'profile', list: 'blocked', throttleProfile: 'fair-use' };
+    const secret = (profile: string, comment = '') => view({ secrets: new Map([['alice', { id: '*1', disabled: false, profile, comment }]]) });
+
+    it('throttled moves the secret to the throttled profile, keeping its own profile in the comment, and removes the session so the next login takes it', () => {
+      expect(planRouter([item(7, 'alice', 'throttled', '1M/4M')], secret('home-50M', 'flat 4'), PROFILE, 'items').actions).to.deep.equal([
+        { kind: 'secret-profile-set', serviceId: 7, id: '*1', profile: 'fair-use', comment: 'octet-was-profile=home-50M;flat 4' },
+        { kind: 'ppp-kick', serviceId: 7, id: '*80000001' },
+      ]);
+    });
+
+    it('a secret already on the throttled profile plans nothing, however often it is asked', () => {
+      expect(planRouter([item(7, 'alice', 'throttled', '1M/4M')], secret('fair-use', 'octet-was-profile=home-50M;flat 4'), PROFILE, 'full').actions).to.deep.equal([]);
+    });
+
+    it('active moves the secret back to the profile it had, restores its comment and logs the session in again', () => {
+      expect(planRouter([item(7, 'alice', 'active')], secret('fair-use', 'octet-was-profile=home-50M;flat 4'), PROFILE, 'items').actions).to.deep.equal([
+        { kind: 'secret-profile-set', serviceId: 7, id: '*1', profile: 'home-50M', comment: 'flat 4' },
+        { kind: 'ppp-kick', serviceId: 7, id: '*80000001' },
+      ]);
+      expect(planRouter([item(7, 'alice', 'active')], secret('home-50M', 'flat 4'), PROFILE, 'full').actions).to.deep.equal([]);
+    });
+
+    it('leaves alone a secret staff put on the throttled profile themselves (no Octet mark)', () => {
+      expect(planRouter([item(7, 'alice', 'active')], secret('fair-use', 'slow on request'), PROFILE, 'full').actions).to.deep.equal([]);
+    });
+
+    it('a missing secret is a problem, not a change', () => {
+      const plan = planRouter([item(8, 'bob', 'throttled', '1M/4M')], secret('default'), PROFILE, 'items');
+      expect(plan.actions).to.deep.equal([]);
+      expect(plan.problems.get(8)).to.equal('no PPP secret named bob on the router');
+    });
+
+    it('reconciliation moves back a secret Octet throttled for a service no longer in the desired state', () => {
+      expect(planRouter([], secret('fair-use', 'octet-was-profile=home-50M;'), PROFILE, 'full').actions).to.deep.equal([
+        { kind: 'secret-profile-set', serviceId: 0, id: '*1', profile: 'home-50M', comment: '' },
+      ]);
+      expect(planRouter([], secret('fair-use', 'octet-was-profile=home-50M;'), PROFILE, 'items').actions).to.deep.equal([]);
+    });
+  });
 });
+

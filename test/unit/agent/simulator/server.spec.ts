@@ -174,6 +174,9 @@ describe('RouterOS simulator menus', () => {
   });
 
   it('manages PPP secrets with add, set, disable, enable and remove', async () => {
+    // A secret names one of the router's /ppp/profile entries, as on RouterOS.
+    sim.model.addPppProfile('10M', { rateLimit: '10M/10M' });
+    sim.model.addPppProfile('20M', { rateLimit: '20M/20M' });
     const { done } = await c.command('/ppp/secret/add', { name: 'ann', password: 'x', profile: '10M', comment: 'flat 12' });
     await c.command('/ppp/secret/set', { '.id': done.ret, profile: '20M' });
     await c.command('/ppp/secret/disable', { '.id': 'ann' });
@@ -184,6 +187,25 @@ describe('RouterOS simulator menus', () => {
     expect(row).to.deep.equal({ disabled: 'false' });
     await c.command('/ppp/secret/remove', { '.id': done.ret });
     expect(await c.print('/ppp/secret')).to.deep.equal([]);
+  });
+
+  it('lists /ppp/profile with the built-in default, refuses a secret naming a profile it does not have, and gives a new login its secret\'s profile', async () => {
+    await c.command('/ppp/profile/add', { name: 'fair-use', 'rate-limit': '1M/2M' });
+    const rows = await c.print('/ppp/profile', { proplist: ['.id', 'name', 'rate-limit', 'default'] });
+    expect(rows).to.deep.equal([
+      { '.id': '*0', name: 'default', default: 'true' },
+      { '.id': '*FFFFFFFE', name: 'default-encryption', default: 'true' },
+      { '.id': '*1', name: 'fair-use', 'rate-limit': '1M/2M', default: 'false' },
+    ]);
+    const { done } = await c.command('/ppp/secret/add', { name: 'ann', password: 'x' });
+    let err: unknown;
+    await c.command('/ppp/secret/set', { '.id': done.ret, profile: 'nope' }).catch((e: unknown) => (err = e));
+    expect((err as { routerMessage: string }).routerMessage).to.equal('input does not match any value of profile');
+    await c.command('/ppp/secret/set', { '.id': done.ret, profile: 'fair-use' });
+    expect(sim.model.connect('ann').profile).to.equal('fair-use');
+    err = undefined;
+    await c.command('/ppp/profile/remove', { '.id': '*0' }).catch((e: unknown) => (err = e));
+    expect(err).to.have.property('routerMessage').that.matches(/cannot remove default profile/);
   });
 
   it('shows a connected subscriber in /ppp/active, with a dynamic <pppoe-LOGIN> interface counting tx as download', async () => {
