@@ -65,6 +65,11 @@ const pageSize = (o?: HostListOptions) => Math.min(Math.max(o?.limit ?? DEFAULT_
 export class UispPlatform implements HostPlatform {
   readonly kind = 'uisp' as const;
   readonly owns = { customers: true, finance: true, blocking: true };
+  /**
+   * An assertion vouches once, for 60 s: asking again with the same one is refused (replay).
+   * Octet's host sign-in should keep the session it opened and not re-ask with it.
+   */
+  readonly staffRecheck = false as const;
   readonly client: UispClient;
   private readonly nonces: NonceStore;
   private readonly now: () => number;
@@ -190,7 +195,8 @@ export class UispPlatform implements HostPlatform {
    * Octet role by host.roleMap (else host.defaultRole); a group with no role gets no access.
    */
   async identifyStaff(request: StaffRequestFacts): Promise<StaffIdentity | null> {
-    const token = request.query.assertion;
+    // The plugin sends it as `sash`, the query name Octet's host sign-in reads for every host.
+    const token = request.query.sash ?? request.query.assertion;
     if (!token) return null;
     const now = this.now();
     const { settings, logger } = this.deps;

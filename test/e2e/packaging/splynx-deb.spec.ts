@@ -148,9 +148,9 @@ describe('the Splynx add-on package (octet package splynx-deb)', function () {
       expect(res.headers.get('location')).to.equal('https://billing.isp.example/invoices?sash=0a1b2c3d');
     });
 
-    it("sends the customer tab on to that customer's page in Octet", async () => {
+    it("sends the customer tab on to Octet's accounts found by that customer id", async () => {
       const res = await open('page=customer&customer_id=42&sash=ff00');
-      expect(res.headers.get('location')).to.equal('https://billing.isp.example/host/splynx/customers/42?sash=ff00');
+      expect(res.headers.get('location')).to.equal('https://billing.isp.example/accounts?q=42&sash=ff00');
     });
 
     it('answers 404 for a page it does not know or a customer id that is not a number, and sends nobody anywhere', async () => {

@@ -72,20 +72,20 @@ describe('the UISP plugin public.php between the CRM and Octet', function () {
     expect(res.status).to.equal(200);
     const src = iframeSrc(await res.text());
     expect(src?.origin).to.equal(octetUrl);
-    expect(src?.pathname).to.equal('/host/uisp/enter');
-    expect(src?.searchParams.get('to')).to.equal('/invoices');
-    const facts = { query: { assertion: src!.searchParams.get('assertion')! }, headers: {} };
+    expect(src?.pathname).to.equal('/invoices');
+    const facts = { query: { sash: src!.searchParams.get('sash')! }, headers: {} };
     expect(await platform.identifyStaff(facts)).to.deep.equal({ externalId: '1', name: 'admin', email: null, hostRole: 'Admin Group', octetRole: 'admin' });
     expect(await platform.identifyStaff(facts)).to.equal(null);
     // The CRM was asked with the session cookie, as UISP's plugin security docs describe.
     expect(crm.requests.filter((r) => r.path === 'current-user')).to.have.length(1);
   });
 
-  it("opens the client overview widget on that client's page in Octet, with the client in the assertion", async () => {
+  it("opens the client overview widget on Octet's accounts found by that client id, with the client in the assertion", async () => {
     const res = await page('page=client&_clientId=1000', 'PHPSESSID=staffsession1');
     const src = iframeSrc(await res.text());
-    expect(src?.searchParams.get('to')).to.equal('/host/uisp/clients/1000');
-    const body = JSON.parse(Buffer.from(src!.searchParams.get('assertion')!.split('.')[0]!, 'base64url').toString('utf8')) as { clientId: number; exp: number; iat: number };
+    expect(src?.pathname).to.equal('/accounts');
+    expect(src?.searchParams.get('q')).to.equal('1000');
+    const body = JSON.parse(Buffer.from(src!.searchParams.get('sash')!.split('.')[0]!, 'base64url').toString('utf8')) as { clientId: number; exp: number; iat: number };
     expect(body.clientId).to.equal(1000);
     expect(body.exp - body.iat).to.equal(60);
   });

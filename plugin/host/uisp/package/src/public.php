@@ -59,6 +59,7 @@ function octet_page(array $settings): void
     }
     $page = (string) ($_GET['page'] ?? 'accounts');
     $clientId = null;
+    $query = [];
     if ($page === 'client') {
         $raw = (string) ($_GET['_clientId'] ?? '');
         if (!preg_match('~^[1-9][0-9]{0,18}$~', $raw)) {
@@ -66,15 +67,19 @@ function octet_page(array $settings): void
             return;
         }
         $clientId = (int) $raw;
-        $to = '/host/uisp/clients/' . $clientId;
+        // Octet's account list finds an account by its external id, which is the CRM client id.
+        $path = '/accounts';
+        $query['q'] = (string) $clientId;
     } elseif (isset(OCTET_PAGES[$page])) {
-        $to = OCTET_PAGES[$page];
+        $path = OCTET_PAGES[$page];
     } else {
         octet_fail(404, 'No such Octet page.');
         return;
     }
-    $assertion = octet_assertion($user, $settings['signingKey'], time(), $clientId);
-    $src = $settings['octetUrl'] . '/host/uisp/enter?' . http_build_query(['assertion' => $assertion, 'to' => $to]);
+    // Octet reads a host's word on the staff member from `sash` (the name Splynx gave it); for
+    // UISP it is this assertion.
+    $query['sash'] = octet_assertion($user, $settings['signingKey'], time(), $clientId);
+    $src = $settings['octetUrl'] . $path . '?' . http_build_query($query);
     header('Content-Type: text/html; charset=utf-8');
     header('Cache-Control: no-store');
     header('Referrer-Policy: no-referrer');

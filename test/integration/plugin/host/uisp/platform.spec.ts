@@ -122,7 +122,7 @@ describe('the UISP CRM host platform against the contract fake', () => {
 
   describe('staff from a signed page assertion', () => {
     const payload = (over: Partial<AssertionPayload> = {}): AssertionPayload => ({ v: 1, aud: 'octet/uisp', userId: 1, username: 'admin', userGroup: 'Admin Group', iat: NOW, exp: NOW + 60, nonce: randomBytes(16).toString('hex'), ...over });
-    const identify = (p: UispPlatform, token: string) => p.identifyStaff({ query: { assertion: token }, headers: {} });
+    const identify = (p: UispPlatform, token: string) => p.identifyStaff({ query: { sash: token }, headers: {} });
 
     it('accepts a valid assertion once and maps the user group to a role', async () => {
       const p = platform();

@@ -44,7 +44,8 @@ function octet_target(array $query, string $base): ?string
         if (!preg_match('~^[1-9][0-9]{0,18}$~', $id)) {
             return null;
         }
-        $path = '/host/splynx/customers/' . $id;
+        // Octet's account list finds an account by its external id, the Splynx customer id.
+        return $base . '/accounts?' . http_build_query(['q' => $id, 'sash' => $sash]);
     } elseif (isset(OCTET_PAGES[$page])) {
         $path = OCTET_PAGES[$page];
     } else {
