@@ -16,6 +16,7 @@ import type { DunningServices } from './dunning/index.js';
 import type { PaymentsServices, StatementsServices } from './payments/index.js';
 import type { BillingUsagePort, UsageServices } from './usage/index.js';
 import type { EnforcementServices } from './enforcement/index.js';
+import type { HostServices } from './host/index.js';
 import type { WebhooksServices } from './webhooks/index.js';
 
 /** What the plugin's composition root builds once and hands to every module. */
@@ -63,4 +64,6 @@ export interface ModuleServices {
   statements: StatementsServices;
   /** Webhooks out: the outbox other modules write events to, endpoints, the delivery worker. */
   webhooks: WebhooksServices;
+  /** The host platform (standalone, Splynx, UISP), what it owns (`owns.blocking`: Octet's dunning must not enforce) and its sync. */
+  host: HostServices;
 }

@@ -24,6 +24,7 @@ import { buildEnforcement, enforcementSubscribers } from './enforcement/index.js
 import express from 'express';
 import { createOctetPlugin } from './mount.js';
 import { buildWebhooks } from './webhooks/index.js';
+import { buildHost } from './host/index.js';
 
 export interface PluginDeps {
   logger: Logger;
@@ -87,7 +88,9 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   // A payment restores a dunning suspension in the payment's own transaction, not at the next tick.
   payments.onPaymentRecorded = async (accountId, t) => void (await dunning.onPaymentRecorded(accountId, t));
   const statements = buildStatements(ctx, { payments, lookups: matchLookups({ invoices: invoicing.invoices, accounts: subscribers.billing, subscribers: subscribers.subscribers }), gateways: ctx.config.payments });
-  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning, statements, webhooks };
+  // The host platform (standalone, Splynx, UISP) and its sync; `host.owns.blocking` says whether Octet's dunning may enforce.
+  const host = buildHost(ctx, { subscribers, invoicing, payments, enforcement });
+  return { ingest, usage, subscribers, network, billingUsage, tariffs, invoicing, payments, enforcement, dunning, statements, webhooks, host };
 }
 
 /** The plugin built on an open database: what every command of `octet` works with. */

@@ -9,6 +9,7 @@ import { tariffsModule } from './tariffs/index.js';
 import { dunningModule } from './dunning/index.js';
 import { paymentsModule, statementsModule } from './payments/index.js';
 import { enforcementModule } from './enforcement/index.js';
+import { hostModule } from './host/index.js';
 import { webhooksModule } from './webhooks/index.js';
 
 /**
@@ -29,4 +30,4 @@ export interface InstalledModule extends WebContribution {
 
 /** Every module of the plugin, in install order. */
 // network and enforcement first: their agent endpoints sit under the agent API, whose router answers 404 for the rest.
-export const pluginModules: PluginModule[] = [networkModule, enforcementModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule, statementsModule, dunningModule, webhooksModule];
+export const pluginModules: PluginModule[] = [networkModule, enforcementModule, ingestModule, usageModule, subscribersModule, tariffsModule, invoicingModule, paymentsModule, statementsModule, dunningModule, webhooksModule, hostModule];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../auth/roles.js';
+import { ROLES } from '../auth/index.js';
 import { uispHostConfigSchema } from './uisp/config.js';
 
 /**
