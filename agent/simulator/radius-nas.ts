@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { RadiusCodec } from '../radius/codec.js';
 import type { Logger } from '../../plugin/common/logger.js';
+import { systemClock, type Clock } from '../../plugin/common/clock.js';
 
 /**
  * A simulated NAS: it sends RFC 2866 accounting (Start, Interim-Update, Stop) for a set of
@@ -25,12 +26,19 @@ export interface SimulatedNasOptions {
   nasIdentifier: string;
   subscribers: SimulatedSubscriber[];
   interimSeconds: number;
+  /**
+   * Time for counters and timestamps (default: the wall clock). The demo's clock jumps ahead: the
+   * counters then grow by what the subscriber moved over the time jumped, as a real NAS's would.
+   */
+  clock?: Clock;
 }
 
 interface LiveSession {
   sub: SimulatedSubscriber;
   sessionId: string;
   startedAt: number;
+  /** When the counters were last advanced. */
+  countedAt: number;
   download: bigint;
   upload: bigint;
 }
@@ -44,7 +52,11 @@ export class SimulatedNas {
   private readonly waiting = new Map<number, () => void>();
   private readonly sessions: LiveSession[] = [];
 
-  constructor(private readonly options: SimulatedNasOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: SimulatedNasOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   async start(): Promise<void> {
     const socket = createSocket('udp4');
@@ -54,9 +66,9 @@ export class SimulatedNas {
       if (msg.length >= 20 && msg[0] === 5) this.waiting.get(msg[1]!)?.();
     });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     for (const sub of this.options.subscribers) {
-      const s: LiveSession = { sub, sessionId: randomBytes(4).toString('hex').toUpperCase(), startedAt: now, download: 0n, upload: 0n };
+      const s: LiveSession = { sub, sessionId: randomBytes(4).toString('hex').toUpperCase(), startedAt: now, countedAt: now, download: 0n, upload: 0n };
       this.sessions.push(s);
       await this.send(s, 'Start');
     }
@@ -64,10 +76,12 @@ export class SimulatedNas {
   }
 
   private async tick(): Promise<void> {
-    const dt = BigInt(this.options.interimSeconds);
+    const now = this.clock.now().getTime();
     for (const s of this.sessions) {
-      s.download += BigInt(Math.round(s.sub.downloadBps)) * dt;
-      s.upload += BigInt(Math.round(s.sub.uploadBps)) * dt;
+      const ms = BigInt(Math.max(0, now - s.countedAt));
+      s.countedAt = now;
+      s.download += (BigInt(Math.round(s.sub.downloadBps)) * ms) / 1000n;
+      s.upload += (BigInt(Math.round(s.sub.uploadBps)) * ms) / 1000n;
       await this.send(s, 'Interim-Update').catch((err) => this.options.logger.warn('simulated NAS: no answer', { err: String(err) }));
     }
   }
@@ -95,8 +109,8 @@ export class SimulatedNas {
         ['Acct-Session-Id', s.sessionId],
         ['NAS-Identifier', this.options.nasIdentifier],
         ['NAS-IP-Address', '127.0.0.1'],
-        ['Event-Timestamp', new Date()],
-        ['Acct-Session-Time', Math.floor((Date.now() - s.startedAt) / 1000)],
+        ['Event-Timestamp', this.clock.now()],
+        ['Acct-Session-Time', Math.floor((this.clock.now().getTime() - s.startedAt) / 1000)],
         ['Acct-Output-Octets', Number(s.download % TWO_32)],
         ['Acct-Output-Gigawords', Number(s.download / TWO_32)],
         ['Acct-Input-Octets', Number(s.upload % TWO_32)],

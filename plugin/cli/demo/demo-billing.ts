@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Logger } from '../../common/logger.js';
 import type { AgentInfo } from '../../ingest/index.js';
 import type { RunningPlugin } from '../../main.js';
@@ -30,9 +31,11 @@ export async function seedLastMonthUsage(
   customers: ReadonlyArray<{ login: string; nas: string }>,
   kinds: Record<string, 'poll' | 'radius'>,
   logger: Logger,
+  /** The demo's first start: the month before it is the one seeded. */
+  firstStart: Date,
 ): Promise<{ seeded: number }> {
   const { ingest } = plugin.services;
-  const month = lastMonth(plugin.ctx.clock.now(), plugin.ctx.config.billing.timezone);
+  const month = lastMonth(firstStart, plugin.ctx.config.billing.timezone);
   let seeded = 0;
   for (const c of customers) {
     const plan = HISTORY.find((h) => h.login === c.login);
@@ -74,10 +77,29 @@ async function rollUpEverything(plugin: RunningPlugin): Promise<void> {
 }
 
 /** Bills the date this month starts on, then renders the PDFs of what was issued. */
-export async function billLastMonth(plugin: RunningPlugin): Promise<DemoBilling> {
-  const { billing, delivery } = plugin.services.invoicing;
-  const month = lastMonth(plugin.ctx.clock.now(), plugin.ctx.config.billing.timezone);
+export async function billLastMonth(plugin: RunningPlugin, firstStart: Date): Promise<DemoBilling> {
+  const month = lastMonth(firstStart, plugin.ctx.config.billing.timezone);
   const period = month.to.toISODate()!;
+  const billed = await billDate(plugin, period);
+  return {
+    period,
+    month: month.label,
+    invoiced: billed.invoicesIssued + billed.alreadyBilled,
+    issuedNow: !billed.billedBefore && billed.invoicesIssued > 0,
+    errors: billed.errors,
+    pdfs: billed.pdfs,
+  };
+}
+
+/**
+ * The real billing run for one billing date (skipped when a finished run for it exists), then the
+ * delivery job until the PDFs of what it issued are rendered.
+ */
+export async function billDate(
+  plugin: RunningPlugin,
+  period: string,
+): Promise<{ month: string; invoicesIssued: number; alreadyBilled: number; billedBefore: boolean; errors: string[]; pdfs: { rendered: number; failed: number } }> {
+  const { billing, delivery } = plugin.services.invoicing;
   const earlier = (await billing.runs(50)).find((r) => r.periodKey === period && !r.dryRun && r.status === 'finished' && r.accountsFailed === 0);
   const run = earlier ?? (await billing.run(period, { dryRun: false, by: 'system:demo' }));
   if (run.status !== 'finished') throw new Error(`demo: the billing run for ${period} ended ${run.status}: ${run.failure ?? ''}`);
@@ -90,11 +112,12 @@ export async function billLastMonth(plugin: RunningPlugin): Promise<DemoBilling>
     if (r.ran && r.documents.done === 0) break;
     if (!r.ran) await new Promise((res) => setTimeout(res, 500));
   }
+  const month = DateTime.fromISO(period, { zone: plugin.ctx.config.billing.timezone }).minus({ months: 1 }).setLocale('en').toFormat('LLLL yyyy');
   return {
-    period,
-    month: month.label,
-    invoiced: run.invoicesIssued + run.accountsAlreadyBilled,
-    issuedNow: earlier === undefined && run.invoicesIssued > 0,
+    month,
+    invoicesIssued: run.invoicesIssued,
+    alreadyBilled: run.accountsAlreadyBilled,
+    billedBefore: earlier !== undefined,
     errors: run.errors.map((e) => `account ${e.accountId}: ${e.message}`),
     pdfs,
   };

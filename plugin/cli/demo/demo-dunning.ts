@@ -1,45 +1,26 @@
 import { DateTime } from 'luxon';
-import type { Clock } from '../../common/clock.js';
+import type { DemoClock } from './demo-clock.js';
 import type { RunningPlugin } from '../../main.js';
 
 /**
- * The demo's dunning story: an invoice from the month before last that one customer never paid,
+ * The demo's dunning story: an invoice from the first of last month that one customer never paid,
  * so at start that account is overdue, dunning suspends it and the agent blocks it on the router;
  * recording a payment restores it. Everyone else paid that month (demo payments keyed by the
  * invoice number, so a restart records nothing twice).
  */
 export const OVERDUE_LOGIN = 'user0002';
 
-/**
- * The wall clock, except while the demo issues the older month: invoices take their issue and due
- * dates from the clock, and the overdue invoice must have been due weeks ago.
- */
-export class DemoClock implements Clock {
-  private at: number | null = null;
-  now(): Date {
-    return this.at === null ? new Date() : new Date(this.at);
-  }
-  async during<T>(at: Date, fn: () => Promise<T>): Promise<T> {
-    this.at = at.getTime();
-    try {
-      return await fn();
-    } finally {
-      this.at = null;
-    }
-  }
-}
-
 export interface DemoOverdue {
-  /** The older billing date (the first of the month before last). */
+  /** The older billing date (the first of last month, the billing date before the latest). */
   period: string;
   /** Accounts suspended by the dunning evaluation at this start. */
   suspended: number;
 }
 
-/** Bills the first of the month before last as if on that day, once; every account but one pays it. */
+/** Bills the first of last month as if on that day, once; every account but one pays it. */
 export async function issueOverdueMonth(plugin: RunningPlugin, clock: DemoClock, overdueLogin: string): Promise<string> {
   const { billing, invoices } = plugin.services.invoicing;
-  const start = DateTime.fromJSDate(new Date(), { zone: plugin.ctx.config.billing.timezone }).startOf('month').minus({ months: 2 });
+  const start = DateTime.fromJSDate(clock.firstStart, { zone: plugin.ctx.config.billing.timezone }).startOf('month').minus({ months: 1 });
   const period = start.toISODate()!;
   const earlier = (await billing.runs(50)).find((r) => r.periodKey === period && !r.dryRun && r.status === 'finished' && r.accountsFailed === 0);
   if (!earlier) {
@@ -51,7 +32,7 @@ export async function issueOverdueMonth(plugin: RunningPlugin, clock: DemoClock,
   for (const inv of rows) {
     if (inv.accountId === overdue?.accountId || !['issued', 'sent'].includes(inv.status) || inv.totalMinor === 0n) continue;
     await plugin.services.payments.record(
-      { accountId: inv.accountId, amountMinor: inv.totalMinor, currency: inv.currency, method: 'bank_transfer', reference: inv.number, receivedAt: new Date(), source: 'demo', externalId: `paid-${inv.number}`, allocateTo: inv.id },
+      { accountId: inv.accountId, amountMinor: inv.totalMinor, currency: inv.currency, method: 'bank_transfer', reference: inv.number, receivedAt: clock.now(), source: 'demo', externalId: `paid-${inv.number}`, allocateTo: inv.id },
       'system:demo',
     );
   }

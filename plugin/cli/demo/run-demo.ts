@@ -12,7 +12,9 @@ import { defaultPluginConfig, type PluginConfig } from '../../config.js';
 import { buildPlugin, servePlugin, type Plugin, type RunningPlugin } from '../../main.js';
 import { billLastMonth, seedLastMonthUsage, type DemoBilling } from './demo-billing.js';
 import { seedDemoTariffs } from './demo-tariffs.js';
-import { DemoClock, issueOverdueMonth, OVERDUE_LOGIN, suspendOverdue, type DemoOverdue } from './demo-dunning.js';
+import { issueOverdueMonth, OVERDUE_LOGIN, suspendOverdue, type DemoOverdue } from './demo-dunning.js';
+import { DemoClock } from './demo-clock.js';
+import { FAIR_USE_LOGIN, startStory, type RunningStory, type StoryAct, type StoryEvent } from './story.js';
 import { DateTime } from 'luxon';
 
 /**
@@ -28,6 +30,12 @@ export interface DemoOptions {
   /** Router poll and RADIUS interim interval. */
   intervalSeconds: number;
   logger: Logger;
+  /**
+   * Tell the story on the demo clock (payments, a month of traffic, an overdue customer suspended
+   * and a fair-use cap, the billing day, a payment restoring the customer), one act every
+   * `paceSeconds`. Without it the demo stays at the wall clock's time.
+   */
+  story?: { paceSeconds: number; onEvent: (e: StoryEvent) => void; waitForNext?: (act: StoryAct) => Promise<void> };
 }
 
 export interface RunningDemo {
@@ -41,11 +49,16 @@ export interface RunningDemo {
   billing: DemoBilling;
   /** The older month one customer left unpaid, and what dunning did about it at this start. */
   overdue: DemoOverdue;
+  /** The second simulated router: a few hundred subscribers nobody has claimed yet. */
+  south: Simulator;
+  clock: DemoClock;
+  story: RunningStory | null;
   stop(): Promise<void>;
 }
 
 export const DEMO_ADMIN = 'admin@demo.octet.example';
 const ROUTER = 'pop-north';
+const SOUTH = 'pop-south';
 const NAS = 'bras-1';
 const MB = 1_000_000 / 8; // bytes per second in one megabit per second
 
@@ -61,6 +74,9 @@ const CUSTOMERS: Array<{ name: string; login: string; nas: string; tariff: strin
   { name: 'Dennis Ritchie', login: 'radius-02', nas: NAS, tariff: 'flat-fair' },
 ];
 
+/** Joins today (after last month was billed): her first invoice comes on the story's billing day. */
+const NEWCOMER = { name: 'Frances Allen', login: FAIR_USE_LOGIN, nas: ROUTER, tariff: 'flat-fair' };
+
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
@@ -73,11 +89,13 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   try {
     const config = defaultPluginConfig({ db: { url: `sqlite:${join(dir, 'octet.db')}` }, http: { host: '127.0.0.1', port: options.port } });
     config.usage.rollupDelayMs = 1000;
+    // The story's clock jumps a month ahead; a login made before it must outlive the jumps.
+    config.http.sessionHours = 24 * 120;
     // The invoices' PDFs live with the demo's database, not in the working directory.
     config.pdf.storeDir = join(dir, 'invoices');
     // Suspends at once: an invoice is overdue the day after its due date, any amount, any hour.
     config.dunning = { ...config.dunning, reminders: [], graceDays: 0, suspendAfterDays: 1, minimumOverdue: {}, window: { weekdays: [1, 2, 3, 4, 5, 6, 7], fromHour: 0, toHour: 24, holidays: [] } };
-    const clock = new DemoClock();
+    const clock = new DemoClock(join(dir, 'demo-clock.json'));
     const { plugin, adminPassword } = await startDemoPlugin(config, clock, logger.child({ part: 'plugin' }));
     cleanups.push(() => plugin.close());
 
@@ -90,19 +108,29 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       users: [{ name: 'octet', password: routerPassword }],
       sessions: 8,
       hotspotSessions: 2,
-      rates: { downloadBps: 20 * MB, uploadBps: 2 * MB },
+      // Averages over a month (a household's 2 Mbit/s is some 650 GB a month): the story's clock
+      // jumps, and the counters move by what these rates carry over the time jumped.
+      rates: { downloadBps: 2 * MB, uploadBps: 0.3 * MB },
+      clock,
     });
     cleanups.push(() => router.close());
-    router.model.setRates('user0003', { downloadBps: 150 * MB, uploadBps: 15 * MB });
-    router.model.setRates('user0007', { downloadBps: 60 * MB, uploadBps: 6 * MB });
+    router.model.setRates('user0003', { downloadBps: 6 * MB, uploadBps: 0.8 * MB });
+    router.model.setRates(FAIR_USE_LOGIN, { downloadBps: 4 * MB, uploadBps: 0.5 * MB });
+    router.model.setRates('user0007', { downloadBps: 3 * MB, uploadBps: 0.4 * MB });
+    // A few hundred subscribers, most of them idle at this hour: a clock jump spreads each active
+    // session's month over its 15-minute buckets, and the demo's SQLite should not spend minutes on it.
+    const south = await startSimulator({ identity: SOUTH, users: [{ name: 'octet', password: routerPassword }], rates: { downloadBps: 0, uploadBps: 0 }, clock });
+    cleanups.push(() => south.close());
+    south.model.populate(240, { prefix: 'south', kind: 'ppp' });
+    for (let i = 1; i <= 12; i++) south.model.setRates(`south${String(i).padStart(4, '0')}`, { downloadBps: 1.5 * MB, uploadBps: 0.2 * MB });
 
     await seedCustomers(plugin);
     // Before the live traffic: last month's usage through the agent ingest and the rollup, then
     // the real billing run for this month's first, so the newcomer finds a closed month invoiced.
-    await seedLastMonthUsage(plugin, agentInfo, CUSTOMERS, { [ROUTER]: 'poll', [NAS]: 'radius' }, logger.child({ part: 'demo' }));
-    // The month before last first (invoice numbers follow the dates), then last month.
+    await seedLastMonthUsage(plugin, agentInfo, CUSTOMERS, { [ROUTER]: 'poll', [NAS]: 'radius' }, logger.child({ part: 'demo' }), clock.firstStart);
+    // The billing date before the latest first (invoice numbers follow the dates), then the latest.
     const overduePeriod = await issueOverdueMonth(plugin, clock, OVERDUE_LOGIN);
-    const billing = await billLastMonth(plugin);
+    const billing = await billLastMonth(plugin, clock.firstStart);
 
     const radiusSecret = randomBytes(12).toString('base64url');
     const agentConfig = agentConfigSchema.parse({
@@ -120,11 +148,21 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
           collect: { ppp: true, hotspot: true, queues: false },
           inventoryEveryPolls: 1,
         },
+        {
+          name: SOUTH,
+          host: south.host,
+          port: south.port,
+          username: 'octet',
+          password: routerPassword,
+          pollIntervalSeconds: options.intervalSeconds,
+          collect: { ppp: true, hotspot: false, queues: false },
+          inventoryEveryPolls: 1,
+        },
       ],
       http: { host: '127.0.0.1', port: 0 },
-      enforcement: { devices: [{ name: ROUTER, suspend: 'address-list' }] },
+      enforcement: { devices: [{ name: ROUTER, suspend: 'address-list' }, { name: SOUTH, suspend: 'address-list' }] },
     });
-    const agent = await startAgent(agentConfig, { logger: logger.child({ part: 'agent' }) });
+    const agent = await startAgent(agentConfig, { logger: logger.child({ part: 'agent' }), clock });
     cleanups.push(() => agent.stop());
 
     const nas = new SimulatedNas({
@@ -135,10 +173,12 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       logger: logger.child({ part: 'nas' }),
       nasIdentifier: NAS,
       interimSeconds: options.intervalSeconds,
+      clock,
       subscribers: [
-        { login: 'radius-01', downloadBps: 40 * MB, uploadBps: 4 * MB },
-        { login: 'radius-02', downloadBps: 8 * MB, uploadBps: 1 * MB },
-        { login: 'radius-03', downloadBps: 25 * MB, uploadBps: 3 * MB },
+        { login: 'radius-01', downloadBps: 3 * MB, uploadBps: 0.4 * MB },
+        // Under the flat tariff's fair-use cap in a month: bras-1 takes no CoA in the demo.
+        { login: 'radius-02', downloadBps: 1 * MB, uploadBps: 0.2 * MB },
+        { login: 'radius-03', downloadBps: 2 * MB, uploadBps: 0.3 * MB },
       ],
     });
     await nas.start();
@@ -146,8 +186,21 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
 
     // After the agent is up, so it receives the suspensions over its stream.
     const overdue: DemoOverdue = { period: overduePeriod, suspended: await suspendOverdue(plugin) };
+    // Frances Allen joins after last month's run, so she is first billed on the story's billing day.
+    await seedCustomer(plugin, NEWCOMER, DateTime.fromJSDate(clock.now(), { zone: config.billing.timezone }).toISODate()!);
 
-    return { url: plugin.url, adminEmail: DEMO_ADMIN, adminPassword, router, agent, plugin, billing, overdue, stop };
+    const story = options.story
+      ? startStory({ plugin, clock, router, paceSeconds: options.story.paceSeconds, waitForNext: options.story.waitForNext, pollSeconds: options.intervalSeconds, stateFile: join(dir, 'demo-story.json'), logger: logger.child({ part: 'story' }), onEvent: options.story.onEvent })
+      : null;
+    if (story) {
+      // First out: the story's acts use the database and the router.
+      cleanups.push(async () => {
+        story.stop();
+        await story.done;
+      });
+    }
+
+    return { url: plugin.url, adminEmail: DEMO_ADMIN, adminPassword, router, south, agent, plugin, billing, overdue, clock, story, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -181,14 +234,16 @@ async function prepareAdmin({ ctx }: Plugin): Promise<string> {
 /** Accounts and services for some of the simulated subscribers, once per demo database. */
 async function seedCustomers(plugin: RunningPlugin): Promise<void> {
   await seedDemoTariffs(plugin, plugin.ctx.config.billing.currency);
-  const { subscribers } = plugin.services.subscribers;
   const startDate = serviceStartDate(plugin.ctx.clock.now(), plugin.ctx.config.billing.timezone);
-  for (const c of CUSTOMERS) {
-    const page = await subscribers.listServices({ login: c.login }, 1);
-    if (page.items.length > 0) continue;
-    const account = await subscribers.createAccount({ name: c.name, email: `${c.login}@demo.octet.example`, externalId: `demo-${c.login}` }, 'system:demo');
-    await subscribers.createService(account.id, { login: c.login, tariff: c.tariff, nasName: c.nas, startDate }, 'system:demo');
-  }
+  for (const c of CUSTOMERS) await seedCustomer(plugin, c, startDate);
+}
+
+async function seedCustomer(plugin: RunningPlugin, c: { name: string; login: string; nas: string; tariff: string }, startDate: string): Promise<void> {
+  const { subscribers } = plugin.services.subscribers;
+  const page = await subscribers.listServices({ login: c.login }, 1);
+  if (page.items.length > 0) return;
+  const account = await subscribers.createAccount({ name: c.name, email: `${c.login}@demo.octet.example`, externalId: `demo-${c.login}` }, 'system:demo');
+  await subscribers.createService(account.id, { login: c.login, tariff: c.tariff, nasName: c.nas, startDate }, 'system:demo');
 }
 
 /** 2026-01-01, or earlier when that is not before last month: last month must be wholly billable. */

@@ -69,7 +69,7 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'octet-demo-'));
-    const started = await startOctet(['demo', '--dir', dir, '--port', '0', '--interval', '2'], READY, { timeoutMs: 60_000 });
+    const started = await startOctet(['demo', '--dir', dir, '--port', '0', '--interval', '2', '--no-story'], READY, { timeoutMs: 60_000 });
     child = started.child;
     output = started.output();
     base = /Admin shell\s+(http:\/\/\S+)/.exec(output)![1]!;
@@ -154,10 +154,10 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
     // Polled PPP subscriber with an account, RADIUS subscriber with an account, and one without.
     await eventually(async () => {
       const page = await text(get, '/usage');
-      return /user0003[\s\S]*?Grace Hopper/.test(page) && /radius-01[\s\S]*?Ken Thompson/.test(page) && page.includes('user0006');
+      return /user0003[\s\S]*?Grace Hopper/.test(page) && /radius-01[\s\S]*?Ken Thompson/.test(page) && page.includes('user0008');
     }, 60_000);
     const unassigned = await text(get, '/usage/unassigned');
-    expect(unassigned).to.contain('user0006');
+    expect(unassigned).to.contain('user0008');
     expect(unassigned).not.to.contain('user0003');
 
     const health = (await (await fetch(/Agent health\s+(http:\/\/\S+)/.exec(output)![1]!)).json()) as { status?: string };
@@ -166,7 +166,7 @@ describe('octet demo (simulated router and NAS, agent and plugin on SQLite)', fu
   });
 
   it('starts again on the same database without billing or seeding twice', async () => {
-    const again = await startOctet(['demo', '--dir', dir, '--port', '0', '--interval', '2'], READY, { timeoutMs: 60_000 });
+    const again = await startOctet(['demo', '--dir', dir, '--port', '0', '--interval', '2', '--no-story'], READY, { timeoutMs: 60_000 });
     child = again.child;
     const out = again.output();
     expect(out).to.match(/was invoiced before: 8 accounts/);
