@@ -17,7 +17,7 @@ export interface EndpointInput {
 export type EndpointView = Omit<EndpointRow, 'secret'> & { secretHint: string };
 
 export function endpointView({ secret, ...e }: EndpointRow): EndpointView {
-  return { ...e, secretHint: `${secret.slice(0, 10)}…` };
+  return { ...e, secretHint: `${secret.slice(0, 12)}…` };
 }
 
 function newSecret(): string {

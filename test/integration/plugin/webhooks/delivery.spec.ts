@@ -23,7 +23,8 @@ forEachDatabase('webhooks out: delivery', (dialect) => {
   const pay = (amountMinor: bigint, reference: string) =>
     plugin.services.payments.record({ accountId: account.accountId, amountMinor, currency: 'EUR', method: 'bank_transfer', reference, receivedAt: clock.now(), source: 'manual', externalId: null }, 'user:1');
 
-  before(async () => {
+  before(async function () {
+    this.timeout(90_000);
     plugin = await createTestPlugin(dialect, { config: { billing: { currency: 'EUR', timezone: 'Europe/Berlin', schedule: { enabled: false } }, webhooks: { maxAttempts: 3, baseDelaySeconds: 10, maxDelaySeconds: 60 } } });
     clock = plugin.clock as ManualClock;
     clock.set('2026-11-20T10:00:00Z');
