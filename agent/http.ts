@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../plugin/common/errors.js';
 import type { Logger } from '../plugin/common/logger.js';
+import { enforcerProblems, type EnforcerHealth } from './enforcer/index.js';
 import type { RouterStatus } from './poller/index.js';
 
 export interface HealthInputs {
@@ -10,6 +11,8 @@ export interface HealthInputs {
   shipper: { lastAckAt: string | null; lastError: string | null; consecutiveFailures: number };
   routers: RouterStatus[];
   radius: { enabled: boolean; openSessions: number } | null;
+  /** Absent or null when the agent does not enforce. */
+  enforcer?: EnforcerHealth | null;
 }
 
 export interface HealthReport {
@@ -19,6 +22,7 @@ export interface HealthReport {
   shipping: { lagSeconds: number; lastAckAt: string | null; lastError: string | null; consecutiveFailures: number };
   routers: RouterStatus[];
   radius: { openSessions: number } | null;
+  enforcer: EnforcerHealth | null;
 }
 
 /** Shipping lag past this is worth a look (a plugin outage); the spool absorbs it meanwhile. */
@@ -33,6 +37,7 @@ export function assessHealth(i: HealthInputs): HealthReport {
   if (i.spool.lagMs > LAG_DEGRADED_MS) problems.push(`oldest unshipped record is ${Math.round(i.spool.lagMs / 1000)} s old`);
   if (i.shipper.consecutiveFailures > 0 && i.shipper.lastError) problems.push(`shipping: ${i.shipper.lastError}`);
   for (const r of i.routers) if (!r.up) problems.push(`router ${r.router} down${r.lastError ? `: ${r.lastError}` : ''}`);
+  if (i.enforcer) problems.push(...enforcerProblems(i.enforcer));
   return {
     status: problems.length === 0 ? 'ok' : 'degraded',
     problems,
@@ -45,6 +50,7 @@ export function assessHealth(i: HealthInputs): HealthReport {
     },
     routers: i.routers,
     radius: i.radius ? { openSessions: i.radius.openSessions } : null,
+    enforcer: i.enforcer ?? null,
   };
 }
 

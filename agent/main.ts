@@ -14,7 +14,7 @@ import { Shipper } from './shipper/shipper.js';
 import { Spool } from './spool/spool.js';
 import { createPollers, type Pollers } from './poller/index.js';
 import { connectRouter } from './poller/poller.js';
-import { createEnforcer } from './enforcer/index.js';
+import { createEnforcer, type EnforcerHealth } from './enforcer/index.js';
 import { NasActivity } from './status/nas-activity.js';
 import { StatusReporter } from './status/reporter.js';
 
@@ -119,6 +119,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
       stops.push(() => p.stop());
     }
 
+    let enforcerHealth: (() => EnforcerHealth) | null = null;
     if (config.enforcement) {
       const openSessions = book;
       const { enforcer, close } = createEnforcer({
@@ -135,6 +136,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
         logger: logger.child({ part: 'enforcer' }),
       });
       await enforcer.start();
+      enforcerHealth = () => enforcer.health();
       stops.push(close);
     }
 
@@ -172,6 +174,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions): Pr
         shipper: shipper.status(),
         routers: pollers?.status() ?? [],
         radius: sessions ? { enabled: true, openSessions: sessions.size } : null,
+        enforcer: enforcerHealth?.() ?? null,
       }),
     });
     stops.push(() => http.close());

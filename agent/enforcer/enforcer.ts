@@ -7,6 +7,7 @@ import { DeviceWorker, type DeviceStatus, type WorkerHost } from './device-worke
 import type { PluginLink } from './plugin-link.js';
 import type { AppliedEntry, AppliedStateFile } from './state-file.js';
 import type { EnforcementDevice } from './types.js';
+import { assessEnforcer, type EnforcerHealth } from './health.js';
 
 type AppliedItem = EnforcementApplied['items'][number];
 
@@ -74,6 +75,17 @@ export class Enforcer implements WorkerHost {
 
   status(): { stream: { up: boolean; lastError: string | null }; devices: DeviceStatus[]; pendingReports: number } {
     return { stream: { up: this.streamUp, lastError: this.lastStreamError }, devices: [...this.workers.values()].map((w) => w.snapshot()), pendingReports: this.outbox.length };
+  }
+
+  /** For the agent's /healthz: pending changes per device, the last applied version, unreachable devices. */
+  health(): EnforcerHealth {
+    return assessEnforcer({
+      stream: { up: this.streamUp, lastError: this.lastStreamError },
+      devices: [...this.workers.values()].map((w) => w.snapshot()),
+      pendingReports: this.outbox.length,
+      items: [...this.desired.values()].map((i) => ({ device: i.device, applied: this.isApplied(i) })),
+      appliedVersions: [...this.applied.values()].map((a) => a.version),
+    });
   }
 
   /** Resolves when every device has nothing left to do and every report was posted. */

@@ -12,6 +12,7 @@ import { AppliedStateFile } from './state-file.js';
 import type { EnforcementDevice } from './types.js';
 
 export { Enforcer } from './enforcer.js';
+export { enforcerProblems, type EnforcerHealth } from './health.js';
 export { enforcementConfigSchema, type EnforcementConfig } from './config.js';
 
 export interface EnforcerDeps {
