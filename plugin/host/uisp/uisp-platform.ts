@@ -108,37 +108,49 @@ export class UispPlatform implements HostPlatform {
   }
 
   /**
-   * One CRM invoice per charge, its item the charge's total (quantity 1: the CRM would multiply
-   * a rounded unit price), its tax the CRM tax of the same rate, and Octet's key in the admin
-   * notes. Before posting, the client's invoices of that date are searched for the key, so a
-   * charge posted before a crash is found, not posted again.
+   * Charges of one Octet document (`charge.document`) become one CRM invoice with an item per
+   * charge; a charge without a document becomes an invoice of its own. Each item is the charge's
+   * total (quantity 1: the CRM would multiply a rounded unit price) with the CRM tax of the same
+   * rate. The document's (or charge's) key goes into the invoice's admin notes, and the client's
+   * invoices of that date are searched for it first, so a post that reached the CRM before a
+   * crash is found, not made again.
    */
   async postCharges(charges: HostCharge[]): Promise<PostedCharge[]> {
-    const out: PostedCharge[] = [];
+    const groups = new Map<string, HostCharge[]>();
     for (const c of charges) {
-      const note = `${KEY_PREFIX}${c.key}`;
-      const existing = await this.invoiceWithNote(c.customerExternalId, c.date, note);
-      if (existing) {
-        out.push({ key: c.key, externalId: String(existing.id), duplicate: true });
-        continue;
-      }
-      const item: Record<string, unknown> = {
-        label: `${c.description} (${c.quantity}${c.unit ? ` ${c.unit}` : ''})`.slice(0, 255),
-        price: minorToAmount(c.amountMinor, c.currency),
-        quantity: 1,
-      };
-      if (c.unit) item.unit = c.unit;
-      const taxId = await this.taxIdFor(c.taxPercent);
-      if (taxId !== null) item.tax1Id = taxId;
-      const created = await this.client.post<CrmInvoice>(`clients/${c.customerExternalId}/invoices`, {
-        items: [item],
-        createdDate: `${c.date}T00:00:00+0000`,
-        adminNotes: note,
-        applyCredit: true,
-      });
-      out.push({ key: c.key, externalId: String(created.id), duplicate: false });
+      const key = c.document ? `doc:${c.document.key}` : `charge:${c.key}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
     }
-    return out;
+    const posted = new Map<string, PostedCharge>();
+    for (const [key, group] of groups) {
+      const first = group[0]!;
+      if (group.some((c) => c.customerExternalId !== first.customerExternalId)) {
+        throw new ValidationError(`charges of document ${first.document?.key} belong to different customers`, [{ field: 'customerExternalId', message: 'must be one customer per document' }]);
+      }
+      const note = `${KEY_PREFIX}${key}`;
+      const date = first.document?.issueDate ?? first.date;
+      const existing = await this.invoiceWithNote(first.customerExternalId, date, note);
+      let id: string;
+      if (existing) id = String(existing.id);
+      else {
+        const items: Array<Record<string, unknown>> = [];
+        for (const c of group) {
+          const item: Record<string, unknown> = { label: `${c.description} (${c.quantity}${c.unit ? ` ${c.unit}` : ''})`.slice(0, 255), price: minorToAmount(c.amountMinor, c.currency), quantity: 1 };
+          if (c.unit) item.unit = c.unit;
+          const taxId = await this.taxIdFor(c.taxPercent);
+          if (taxId !== null) item.tax1Id = taxId;
+          items.push(item);
+        }
+        const body: Record<string, unknown> = { items, createdDate: `${date}T00:00:00+0000`, adminNotes: note, applyCredit: true };
+        if (first.document) {
+          body.notes = `Octet invoice ${first.document.number}`;
+          if (first.document.dueDate) body.maturityDays = Math.max(0, Math.round((Date.parse(first.document.dueDate) - Date.parse(date)) / 86_400_000));
+        }
+        id = String((await this.client.post<CrmInvoice>(`clients/${first.customerExternalId}/invoices`, body)).id);
+      }
+      for (const c of group) posted.set(c.key, { key: c.key, externalId: id, duplicate: existing !== null });
+    }
+    return charges.map((c) => posted.get(c.key)!);
   }
 
   /** Cursor: how many payments (oldest first, by id) were read; rows at or below the last id seen are skipped. */
@@ -156,7 +168,9 @@ export class UispPlatform implements HostPlatform {
     }
     const last = fresh.length ? fresh[fresh.length - 1]!.id : lastId;
     const full = rows.length === limit + (offset - from);
-    return { items, nextCursor: full ? `${from + rows.length}:${last}` : null };
+    const next = `${from + rows.length}:${last}`;
+    // The last page still says where the next pass starts: only payments after the last one seen.
+    return { items, nextCursor: full ? next : null, resumeFrom: full ? null : next };
   }
 
   async getBlocking(target: BlockingTarget): Promise<BlockingState> {

@@ -227,7 +227,7 @@ export async function startUispFake(): Promise<UispFake> {
       const id = fake.invoices.length + 1;
       const lines = items as Json[];
       const total = lines.reduce((s, it) => s + Number(it.price ?? 0) * Number(it.quantity ?? 1), 0);
-      const invoice: Json = { id, clientId: Number(client.id), number: String(2016050000 + id), createdDate: b.createdDate ?? new Date().toISOString(), adminNotes: b.adminNotes ?? null, status: b.draft ? 0 : 1, currencyCode: client.currencyCode, items: clone(lines), total };
+      const invoice: Json = { ...clone(b), id, clientId: Number(client.id), number: String(2016050000 + id), createdDate: b.createdDate ?? new Date().toISOString(), adminNotes: b.adminNotes ?? null, status: b.draft ? 0 : 1, currencyCode: client.currencyCode, items: clone(lines), total };
       fake.invoices.push(invoice);
       return { status: 201, json: invoice };
     }

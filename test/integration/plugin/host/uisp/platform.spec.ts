@@ -91,7 +91,7 @@ describe('the UISP CRM host platform against the contract fake', () => {
     it('posts a charge as a CRM invoice with its total, the CRM tax of the same rate and the key in the admin notes', async () => {
       const [posted] = await platform().postCharges([charge()]);
       expect(posted).to.deep.equal({ key: 'octet:inv:7:1', externalId: '1', duplicate: false });
-      expect(crm.invoices[0]).to.deep.include({ clientId: 1000, adminNotes: 'octet-charge:octet:inv:7:1', createdDate: '2026-03-01T00:00:00+0000' });
+      expect(crm.invoices[0]).to.deep.include({ clientId: 1000, adminNotes: 'octet-charge:charge:octet:inv:7:1', createdDate: '2026-03-01T00:00:00+0000' });
       expect(crm.invoices[0]!.items).to.deep.equal([{ label: 'Data over allowance (12.5 GB)', price: 18.75, quantity: 1, unit: 'GB', tax1Id: 1 }]);
     });
 
@@ -100,6 +100,19 @@ describe('the UISP CRM host platform against the contract fake', () => {
       await p.postCharges([charge()]);
       const [again] = await p.postCharges([charge()]);
       expect(again).to.deep.equal({ key: 'octet:inv:7:1', externalId: '1', duplicate: true });
+      expect(crm.invoices).to.have.length(1);
+    });
+
+    it("posts the charges of one Octet invoice as one CRM invoice, found again by the document's key", async () => {
+      const document = { key: 'octet:inv:7', number: 'INV-000007', issueDate: '2026-03-01', dueDate: '2026-03-15' };
+      const p = platform();
+      const lines = [charge({ key: 'octet:inv:7:1', document }), charge({ key: 'octet:inv:7:2', description: 'Night band', quantity: '3', amountMinor: 300n, taxPercent: '0', document })];
+      const posted = await p.postCharges(lines);
+      expect(posted.map((x) => [x.key, x.externalId, x.duplicate])).to.deep.equal([['octet:inv:7:1', '1', false], ['octet:inv:7:2', '1', false]]);
+      expect(crm.invoices).to.have.length(1);
+      expect(crm.invoices[0]).to.deep.include({ adminNotes: 'octet-charge:doc:octet:inv:7', notes: 'Octet invoice INV-000007', maturityDays: 14 });
+      expect((crm.invoices[0]!.items as unknown[]).length).to.equal(2);
+      expect((await p.postCharges(lines)).every((x) => x.duplicate && x.externalId === '1')).to.equal(true);
       expect(crm.invoices).to.have.length(1);
     });
 
@@ -117,6 +130,10 @@ describe('the UISP CRM host platform against the contract fake', () => {
       const second = await p.readPayments({ limit: 2, cursor: first.nextCursor });
       expect(second.items.map((x) => [x.externalId, x.amountMinor])).to.deep.equal([['3', 123456789n]]);
       expect(second.nextCursor).to.equal(null);
+      // The next pass starts where this one ended: only a payment added since comes back.
+      crm.payments.push({ ...crm.payments[0]!, id: 4, amount: 5 });
+      const next = await p.readPayments({ limit: 2, cursor: second.resumeFrom });
+      expect(next.items.map((x) => x.externalId)).to.deep.equal(['4']);
     });
   });
 
