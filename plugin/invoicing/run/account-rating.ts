@@ -4,9 +4,14 @@ import {
   cycleFor,
   localMidnight,
   periodAt,
+  pricedOf,
   rateScenario,
+  scenarioIssues,
   taxInvoice,
   type AccountTax,
+  type Discount,
+  type DiscountKind,
+  type DiscountTarget,
   type Cycle,
   type RatedDocument,
   type RatedLine,
@@ -33,8 +38,13 @@ import {
  * - The tariff of a period is the version in effect at the period's start (the tariffs port's
  *   rule); changes of tariff apply from the 15-minute bucket they fall in (usage is kept in those).
  * - A service that cannot be rated (no tariff, a draft tariff, a currency other than the
- *   account's) stops the whole account: nothing is issued for it and the run lists the reason,
- *   so a corrected account is billed whole on the next run.
+ *   account's, or anything `octet rate` would refuse in the scenario built for it: overlapping
+ *   discounts, a tariff's time bands that do not fit the zone, ...) stops the whole account:
+ *   nothing is issued for it and the run lists the reason, so a corrected account is billed
+ *   whole on the next run.
+ * - Discounts of a service apply to its lines; those of the account (no service) to every
+ *   service's lines, and, when they apply to all charges, to the account's own extra charges.
+ *   An account's discount is a percentage: a fixed amount names its service.
  */
 
 export interface TariffVersionIn {
@@ -63,6 +73,19 @@ export interface ChargeIn {
   atMs: number | null;
 }
 
+export interface DiscountIn {
+  serviceId: number | null;
+  code: string;
+  description: string;
+  appliesTo: DiscountTarget;
+  kind: DiscountKind;
+  value: Dec;
+  /** Local dates: valid from (inclusive) and until (exclusive), either open. */
+  fromDate: string | null;
+  untilDate: string | null;
+  periods: number | null;
+}
+
 export interface AccountIn {
   accountId: number;
   currency: string;
@@ -72,6 +95,7 @@ export interface AccountIn {
   charges: ChargeIn[];
   topUps: Array<{ serviceId: number; code: string; atMs: number }>;
   usage: Map<number, UsageRow[]>;
+  discounts?: DiscountIn[];
 }
 
 export interface RunRules {
@@ -195,6 +219,7 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
       endMs,
       plan: p.plan,
       items: itemsOf(charges, rules),
+      discounts: discountsOf((a.discounts ?? []).filter((d) => d.serviceId === s.id || d.serviceId === null), rules),
       topUps: a.topUps.filter((t) => t.serviceId === s.id).map((t) => ({ code: t.code, atMs: t.atMs })),
       usage: (a.usage.get(s.id) ?? []).filter((r) => r.hourMs >= w.fromMs && r.hourMs < w.toMs),
       // Everything after the previous billing date, up to and including this one.
@@ -206,15 +231,41 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
       errors.push(`service ${s.login}: top-up ${missingPack.code} is not offered by its tariff`);
       continue;
     }
+    const rejected = scenarioIssues(scenario)[0];
+    if (rejected) {
+      errors.push(`service ${s.login}: ${rejected.field}: ${rejected.message}`);
+      continue;
+    }
     const result = rateScenario(scenario);
     for (const doc of result.documents) {
       (doc.type === 'invoice' ? invoices : credits).push({ s, doc });
       for (const u of doc.usage) windows.push({ serviceId: s.id, fromMs: u.fromMs, toMs: u.toMs, download: u.downloadBytes, upload: u.uploadBytes });
     }
   }
+  const fixedOnAccount = (a.discounts ?? []).find((d) => d.serviceId === null && d.kind === 'fixed');
+  if (fixedOnAccount && dueServices.length) errors.push(`discount ${fixedOnAccount.code} of the account is a fixed amount: give it a service, or make it a percentage`);
   if (errors.length) return { dueServices, invoice: null, credit: null, windows: [], errors };
   for (const doc of accountCharges(a, accountLevel, T, rules)) (doc.type === 'invoice' ? invoices : credits).push({ s: null, doc });
   return { dueServices, invoice: merge('invoice', invoices, T, a, rules), credit: merge('credit_note', credits, T, a, rules), windows, errors };
+}
+
+function discountsOf(discounts: DiscountIn[], rules: RunRules): Discount[] {
+  const at = (date: string | null) => (date === null ? null : localMidnight(date, rules.timezone));
+  return discounts.map((d) => ({ code: d.code, description: d.description, appliesTo: d.appliesTo, kind: d.kind, value: d.value, fromMs: at(d.fromDate), untilMs: at(d.untilDate), periods: d.periods }));
+}
+
+/** The lines `keep` says, with each discount still pointing at its line (or at none, when that line went). */
+export function keepLines(lines: RatedLine[], keep: (l: RatedLine) => boolean): RatedLine[] {
+  const index = new Map<number, number>();
+  const out: RatedLine[] = [];
+  lines.forEach((l, i) => {
+    if (!keep(l)) return;
+    index.set(i, out.length);
+    const base = l.reduces === undefined ? undefined : index.get(i + l.reduces);
+    const { reduces: _drop, ...rest } = l;
+    out.push(base === undefined ? rest : { ...rest, reduces: base - out.length });
+  });
+  return out;
 }
 
 function itemsOf(charges: ChargeIn[], rules: RunRules): Scenario['items'] {
@@ -258,13 +309,14 @@ function accountCharges(a: AccountIn, charges: ChargeIn[], T: number, rules: Run
     endMs,
     plan: [{ tariff: carrier, fromMs: startMs }],
     items: itemsOf(charges, rules),
+    discounts: discountsOf((a.discounts ?? []).filter((d) => d.serviceId === null && d.appliesTo === 'all'), rules),
     topUps: [],
     usage: [],
     invoicesFromMs: w.previousDateMs + 1,
     invoicesToMs: T + 1,
   });
   return result.documents
-    .map((d) => ({ ...d, lines: d.lines.filter((l) => l.kind === 'recurring_item' || l.kind === 'one_off'), usage: [] }))
+    .map((d) => ({ ...d, lines: keepLines(d.lines, (l) => l.kind === 'recurring_item' || l.kind === 'one_off' || l.kind === 'discount'), usage: [] }))
     .filter((d) => d.lines.length > 0);
 }
 
@@ -286,7 +338,7 @@ export function merge(type: RatedDocument['type'], docs: Array<{ s: Pick<Service
   }
   if (lines.length === 0) return null;
   const period = docs[0]?.doc.period ?? periodAt(T, cycleFor(rules.cycle, rules.timezone, T));
-  const taxed = taxInvoice(lines.map((l) => ({ amountMinor: l.amountMinor, taxInclusive: l.taxInclusive })), a.tax, rules.taxMode, rules.rounding);
+  const taxed = taxInvoice(lines.map(pricedOf), a.tax, rules.taxMode, rules.rounding);
   return { document: { type, issuedAtMs: T, period, lines, lineTaxes: taxed.lines, usage, taxes: taxed.taxes, totals: taxed.totals }, lineServices };
 }
 

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Transaction } from 'sequelize';
 import { formatBytes } from '../../common/bytes.js';
 import { Dec } from '../../common/money.js';
-import { cycleFor, periodAt, taxInvoice, type RatedLine, type UsageRow } from '../../rating/index.js';
+import { cycleFor, periodAt, pricedOf, taxInvoice, type RatedLine, type UsageRow } from '../../rating/index.js';
 import type { BilledUsageRow } from '../invoices.repository.js';
 import { rateAccount, usageWindow, type AccountDocument, type AccountIn, type RunRules } from './account-rating.js';
 
@@ -100,6 +100,6 @@ export function mergeExtra(d: AccountDocument | null, extra: Extra, type: 'invoi
   const lines = [...(d?.document.lines ?? []), ...extra.map((e) => e.line)];
   const lineServices = [...(d?.lineServices ?? []), ...extra.map((e) => e.serviceId)];
   const period = d?.document.period ?? periodAt(T, cycleFor(rules.cycle, rules.timezone, T));
-  const taxed = taxInvoice(lines.map((l) => ({ amountMinor: l.amountMinor, taxInclusive: l.taxInclusive })), a.tax, rules.taxMode, rules.rounding);
+  const taxed = taxInvoice(lines.map(pricedOf), a.tax, rules.taxMode, rules.rounding);
   return { document: { type, issuedAtMs: T, period, lines, lineTaxes: taxed.lines, usage: d?.document.usage ?? [], taxes: taxed.taxes, totals: taxed.totals }, lineServices };
 }
