@@ -32,7 +32,7 @@ export async function up({ queryInterface: q }: MigrationContext): Promise<void>
     /** customers, services, charges, payments, blocking. */
     stream: { type: DataTypes.STRING(16), primaryKey: true, allowNull: false },
     /** Where the stream resumes (the provider's opaque cursor); null: from the start. */
-    cursor: { type: DataTypes.STRING(1000), allowNull: true },
+    cursor_text: { type: DataTypes.STRING(1000), allowNull: true },
     last_run_at: { type: DataTypes.DATE(3), allowNull: true },
     last_ok_at: { type: DataTypes.DATE(3), allowNull: true },
     /** JSON counts of the last run: { created, updated, unchanged, posted, skipped, failed }. */

@@ -109,7 +109,7 @@ export class HostSyncRepository {
     if (!r) return { stream, cursor: null, lastRunAt: null, lastOkAt: null, counts: {}, lastError: null, failures: 0, nextAttemptAt: null };
     return {
       stream,
-      cursor: (r.cursor as string | null) ?? null,
+      cursor: (r.cursor_text as string | null) ?? null,
       lastRunAt: fromSqlTimeOrNull(r.last_run_at),
       lastOkAt: fromSqlTimeOrNull(r.last_ok_at),
       counts: r.counts ? (JSON.parse(String(r.counts)) as Record<string, number>) : {},
@@ -129,7 +129,7 @@ export class HostSyncRepository {
     const sets: string[] = ['updated_at = ?'];
     const args: unknown[] = [this.now()];
     const time = (d: Date | null | undefined) => (d ? sqlTime(this.db.dialect, d) : null);
-    if (patch.cursor !== undefined) (sets.push('cursor = ?'), args.push(patch.cursor));
+    if (patch.cursor !== undefined) (sets.push('cursor_text = ?'), args.push(patch.cursor));
     if (patch.lastRunAt !== undefined) (sets.push('last_run_at = ?'), args.push(time(patch.lastRunAt)));
     if (patch.lastOkAt !== undefined) (sets.push('last_ok_at = ?'), args.push(time(patch.lastOkAt)));
     if (patch.counts !== undefined) (sets.push('counts = ?'), args.push(JSON.stringify(patch.counts)));

@@ -8,3 +8,4 @@ export { uispPaymentRecorder, UISP_PAYMENT_SOURCE } from './payments-port.js';
 export { checkAssertion, signAssertion, MemoryNonceStore, ASSERTION_AUDIENCE, type AssertionPayload, type NonceStore } from './assertion.js';
 export { uispSettingsSchema, uispHostConfigSchema, type UispSettings, type UispHostConfig } from './config.js';
 export { buildUispZip } from './package/build-zip.js';
+export { DbNonceStore } from './nonces.repository.js';

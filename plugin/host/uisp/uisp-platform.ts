@@ -33,6 +33,7 @@ export interface UispPlatformDeps {
   settings: UispSettings;
   logger: Logger;
   client?: UispClient;
+  /** Where used assertion nonces are remembered: DbNonceStore when several instances run; memory by default. */
   nonces?: NonceStore;
   nowSeconds?: () => number;
 }

@@ -25,6 +25,8 @@ export interface Fault {
   /** Matched against the start of the API path (e.g. admin/finance/transactions). */
   path?: string;
   times: number;
+  /** Matching requests let through before the fault starts (e.g. 1: the second page fails). */
+  skip?: number;
   retryAfter?: number;
 }
 
@@ -118,7 +120,11 @@ export class SplynxFake {
     };
     const fail = (status: number, internal: string, message: string) => answer(status, { error: { message, code: status, internal_code: internal } });
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const fault = this.faults.find((f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || path.startsWith(f.path)));
+    let fault = this.faults.find((f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || path.startsWith(f.path)));
+    if (fault?.skip) {
+      fault.skip--;
+      fault = undefined;
+    }
     if (fault && fault.status !== 'drop') {
       fault.times--;
       this.requests.push({ method, path, status: fault.status });
