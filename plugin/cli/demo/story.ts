@@ -124,7 +124,7 @@ async function runAct(act: StoryAct, o: StoryOptions): Promise<string> {
       return [
         `Demo clock → ${fmt(local())}: a month of traffic later.`,
         `    Edsger Dijkstra's invoice is overdue: dunning suspended ${suspended} account${suspended === 1 ? '' : 's'}; pop-north now lists him in octet-suspended (${url}/enforcement)`,
-        `    Frances Allen passed her 500 GB fair-use cap: throttled to 2M/2M by a simple queue on pop-north (${fairUse.throttled.length} throttled)`,
+        `    Frances Allen passed her fair-use cap (500 GB a month, prorated from the day she joined): throttled to 2M/2M by a simple queue on pop-north (${fairUse.throttled.length} throttled)`,
       ].join('\n');
     }
     case 'billing-day': {
@@ -143,12 +143,14 @@ async function runAct(act: StoryAct, o: StoryOptions): Promise<string> {
     }
     case 'payment': {
       const story = await serviceOf(plugin, STORY_LOGIN);
-      const paidAt = Date.now();
+      const paying = Date.now();
       const paid = await payOpenInvoices(plugin, clock, 'card', (accountId) => accountId === story.accountId);
       if (paid === 0) throw new Error('Edsger Dijkstra had nothing to pay');
-      await until(() => !hasAddressListEntry(o.router, story.id), 20_000, 'the restoration did not reach pop-north');
+      const paidAt = Date.now();
+      await until(() => !hasAddressListEntry(o.router, story.id), 60_000, 'the restoration did not reach pop-north');
       const seconds = ((Date.now() - paidAt) / 1000).toFixed(1);
-      return `Edsger Dijkstra paid by card: restored on pop-north ${seconds} s after the payment was recorded (${url}/accounts/${story.accountId})`;
+      const recording = ((paidAt - paying) / 1000).toFixed(1);
+      return `Edsger Dijkstra paid by card (recorded in ${recording} s): restored on pop-north ${seconds} s after the payment was recorded (${url}/accounts/${story.accountId})`;
     }
   }
 }
