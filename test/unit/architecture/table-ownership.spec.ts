@@ -59,6 +59,7 @@ const OWNER: Record<string, string> = {
   dunning_accounts: 'dunning',
   dunning_reminders: 'dunning',
   dunning_notes: 'dunning',
+  host_assertion_nonces: 'host',
 };
 
 /** The sequelize models of plugin/db/models/ and the table each describes. */
