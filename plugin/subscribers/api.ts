@@ -68,8 +68,21 @@ function failIf(issues: FieldIssue[]): void {
   if (issues.length) throw new ValidationError(issues.map((i) => `${i.field} ${i.message}`).join('; '), issues);
 }
 
-export function subscribersApi(router: Router, svc: SubscribersService): void {
+/**
+ * What integrators read with an account besides its own fields: its state on the network (from
+ * enforcement: suspended or throttled when any of its services is) and its balance (from
+ * payments). Passed in by the composition root; without it the fields are left out.
+ */
+export interface AccountStanding {
+  of(accountIds: number[]): Promise<Map<number, { networkStatus: 'active' | 'suspended' | 'throttled'; balance: { currency: string; balanceMinor: string; openMinor: string; overdueMinor: string; creditMinor: string } }>>;
+}
+
+export function subscribersApi(router: Router, svc: SubscribersService, standing?: AccountStanding): void {
   const read = requireApiRole('readonly');
+  const withStanding = async (accounts: Account[]) => {
+    const s = standing ? await standing.of(accounts.map((a) => a.id)) : new Map();
+    return accounts.map((a) => ({ ...accountJson(a), ...(s.get(a.id) ?? {}) }));
+  };
   const write = requireApiRole('billing');
 
   router.get('/accounts', read, async (req, res) => {
@@ -85,7 +98,7 @@ export function subscribersApi(router: Router, svc: SubscribersService): void {
     const { limit, cursor } = pageParams(req, issues);
     failIf(issues);
     const page = await svc.listAccounts(filter, limit, cursor);
-    res.json({ items: page.items.map(accountJson), nextCursor: page.nextCursor });
+    res.json({ items: await withStanding(page.items), nextCursor: page.nextCursor });
   });
 
   router.post('/accounts', write, async (req, res) => {
@@ -94,7 +107,7 @@ export function subscribersApi(router: Router, svc: SubscribersService): void {
   });
 
   router.get('/accounts/:id', read, async (req, res) => {
-    res.json(accountJson(await svc.getAccount(idParam(req))));
+    res.json((await withStanding([await svc.getAccount(idParam(req))]))[0]);
   });
 
   router.patch('/accounts/:id', write, async (req, res) => {

@@ -1,7 +1,7 @@
-import type { PluginContext } from '../context.js';
+import type { ModuleServices, PluginContext } from '../context.js';
 import type { InstalledModule, PluginModule } from '../modules.js';
 import { AccountsRepository } from './accounts.repository.js';
-import { subscribersApi } from './api.js';
+import { subscribersApi, type AccountStanding } from './api.js';
 import { AccountImportService } from './import/import.service.js';
 import { ImportUploadsRepository } from './import/uploads.repository.js';
 import { StagedImportService } from './import/staged-import.service.js';
@@ -61,6 +61,27 @@ export function buildSubscribers(
 
 export type SubscribersServices = ReturnType<typeof buildSubscribers>;
 
+/** An account's network state (enforcement) and balance (payments), for the REST API's accounts. */
+function accountStanding(ctx: PluginContext, services: ModuleServices): AccountStanding {
+  return {
+    async of(accountIds) {
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone: ctx.config.billing.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ctx.clock.now());
+      const byAccount = await services.subscribers.billing.services(accountIds);
+      const states = await services.enforcement.stateOf([...byAccount.values()].flat().map((s) => s.id));
+      const out = new Map<number, Awaited<ReturnType<AccountStanding['of']>> extends Map<number, infer V> ? V : never>();
+      for (const id of accountIds) {
+        const desired = (byAccount.get(id) ?? []).map((s) => states.get(s.id)?.desired ?? 'active');
+        const b = await services.payments.balance(id, today);
+        out.set(id, {
+          networkStatus: desired.includes('suspended') ? 'suspended' : desired.includes('throttled') ? 'throttled' : 'active',
+          balance: { currency: b.currency, balanceMinor: b.balanceMinor.toString(), openMinor: b.openMinor.toString(), overdueMinor: b.overdueMinor.toString(), creditMinor: b.creditMinor.toString() },
+        });
+      }
+      return out;
+    },
+  };
+}
+
 /** Accounts and services: REST API, pages, CSV import and the routers' unclaimed logins. */
 export const subscribersModule: PluginModule = {
   name: 'subscribers',
@@ -73,7 +94,7 @@ export const subscribersModule: PluginModule = {
         { href: '/inventory/unclaimed', label: 'Unclaimed logins', role: 'readonly', order: 40 },
       ],
       uploads: [{ path: PREVIEW_PATH, parse: importUploadParser() }],
-      api: (router) => subscribersApi(router, parts.subscribers),
+      api: (router) => subscribersApi(router, parts.subscribers, accountStanding(ctx, services)),
       pages: (router) => subscriberPages(router, { ...parts, audit: ctx.repos.audit, staff: ctx.repos.users, tokens: ctx.repos.tokens, timezone: ctx.config.billing.timezone, logger: ctx.logger }),
     };
   },
