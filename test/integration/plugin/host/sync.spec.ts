@@ -7,6 +7,7 @@ import { HostSyncService } from '../../../../plugin/host/sync.service.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { SplynxFake } from '../../../support/splynx-fake/server.js';
+import { expectValidResponse } from '../../../support/openapi.js';
 import { createStaff, csrfOf, loggedIn } from '../../../support/web.js';
 import { issue, newDocument } from '../invoicing/web/fixtures.js';
 
@@ -176,13 +177,13 @@ forEachDatabase('host sync with Splynx', (dialect) => {
     fake.fault({ status: 503, method: 'GET', path: 'admin/customers/customer', times: 1 });
     await sync(plugin).runOnce();
     const { token } = await plugin.ctx.services.auth.createApiToken({ name: 'ro', role: 'readonly' }, 'test');
-    const api = await request(plugin.app).get('/api/v1/host/sync').set('Authorization', `Bearer ${token}`).expect(200);
+    const api = expectValidResponse(await request(plugin.app).get('/api/v1/host/sync').set('Authorization', `Bearer ${token}`).expect(200));
     expect(api.body.kind).to.equal('splynx');
     expect(api.body.owns).to.deep.equal({ customers: true, finance: true, blocking: true });
     const customers = api.body.streams.find((s: { stream: string }) => s.stream === 'customers');
     expect(customers).to.include({ failures: 1, nextAttemptAt: '2026-03-02T09:01:00.000Z' });
     expect(customers.lastError).to.contain('503');
-    await request(plugin.app).get('/api/v1/host/sync').expect(401);
+    expectValidResponse(await request(plugin.app).get('/api/v1/host/sync').expect(401));
 
     const readonly = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'readonly'));
     const page = await readonly.get('/host').expect(200);
