@@ -12,7 +12,17 @@
  * times `rollupPending`, the job's incremental step, under the job's lease with its fence. Every
  * service has an account and a service row, so the assignment is part of the work. Prints lines
  * and one JSON line (median and range of the rounds).
+ *
+ * Besides the wall time, each round reports what other load on the machine hardly moves: the
+ * plugin's CPU seconds, the database server's CPU seconds (from /proc, when the server runs on
+ * this host and its pid file is readable) and InnoDB's counters for the round (buffer-pool reads
+ * from disk, i.e. misses; pages written; fsyncs; rows read and changed). On a shared server those
+ * counters include the other clients' work: run against a server of its own for clean ones, e.g.
+ *   OCTET_TEST_MYSQL_URL=mysql://root@127.0.0.1:3307 npx tsx test/bench/rollup.bench.ts
+ * The load average before and after is printed.
  */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { QueryTypes } from 'sequelize';
 import { ManualClock } from '../../plugin/common/clock.js';
@@ -104,21 +114,51 @@ try {
       }
     }
   }
+  // The server's CPU time (user + system) from /proc, when it runs here and its pid file is readable.
+  const [pidRow] = await db.sequelize.query<{ f: string }>('SELECT @@pid_file AS f', { type: QueryTypes.SELECT });
+  let serverPid: number | null = null;
+  try {
+    serverPid = Number(readFileSync(String(pidRow?.f), 'utf8').trim()) || null;
+    readFileSync(`/proc/${serverPid}/stat`);
+  } catch {
+    serverPid = null;
+  }
+  const serverCpu = (): number | null => {
+    if (serverPid === null) return null;
+    const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const COUNTERS = ['Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests', 'Innodb_pages_written', 'Innodb_data_fsyncs', 'Innodb_rows_read', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Com_select', 'Com_insert', 'Com_update'];
+  const status = async (): Promise<Map<string, number>> => {
+    const rows = await db.sequelize.query<{ Variable_name: string; Value: string }>(`SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map((c) => `'${c}'`).join(', ')})`, { type: QueryTypes.SELECT });
+    return new Map(rows.map((r) => [r.Variable_name, Number(r.Value)]));
+  };
+  const dbCpuSeconds: Array<number | null> = [];
+  const innodb: Array<Record<string, number>> = [];
+  const loadBefore = loadavg();
   const leases = new LeaseRepository(db);
   const times: number[] = [];
   const cpuSeconds: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     await observe(HISTORY_INTERIMS + r, 0);
     const lease = (await leases.acquire('usage-rollup', 'bench', 5 * 60_000))!;
+    const st0 = await status();
+    const d0 = serverCpu();
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const stats = await usage.rollup.rollupPending({ chunkSessions: CHUNK, fence: (t) => leases.prove(lease, t) });
     const s = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(c0);
+    const d1 = serverCpu();
+    const st1 = await status();
     cpuSeconds.push((cpu.user + cpu.system) / 1e6);
+    dbCpuSeconds.push(d0 === null || d1 === null ? null : Number((d1 - d0).toFixed(2)));
+    innodb.push(Object.fromEntries(COUNTERS.map((c) => [c, (st1.get(c) ?? 0) - (st0.get(c) ?? 0)])));
     await leases.release(lease);
     times.push(s);
-    process.stdout.write(`round ${r + 1}: one interim for each of ${SERVICES} sessions rolled up in ${s.toFixed(2)} s (${stats.observations} observations, ${stats.chunks} chunks, ${Math.round(stats.observations / s)} obs/s; plugin CPU ${cpuSeconds.at(-1)!.toFixed(2)} s)\n`);
+    process.stdout.write(`round ${r + 1}: one interim for each of ${SERVICES} sessions rolled up in ${s.toFixed(2)} s (${stats.observations} observations, ${stats.chunks} chunks, ${Math.round(stats.observations / s)} obs/s; plugin CPU ${cpuSeconds.at(-1)!.toFixed(2)} s, database CPU ${dbCpuSeconds.at(-1) ?? '?'} s)\n`);
+    process.stdout.write(`  innodb: ${Object.entries(innodb.at(-1)!).map(([k, v]) => `${k.replace(/^Innodb_/, '')} ${v}`).join(', ')}\n`);
   }
   if (values.profile) for (const [k, ms] of [...spent].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${k}: ${(ms / 1000).toFixed(2)} s\n`);
   const [check] = await db.sequelize.query<{ n: number | string }>(
@@ -127,6 +167,8 @@ try {
   );
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
+  const loadAfter = loadavg();
+  process.stdout.write(`load average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' ')}\n`);
   process.stdout.write(`median ${median.toFixed(2)} s (range ${sorted[0]!.toFixed(2)}-${sorted[sorted.length - 1]!.toFixed(2)} s) for ${SERVICES} services; unassigned rows afterwards: ${check?.n}\n`);
   process.stdout.write(
     JSON.stringify({
@@ -138,6 +180,10 @@ try {
       generateSeconds: Number(generated.toFixed(2)),
       roundSeconds: times.map((t) => Number(t.toFixed(2))),
       pluginCpuSeconds: cpuSeconds.map((t) => Number(t.toFixed(2))),
+      databaseCpuSeconds: dbCpuSeconds,
+      innodb,
+      loadBefore: loadBefore.map((x) => Number(x.toFixed(2))),
+      loadAfter: loadAfter.map((x) => Number(x.toFixed(2))),
       medianRoundSeconds: Number(median.toFixed(2)),
       observationsPerSecond: Math.round(SERVICES / median),
     }) + '\n',
