@@ -22,7 +22,7 @@
  *   after the kill (so the kill hits ingest as well as billing); a sender whose
  *   instance fails retries the same batch (same batch id) on the other one, as an agent behind a
  *   load balancer would. Meanwhile two billing workers (`octet bill --period 2026-12`, the real
- *   CLI, chunks of --chunk accounts, a 5 s run lease) on nodes 2 and 3: the first starts alone,
+ *   CLI, chunks of --chunk accounts, a 15 s run lease) on nodes 2 and 3: the first starts alone,
  *   the second once a third of the invoices are issued; then node 2 is killed with SIGKILL (its
  *   plugin instance and the first worker lose their database). Unless --no-kill.
  * - the checks (read on node 3 with wsrep_sync_wait): one invoice per (account, billing date) and
@@ -85,12 +85,22 @@ const CHUNK = Number(values.chunk);
 const BASE = Number(values['base-port']);
 const KILL = !values['no-kill'];
 const SENDERS = 4;
+const LEASE_SECONDS = 15;
 const SINGLE_URL = process.env.OCTET_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const log = (s: string) => process.stdout.write(`${s}\n`);
 /** Transactions the plugin ran again after a write conflict (its warning, counted in the children's logs). */
 let conflictRetries = 0;
 const countConflicts = (text: string) => (conflictRetries += text.split('rolled back by a write conflict').length - 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Every child this run started (plugin instances, CLI commands, servers): none outlives it. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+const track = <C extends ChildProcess>(c: C): C => {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+};
 
 function which(cmd: string): string | null {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -166,7 +176,7 @@ async function startCluster(): Promise<{ nodes: Node[]; dir: string }> {
       '--binlog_format=ROW', '--innodb_autoinc_lock_mode=2', '--default_storage_engine=InnoDB', '--innodb_flush_log_at_trx_commit=2',
       ...(bootstrap ? ['--wsrep-new-cluster'] : []),
     ];
-    n.proc = spawn(mariadbd, args, { stdio: 'ignore' });
+    n.proc = track(spawn(mariadbd, args, { stdio: 'ignore' }));
   };
   const waitFor = async (what: string, ok: () => Promise<boolean>, seconds: number) => {
     const until = Date.now() + seconds * 1000;
@@ -210,7 +220,8 @@ function configFile(dir: string, name: string, url: string): string {
   const config = {
     db: { url },
     http: { host: '127.0.0.1', port: 0 },
-    billing: { timezone: 'UTC', currency: 'EUR', tax: { name: 'VAT', percent: '19' }, runChunk: CHUNK, runLeaseSeconds: 5, schedule: { enabled: false } },
+    // The run's lease is renewed after every chunk: on a loaded machine a chunk can take seconds.
+    billing: { timezone: 'UTC', currency: 'EUR', tax: { name: 'VAT', percent: '19' }, runChunk: CHUNK, runLeaseSeconds: LEASE_SECONDS, schedule: { enabled: false } },
     usage: { pruneCron: '0 0 1 1 *' },
     dunning: { schedule: { enabled: false } },
     log: { level: 'warn', format: 'json' },
@@ -221,7 +232,7 @@ function configFile(dir: string, name: string, url: string): string {
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
-    const p = spawn(process.execPath, [OCTET, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = track(spawn(process.execPath, [OCTET, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -234,7 +245,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 async function startInstance(config: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', HERE, '--plugin-instance', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(process.execPath, ['--import', 'tsx', HERE, '--plugin-instance', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   proc.stderr!.on('data', (d) => countConflicts(String(d)));
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
@@ -298,6 +309,14 @@ async function run(target: Target, work: string) {
   conflictRetries = 0;
   const name = `octet_bench_galera_${process.pid}`;
   await query(target.check, `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  try {
+    return await runIn(target, work, name);
+  } finally {
+    await query(target.check, `DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
+  }
+}
+
+async function runIn(target: Target, work: string, name: string) {
   const cfg = (k: string, server: string) => configFile(work, `${target.name}-${k}`, dbUrl(server, name));
   const files = { a: cfg('a', target.a), b: cfg('b', target.b), x: cfg('x', target.x), y: cfg('y', target.y) };
   const m0 = performance.now();
@@ -325,7 +344,7 @@ async function run(target: Target, work: string) {
   };
   const i0 = performance.now();
   const ingest = Promise.all(Array.from({ length: SENDERS }, async () => {
-    for (let b = next++; b < BATCHES || keepSending; b = next++) {
+    for (let b = next++; b < BATCHES || (keepSending && b < 20 * BATCHES); b = next++) {
       const { body, ids } = batchBody(b, base);
       generated += SIZE;
       for (let attempt = 0, i = b % 2; ; attempt++, i = 1 - i) {
@@ -346,8 +365,9 @@ async function run(target: Target, work: string) {
   // Billing: X alone first, Y once a third is issued; then the kill.
   const invoices = async () => Number((await query<{ n: string }>(dbUrl(target.check, name), "SELECT COUNT(*) AS n FROM invoices WHERE type = 'invoice'"))[0]!.n);
   const b0 = performance.now();
-  const x = runCli(['bill', '--period', '2026-12', '--json', '--config', files.x]);
-  while ((await invoices()) < N / 3) await sleep(100);
+  let xDone = false;
+  const x = runCli(['bill', '--period', '2026-12', '--json', '--config', files.x]).finally(() => (xDone = true));
+  while (!xDone && (await invoices()) < N / 3) await sleep(100);
   const y = runCli(['bill', '--period', '2026-12', '--json', '--config', files.y]);
   let killedAt: number | null = null;
   if (target.kill) {
@@ -407,7 +427,6 @@ async function run(target: Target, work: string) {
     checks,
   };
   log(`[${target.name}] ingest ${result.observationsPerSecond} observations/s (${result.ingestSeconds} s); billing ${result.accountsPerSecond} accounts/s (${result.billSeconds} s${killedAt === null ? '' : ', takeover after the kill included'}); transactions retried after a write conflict ${conflictRetries}; checks: ${Object.entries(checks).map(([k, v]) => `${k} ${v ? 'ok' : 'FAILED'}`).join(', ')}`);
-  await query(target.check, `DROP DATABASE \`${name}\``).catch(() => undefined);
   return result;
 }
 

@@ -3,7 +3,9 @@
 # measure CPU), each printing its figures and one JSON line. The JSON lines are collected in
 # var/bench/results.jsonl with the time of the run. Pass names to run some only:
 #   npm run bench -- radius poller
-# Traffic stays on 127.0.0.1; MariaDB benches create and drop their own database.
+# Traffic stays on 127.0.0.1; MariaDB benches create and drop their own database. `galera` needs
+# the Debian packages galera-4, mariadb-server and rsync (apt-get install -y galera-4): it starts
+# its own 3-node cluster on ports 33301-33303 (replication, IST and SST on 34441-34573) and stops with status 2 without them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -12,7 +14,7 @@ bash test/setup/system-deps.sh
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-  names=(routeros poller radius radius-e2e agent-memory ingest rollup import unclaimed sqlite-writes pdf billing enforcer dunning restore)
+  names=(routeros poller radius radius-e2e agent-memory ingest rollup import unclaimed sqlite-writes pdf billing enforcer dunning restore galera)
 fi
 
 mkdir -p var/bench
