@@ -75,8 +75,16 @@ export class EnforcementRepository {
   }
 
   /** Rows not active (or all with `all`), oldest change first. */
-  async list(filter: { desired?: EnforcementState; notActive?: boolean }, t?: Transaction): Promise<EnforcementRow[]> {
-    const where = filter.desired ? 'WHERE desired = ?' : filter.notActive ? "WHERE desired <> 'active'" : '';
+  /** `unconfirmedToo` adds the services whose last change the agent has not confirmed (a restore on its way). */
+  async list(filter: { desired?: EnforcementState; notActive?: boolean; unconfirmedToo?: boolean }, t?: Transaction): Promise<EnforcementRow[]> {
+    const unconfirmed = 'applied_version IS NULL OR applied_version <> version OR applied_error IS NOT NULL';
+    const where = filter.desired
+      ? 'WHERE desired = ?'
+      : filter.notActive
+        ? filter.unconfirmedToo
+          ? `WHERE desired <> 'active' OR ${unconfirmed}`
+          : "WHERE desired <> 'active'"
+        : '';
     const rows = await this.sequelize.query<Raw>(`SELECT * FROM enforcement_state ${where} ORDER BY changed_at, service_id`, {
       replacements: filter.desired ? [filter.desired] : [],
       type: QueryTypes.SELECT,

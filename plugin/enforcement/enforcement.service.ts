@@ -176,8 +176,8 @@ export class EnforcementService {
   }
 
   /** Services not active (or in `desired`), with their login and router, for the page and the API. */
-  async list(desired?: EnforcementState): Promise<Array<EnforcementStatus & { serviceId: number; accountId: number | null; login: string | null; nasName: string | null }>> {
-    const rows = await this.deps.repo.list(desired ? { desired } : { notActive: true });
+  async list(desired?: EnforcementState, options: { unconfirmedToo?: boolean } = {}): Promise<Array<EnforcementStatus & { serviceId: number; accountId: number | null; login: string | null; nasName: string | null }>> {
+    const rows = await this.deps.repo.list(desired ? { desired } : { notActive: true, unconfirmedToo: options.unconfirmedToo ?? false });
     const services = await this.deps.subscribers.services(rows.map((r) => r.serviceId));
     return rows.map((r) => {
       const s = services.get(r.serviceId);

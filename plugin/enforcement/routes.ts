@@ -62,11 +62,27 @@ function pageRow(i: Listed) {
   };
 }
 
+/** Per router or NAS: changes its agent has not confirmed (waiting, or failed with an error). */
+function pendingByDevice(rows: Array<ReturnType<typeof pageRow>>): Array<{ device: string; pending: number; failed: number }> {
+  const by = new Map<string, { device: string; pending: number; failed: number }>();
+  for (const r of rows) {
+    if (r.confirmation === 'confirmed') continue;
+    const device = r.device ?? '(no router)';
+    const e = by.get(device) ?? { device, pending: 0, failed: 0 };
+    if (r.confirmation === 'failed') e.failed++;
+    else e.pending++;
+    by.set(device, e);
+  }
+  return [...by.values()].sort((a, b) => a.device.localeCompare(b.device));
+}
+
 export function enforcementPages(router: Router, deps: { enforcement: EnforcementService; subscribers: EnforcementSubscribers }): void {
   const render = async (res: Response, status: number, form: { serviceId?: string; desired?: string; reason?: string; error?: string } = {}) => {
-    const rows = (await deps.enforcement.list()).map(pageRow);
+    // The summary counts restores the agent has not confirmed yet too: they are what staff wait for.
+    const all = (await deps.enforcement.list(undefined, { unconfirmedToo: true })).map(pageRow);
+    const rows = all.filter((r) => r.desired !== 'active');
     const user = res.locals.user as StaffUser;
-    res.status(status).render('enforcement/index', { title: 'Enforcement', rows, canWrite: hasRole(user.role, 'billing'), form });
+    res.status(status).render('enforcement/index', { title: 'Enforcement', rows, pendingByDevice: pendingByDevice(all), canWrite: hasRole(user.role, 'billing'), form });
   };
   router.get('/enforcement', requireRole('readonly'), async (_req, res) => render(res, 200));
   router.post('/enforcement', requireRole('billing'), async (req, res) => {

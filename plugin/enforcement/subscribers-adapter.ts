@@ -1,8 +1,7 @@
-import { NotFoundError } from '../common/errors.js';
 import type { SubscribersServices } from '../subscribers/index.js';
 import type { EnforcedService, EnforcementSubscribers } from './ports.js';
 
-type Subs = Pick<SubscribersServices['subscribers'], 'getService' | 'listServices'>;
+type Subs = Pick<SubscribersServices['subscribers'], 'getServices' | 'listServices'>;
 
 const pick = (s: EnforcedService): EnforcedService => ({ id: s.id, accountId: s.accountId, login: s.login, nasName: s.nasName, status: s.status, startDate: s.startDate, endDate: s.endDate });
 
@@ -20,15 +19,9 @@ export function enforcementSubscribers(subs: Subs): EnforcementSubscribers {
   };
   return {
     async services(ids) {
-      const out = new Map<number, EnforcedService>();
-      for (const id of new Set(ids)) {
-        try {
-          out.set(id, pick(await subs.getService(id)));
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
-        }
-      }
-      return out;
+      // One query for the whole page, not one per row.
+      const found = await subs.getServices(ids);
+      return new Map([...found].map(([id, s]) => [id, pick(s)]));
     },
     async servicesOn(devices) {
       const out: EnforcedService[] = [];

@@ -68,6 +68,20 @@ export class ServicesRepository {
     return row ? toService(row) : null;
   }
 
+  /** Many services by id in one query per 1,000 ids; ids with no service are absent. */
+  async findByIds(ids: number[], transaction?: Transaction): Promise<Map<number, Service>> {
+    const out = new Map<number, Service>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 1000) {
+      const rows = await this.models.Service.findAll({ where: { id: { [Op.in]: unique.slice(i, i + 1000) } }, transaction });
+      for (const r of rows) {
+        const s = toService(r);
+        out.set(s.id, s);
+      }
+    }
+    return out;
+  }
+
   async findLiveByLogins(logins: string[], transaction?: Transaction): Promise<Map<string, Service>> {
     const out = new Map<string, Service>();
     for (let i = 0; i < logins.length; i += 500) {

@@ -68,6 +68,11 @@ export class SubscribersService {
     return s;
   }
 
+  /** Many services by id at once (a page of rows); ids with no service are absent. */
+  getServices(ids: number[], transaction?: Transaction): Promise<Map<number, Service>> {
+    return this.deps.services.findByIds(ids, transaction);
+  }
+
   async listAccounts(filter: AccountFilter, limit: number, cursor?: string): Promise<Page<Account>> {
     const after = cursor ? decodeAccountCursor(cursor) : undefined;
     const rows = await this.deps.accounts.list(filter, { limit: limit + 1, after });

@@ -5,7 +5,9 @@ import { forEachDatabase } from '../../../support/databases.js';
 import { expectValidResponse } from '../../../support/openapi.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { createStaff, csrfOf, loggedIn } from '../../../support/web.js';
-import { serviceOn } from './helpers.js';
+import { AGENT_API_PREFIX } from '../../../../plugin/common/wire.js';
+import { createAgent } from '../usage/fixtures.js';
+import { serviceOn, statusReport } from './helpers.js';
 
 /** Issue 14: staff see who is cut off and why, and suspend or restore by hand. */
 forEachDatabase('enforcement pages and API', (dialect) => {
@@ -77,7 +79,19 @@ forEachDatabase('enforcement pages and API', (dialect) => {
     const s = (await plugin.services.enforcement.stateOf([alice])).get(alice)!;
     expect(s).to.deep.include({ desired: 'active', version: 2 });
     expect(s.cause.actor).to.match(/^user:\d+$/);
-    const html = (await browser.get('/enforcement').expect(200)).text;
+    // Until the agent confirms it, the restore waits on its router.
+    let html = (await browser.get('/enforcement').expect(200)).text;
     expect(html).to.include('Every service is active.');
+    expect(html).to.match(/<tr class="attention" data-device="bras1"><td data-label="Router \/ NAS">bras1<\/td><td class="num" data-label="Pending">1<\/td><td class="num" data-label="Failed">0<\/td><\/tr>/);
+    const token = await createAgent(plugin.ctx, 'pop-north');
+    await request(plugin.app).post(`${AGENT_API_PREFIX}/status`).set('Authorization', `Bearer ${token}`).send(statusReport(clock.now(), ['bras1'])).expect(204);
+    await request(plugin.app)
+      .post(`${AGENT_API_PREFIX}/enforcement/applied`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ items: [{ serviceId: alice, version: 2, device: 'bras1', applied: 'active', rate: null, ok: true, error: null, at: clock.now().toISOString() }] })
+      .expect((r) => expect(r.status).to.be.within(200, 204));
+    html = (await browser.get('/enforcement').expect(200)).text;
+    expect(html).to.include('Every service is active.');
+    expect(html).not.to.include('data-device=');
   });
 });
