@@ -24,7 +24,7 @@ import { buildEnforcement, enforcementSubscribers } from './enforcement/index.js
 import express from 'express';
 import { createOctetPlugin } from './mount.js';
 import { buildWebhooks } from './webhooks/index.js';
-import { buildHost } from './host/index.js';
+import { buildHost, hostWebHooks } from './host/index.js';
 
 export interface PluginDeps {
   logger: Logger;
@@ -131,13 +131,16 @@ export async function startPlugin(config: PluginConfig, deps: PluginDeps): Promi
 }
 
 /**
- * `octet serve`'s standalone shell: createOctetPlugin with Octet's own login, mounted at "/",
- * listening on config.http; the same code path a host panel mounts.
+ * `octet serve`'s shell: createOctetPlugin mounted at "/" (with Octet's own login, or the host
+ * platform's staff identity and frame-ancestors), listening on config.http; the same code path
+ * a Node admin panel mounts.
  */
 export async function servePlugin(plugin: Plugin, deps: Pick<PluginDeps, 'logger' | 'modules'>): Promise<RunningPlugin> {
   const { config, ctx, services } = plugin;
   let ready = false;
-  const octet = await createOctetPlugin({ plugin, logger: deps.logger, auth: 'standalone', modules: deps.modules, isReady: () => ready });
+  // Inside a host panel (Splynx, UISP) the host vouches for staff and may frame the pages; standalone, Octet's own login.
+  const web = hostWebHooks(ctx, services.host.platform);
+  const octet = await createOctetPlugin({ plugin, logger: deps.logger, auth: web.auth, frameAncestors: web.frameAncestors, modules: deps.modules, isReady: () => ready });
   try {
     const app = express();
     app.disable('x-powered-by');

@@ -139,7 +139,7 @@ forEachDatabase('createOctetPlugin: the standalone shell under a path', (dialect
     this.timeout(90_000);
     database = await createTestDatabase(dialect);
     const config = pluginConfigSchema.parse({ db: { url: database.url } });
-    octet = await createOctetPlugin({ config, logger: nullLogger, auth: 'standalone', basePath: '/octet' });
+    octet = await createOctetPlugin({ config, logger: nullLogger, auth: 'standalone', basePath: '/octet', frameAncestors: ['https://panel.example.net'] });
     await octet.ctx.services.auth.createUser({ email: 'ada@isp.example', name: 'Ada', role: 'admin', password: 'correct horse admin battery' }, 'test');
     app = express();
     app.use(octet.router);
@@ -147,6 +147,12 @@ forEachDatabase('createOctetPlugin: the standalone shell under a path', (dialect
   after(async () => {
     await octet?.close();
     await database?.drop();
+  });
+
+  it('lets only itself and the configured panel origin frame its pages, with no X-Frame-Options to contradict that', async () => {
+    const res = await request(app).get('/octet/login').expect(200);
+    expect(String(res.headers['content-security-policy'])).to.contain("frame-ancestors 'self' https://panel.example.net");
+    expect(res.headers['x-frame-options']).to.equal(undefined);
   });
 
   it('sends a visitor to its login page under the path, and back to the page they asked for after it', async () => {
