@@ -56,6 +56,11 @@ export const splynxSettingsSchema = z.strictObject({
   pageSize: z.number().int().min(1).max(1000).default(100),
   timeoutMs: z.number().int().min(100).max(120_000).default(15_000),
   retries: z.number().int().min(0).max(10).default(3),
+  /**
+   * The secret of a Splynx webhook (Config → Integrations → Hooks) pointed at POST /hooks/splynx:
+   * each signed event makes the sync run at once instead of at its next tick. Unset: no endpoint.
+   */
+  webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often the sync job runs, in minutes. */
   syncEveryMinutes: z.number().int().min(1).max(24 * 60).default(15),
 });

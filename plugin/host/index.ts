@@ -16,6 +16,7 @@ import type { HostPlatform } from './platform.js';
 import { hostSyncPorts } from './ports.js';
 import { SplynxHost } from './splynx/adapter.js';
 import { SplynxClient } from './splynx/client.js';
+import { mountSplynxWebhook } from './splynx/webhook.js';
 import { StandaloneHost } from './standalone.js';
 import { UispPlatform } from './uisp/index.js';
 import { HostSyncJob } from './sync.job.js';
@@ -82,6 +83,12 @@ export const hostModule: PluginModule = {
       nav: HOST_NAV,
       pages: (router) => hostPages(router, deps),
       api: (router) => hostApi(router, deps),
+      raw: (app) => {
+        const cfg = ctx.config.host;
+        if (cfg.kind !== 'splynx' || !cfg.splynx.webhookSecret || !host.job) return;
+        const job = host.job;
+        mountSplynxWebhook(app, { secret: cfg.splynx.webhookSecret, logger: ctx.logger, onEvent: () => void job.tick() });
+      },
       start: () => host.job?.start(),
       stop: async () => host.job?.stop(),
     };
