@@ -5,7 +5,7 @@ import type { Clock } from '../common/clock.js';
 import { ConflictError, ValidationError } from '../common/errors.js';
 import type { Database } from '../db/database.js';
 import { Dec } from '../common/money.js';
-import { taxInvoice, type AccountTax, type RatedLine, type TaxMode } from '../rating/index.js';
+import { pricedOf, taxInvoice, type AccountTax, type RatedLine, type TaxMode } from '../rating/index.js';
 import type { RoundingRule } from '../common/money.js';
 import type { InvoicesRepository } from './invoices.repository.js';
 
@@ -50,12 +50,14 @@ export class CreditNotes {
       const again = wanted.filter((p) => credited.has(p));
       if (again.length) throw new ConflictError(`lines ${again.join(', ')} of invoice ${inv.number} are credited already`);
       if (wanted.length === 0) throw new ConflictError(`every line of invoice ${inv.number} is credited already`);
-      const lines: RatedLine[] = wanted.map((p) => {
-        const l = snap.document.lines[p - 1]!;
-        return { ...l, description: `Credit for line ${p} of ${inv.number}: ${l.description}` };
+      const lines: RatedLine[] = wanted.map((p, i) => {
+        const { reduces, ...l } = snap.document.lines[p - 1]!;
+        // A discount credited with its line still reduces it (so the pair's tax is reversed exactly); credited alone, it stands alone.
+        const base = reduces === undefined ? -1 : wanted.indexOf(p + reduces);
+        return { ...l, description: `Credit for line ${p} of ${inv.number}: ${l.description}`, ...(base >= 0 ? { reduces: base - i } : {}) };
       });
       const tax = taxOfInvoice(snap.document.taxes);
-      const taxed = taxInvoice(lines.map((l) => ({ amountMinor: l.amountMinor, taxInclusive: l.taxInclusive })), tax, this.deps.taxMode, this.deps.rounding);
+      const taxed = taxInvoice(lines.map(pricedOf), tax, this.deps.taxMode, this.deps.rounding);
       const now = this.deps.clock.now().getTime();
       const day = DateTime.fromMillis(now, { zone: snap.timezone }).toISODate()!;
       const key = `credit:${invoiceId}:${createHash('sha256').update(wanted.join(',')).digest('hex').slice(0, 16)}`;

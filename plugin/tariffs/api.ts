@@ -4,6 +4,8 @@ import { ValidationError } from '../common/errors.js';
 import type { StoredCharge } from './charges.repository.js';
 import type { ChargesService } from './charges.service.js';
 import type { TopUpPurchase } from './charges.js';
+import type { StoredDiscount } from './discounts.repository.js';
+import type { DiscountsService } from './discounts.service.js';
 import type { CatalogueEntry, TariffDetail, TariffsService, VersionDetail } from './tariffs.service.js';
 
 /** The JSON shapes of plugin/api/openapi.yaml (#/components/schemas/Tariff*, ExtraCharge, TopUp). */
@@ -38,6 +40,25 @@ export function chargeJson(c: StoredCharge) {
   };
 }
 
+export function discountJson(d: StoredDiscount) {
+  return {
+    id: d.id,
+    accountId: d.accountId,
+    serviceId: d.serviceId,
+    code: d.code,
+    description: d.description,
+    appliesTo: d.appliesTo,
+    percent: d.kind === 'percent' ? d.valueText : null,
+    amount: d.kind === 'fixed' ? d.valueText : null,
+    fromDate: d.fromDate,
+    untilDate: d.untilDate,
+    periods: d.periods,
+    status: d.status,
+    createdBy: d.createdBy,
+    createdAt: d.createdAt.toISOString(),
+  };
+}
+
 export function topUpJson(p: TopUpPurchase) {
   return { id: p.id, serviceId: p.serviceId, code: p.code, at: new Date(p.atMs).toISOString(), createdBy: p.createdBy };
 }
@@ -60,7 +81,7 @@ function body(req: Request): unknown {
   return req.body === undefined ? {} : (req.body as unknown);
 }
 
-export function tariffsApi(router: Router, parts: { catalogue: TariffsService; charges: ChargesService }): void {
+export function tariffsApi(router: Router, parts: { catalogue: TariffsService; charges: ChargesService; discounts: DiscountsService }): void {
   const read = requireApiRole('readonly');
   const write = requireApiRole('billing');
   const { catalogue, charges } = parts;
@@ -99,6 +120,18 @@ export function tariffsApi(router: Router, parts: { catalogue: TariffsService; c
 
   router.delete('/charges/:id', write, async (req, res) => {
     res.json(chargeJson(await charges.removeCharge(idParam(req), actor(res))));
+  });
+
+  router.get('/accounts/:id/discounts', read, async (req, res) => {
+    res.json({ items: (await parts.discounts.list(idParam(req), req.query.includeRemoved === 'true')).map(discountJson) });
+  });
+
+  router.post('/accounts/:id/discounts', write, async (req, res) => {
+    res.status(201).json(discountJson(await parts.discounts.add(idParam(req), body(req), actor(res))));
+  });
+
+  router.delete('/discounts/:id', write, async (req, res) => {
+    res.json(discountJson(await parts.discounts.remove(idParam(req), actor(res))));
   });
 
   router.get('/services/:id/topups', read, async (req, res) => {

@@ -4,6 +4,10 @@ import type { InstalledModule, PluginModule } from '../modules.js';
 import { tariffsApi } from './api.js';
 import { ChargesRepository } from './charges.repository.js';
 import { ChargesService, type SubscriberLookups } from './charges.service.js';
+import { DiscountsRepository } from './discounts.repository.js';
+import { DiscountsService } from './discounts.service.js';
+import type { DiscountKind, DiscountTarget } from '../rating/index.js';
+import type { Dec } from '../common/money.js';
 import type { CatalogueEntry } from './tariffs.service.js';
 import { TariffsRepository } from './tariffs.repository.js';
 import { TariffsService } from './tariffs.service.js';
@@ -25,8 +29,24 @@ export interface TariffsPort {
   assignable(code: string): Promise<string | null>;
   /** Extra charges of these accounts that are active (recurring or one-off), any dates. */
   chargesFor(accountIds: number[], t?: Transaction): Promise<ExtraCharge[]>;
+  /** Active discounts of these accounts (service ones and the account's own), any dates. */
+  discountsFor(accountIds: number[], t?: Transaction): Promise<AccountDiscount[]>;
   /** Top-ups bought for these services with bought_at in [fromMs, toMs). */
   topUpsFor(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Array<{ id: number; serviceId: number; code: string; atMs: number }>>;
+}
+
+export interface AccountDiscount {
+  id: number;
+  accountId: number;
+  serviceId: number | null;
+  code: string;
+  description: string;
+  appliesTo: DiscountTarget;
+  kind: DiscountKind;
+  value: Dec;
+  fromDate: string | null;
+  untilDate: string | null;
+  periods: number | null;
 }
 
 /** What the catalogue uses of other modules, as the composition root built them. */
@@ -38,6 +58,8 @@ export function buildTariffs(ctx: PluginContext, ports: TariffsPorts) {
   const tariffsRepo = new TariffsRepository(ctx.db);
   const chargesRepo = new ChargesRepository(ctx.db);
   const catalogue = new TariffsService({ db: ctx.db, tariffs: tariffsRepo, audit: ctx.repos.audit, clock: ctx.clock });
+  const discountsRepo = new DiscountsRepository(ctx.db);
+  const discounts = new DiscountsService({ db: ctx.db, discounts: discountsRepo, subscribers: ports.subscribers, audit: ctx.repos.audit, clock: ctx.clock });
   const charges = new ChargesService({ db: ctx.db, charges: chargesRepo, catalogue, subscribers: ports.subscribers, audit: ctx.repos.audit, clock: ctx.clock, timezone: ctx.config.billing.timezone });
   const port: TariffsPort = {
     versionsByCode: async (codes, t) => {
@@ -51,9 +73,14 @@ export function buildTariffs(ctx: PluginContext, ports: TariffsPorts) {
         id: c.id, accountId: c.accountId, serviceId: c.serviceId, code: c.code, description: c.description, price: c.price,
         taxInclusive: c.taxInclusive, recurring: c.recurring, fromDate: c.fromDate, toDate: c.toDate, atMs: c.atMs,
       })),
+    discountsFor: async (accountIds, t) =>
+      (await discountsRepo.of(accountIds, {}, t)).map((d) => ({
+        id: d.id, accountId: d.accountId, serviceId: d.serviceId, code: d.code, description: d.description, appliesTo: d.appliesTo,
+        kind: d.kind, value: d.value, fromDate: d.fromDate, untilDate: d.untilDate, periods: d.periods,
+      })),
     topUpsFor: async (serviceIds, fromMs, toMs, t) => (await chargesRepo.topUpsOf(serviceIds, fromMs, toMs, t)).map((p) => ({ id: p.id, serviceId: p.serviceId, code: p.code, atMs: p.atMs })),
   };
-  return { catalogue, charges, port };
+  return { catalogue, charges, discounts, port };
 }
 
 export type TariffsServices = ReturnType<typeof buildTariffs>;

@@ -8,6 +8,7 @@ import { invalid, parseDefinition } from '../definition.js';
 import { CHARGE_MODELS, FORM_FIELDS, formFromDefinition, formIssue, inputFromForm, type FormValues } from '../form.js';
 import type { TariffDetail, TariffsService } from '../tariffs.service.js';
 import { chargePages } from './charge-pages.js';
+import type { DiscountsService } from '../discounts.service.js';
 import { actorOf, canWrite, errorsOf, formBody, NO_ERRORS, utc, type FormErrors } from './forms.js';
 import { tryPage } from './try-page.js';
 import { requireRole } from '../../web/guards.js';
@@ -17,6 +18,7 @@ const requireBilling = requireRole('billing');
 export interface TariffPagesDeps {
   catalogue: TariffsService;
   charges: ChargesService;
+  discounts: DiscountsService;
   timezone: string;
   clock: Clock;
 }
