@@ -95,6 +95,22 @@ export class OpenApiChecker {
       throw new Error(`${where}: body does not match the OpenAPI document:\n  ${errors.join('\n  ')}\nbody: ${JSON.stringify(res.body).slice(0, 2000)}`);
     }
   }
+
+  /** Checks the body of a webhook delivery against the document's `webhooks.<type>` request body. */
+  checkWebhook(type: string, body: unknown): void {
+    const item = (this.doc.webhooks as Json | undefined)?.[type] as Json | undefined;
+    if (!item?.post) throw new Error(`the document describes no webhook ${type}`);
+    const ref = DOC_ID + pointer(['webhooks', type, 'post', 'requestBody', 'content', 'application/json', 'schema']);
+    let validate = this.compiled.get(ref);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: ref });
+      this.compiled.set(ref, validate);
+    }
+    if (!validate(body)) {
+      const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''}`);
+      throw new Error(`webhook ${type}: body does not match the OpenAPI document:\n  ${errors.join('\n  ')}\nbody: ${JSON.stringify(body).slice(0, 2000)}`);
+    }
+  }
 }
 
 let shared: OpenApiChecker | null = null;
@@ -104,4 +120,10 @@ export function expectValidResponse<R extends ResponseLike>(res: R, request?: { 
   shared ??= new OpenApiChecker();
   shared.check(res, request);
   return res;
+}
+
+/** Asserts that a webhook delivery's body conforms to `webhooks.<type>` of plugin/api/openapi.yaml. */
+export function expectValidWebhook(type: string, body: unknown): void {
+  shared ??= new OpenApiChecker();
+  shared.checkWebhook(type, body);
 }

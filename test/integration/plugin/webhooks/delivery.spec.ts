@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ManualClock } from '../../../../plugin/common/clock.js';
 import { forEachDatabase } from '../../../support/databases.js';
+import { expectValidWebhook } from '../../../support/openapi.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 import { closedPortUrl, Receiver } from './receiver.js';
 
@@ -38,6 +39,8 @@ forEachDatabase('webhooks out: delivery', (dialect) => {
     receiver = await new Receiver().start();
   });
   afterEach(async () => {
+    // Whatever a receiver got is what the OpenAPI document's `webhooks` section says it gets.
+    for (const r of receiver.received) expectValidWebhook(r.json.type, r.json);
     for (const e of await webhooks().service.endpoints()) await webhooks().service.deleteEndpoint(e.id, 'user:1');
     await receiver.stop();
   });
