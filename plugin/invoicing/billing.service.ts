@@ -11,7 +11,8 @@ import type { AccountTax, UsageRow } from '../rating/index.js';
 import type { Branding, Party } from './document/invoice-view.js';
 import { runKey } from './invoice.js';
 import type { BilledUsageRow, InvoicesRepository, NewDocument } from './invoices.repository.js';
-import { rateAccount, serviceSpan, usageWindow, type AccountDocument, type AccountIn, type ChargeIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
+import { rateAccount, serviceSpan, usageWindow, type AccountDocument, type AccountIn, type ChargeIn, type DiscountIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
+import { issueDates } from './run/issue-dates.js';
 import { adjustmentLines, mergeExtra, type PendingAdjustment } from './run/adjustments.js';
 import type { CreditNotes } from './credit-notes.js';
 import { reconcile, type Reconciliation } from './run/reconcile.js';
@@ -58,6 +59,8 @@ export interface BillingProfileIn {
 export interface TariffsBilling {
   versionsByCode(codes: string[], t?: Transaction): Promise<Map<string, { entry: { status: string }; versions: TariffVersionIn[] }>>;
   chargesFor(accountIds: number[], t?: Transaction): Promise<Array<ChargeIn & { accountId: number }>>;
+  /** Active discounts of these accounts (absent: none). */
+  discountsFor?(accountIds: number[], t?: Transaction): Promise<Array<DiscountIn & { accountId: number }>>;
   topUpsFor(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Array<{ serviceId: number; code: string; atMs: number }>>;
 }
 
@@ -236,7 +239,7 @@ export class BillingService {
     counters.accountsAlreadyBilled = ids.length - todo.length;
     if (todo.length === 0) return async () => ({ counters, preview, totals, errors });
 
-    const [profiles, services, charges] = await Promise.all([this.deps.subscribers.profiles(todo), this.deps.subscribers.services(todo), this.deps.tariffs.chargesFor(todo)]);
+    const [profiles, services, charges, discounts] = await Promise.all([this.deps.subscribers.profiles(todo), this.deps.subscribers.services(todo), this.deps.tariffs.chargesFor(todo), this.deps.tariffs.discountsFor?.(todo) ?? []]);
     const allServices = [...services.values()].flat();
     const codes = [...new Set(allServices.flatMap((s) => s.tariffs.map((h) => h.code)))];
     const catalogue = await this.deps.tariffs.versionsByCode(codes);
@@ -259,6 +262,7 @@ export class BillingService {
         services: own,
         catalogue: new Map(codes.filter((c) => catalogue.has(c)).map((c) => [c, { status: catalogue.get(c)!.entry.status, versions: catalogue.get(c)!.versions }])),
         charges: charges.filter((c) => c.accountId === accountId),
+        discounts: discounts.filter((d) => d.accountId === accountId),
         topUps: topUps.filter((t) => own.some((s) => s.id === t.serviceId)),
         usage,
       };
@@ -375,7 +379,8 @@ export class BillingService {
     const { rules } = this.deps;
     const now = this.deps.clock.now().getTime();
     const terms = p.paymentTermsDays ?? profile.paymentTermsDays;
-    const issued = DateTime.fromMillis(now, { zone: rules.timezone });
+    // Dated the day it is issued, due by the terms from then; a back-dated run names its billing date (run/issue-dates.ts).
+    const dates = issueDates(now, key, d.document.period, type, terms, rules.timezone);
     const document = { ...d.document, issuedAtMs: now };
     return {
       idempotencyKey: runKey(type, accountId, key),
@@ -392,12 +397,12 @@ export class BillingService {
         document,
         lineServices: d.lineServices,
         corrects: null,
-        notes: [],
+        notes: dates.notes,
       },
       periodFromMs: d.document.period.fromMs,
       periodToMs: d.document.period.toMs,
-      issueDate: issued.toISODate()!,
-      dueDate: issued.plus({ days: type === 'invoice' ? terms : 0 }).toISODate()!,
+      issueDate: dates.issueDate,
+      dueDate: dates.dueDate,
       creditedInvoiceId: null,
       billingRunId: runId,
       createdBy: by.slice(0, 100),
