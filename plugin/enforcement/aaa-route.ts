@@ -36,7 +36,8 @@ export function mountAaa(app: express.Express, deps: { enforcement: EnforcementS
     // No login: nothing to answer for (rest: notfound -> reject).
     const state = login === null ? null : await deps.enforcement.forLogin(login, localDate(deps.clock.now().getTime(), deps.timezone));
     const answer = aaaAnswer(state, { suspendedAddressList: deps.suspendedAddressList });
-    if (answer.status === 200) res.status(200).type('application/json').send(JSON.stringify(answer.body));
+    if (answer.status === 401) deps.logger.info('AAA: login refused by administrative status', { login, reason: answer.body['reply:Reply-Message']?.value });
+    if (answer.status === 200 || answer.status === 401) res.status(answer.status).type('application/json').send(JSON.stringify(answer.body));
     else res.status(answer.status).end();
   });
   router.use(AAA_AUTHORIZE_PATH, (err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

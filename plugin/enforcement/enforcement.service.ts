@@ -247,11 +247,15 @@ export class EnforcementService {
   }
 
   /** The RADIUS authorize answer's input: the current service of a login and its desired state. */
-  async forLogin(login: string, today: string): Promise<{ service: EnforcedService; desired: EnforcementState; rate: string | null } | null> {
+  async forLogin(login: string, today: string): Promise<{ service: EnforcedService; desired: EnforcementState; rate: string | null; refusal: string | null } | null> {
     const current = (await this.deps.subscribers.byLogin(login)).filter((s) => s.status !== 'ended' && s.startDate <= today && (s.endDate === null || s.endDate >= today));
     const service = current[0];
     if (!service) return null;
     const row = (await this.deps.repo.get([service.id])).get(service.id);
-    return { service, desired: row?.desired ?? 'active', rate: row?.rate ?? null };
+    // What staff set (services.status, accounts.status) refuses the login, apart from billing's state.
+    const accountStatus = await this.deps.subscribers.accountStatus(service.accountId);
+    const refusal =
+      service.status === 'suspended' ? 'service suspended by staff' : accountStatus === 'suspended' ? 'account suspended by staff' : accountStatus === 'closed' || accountStatus === null ? 'account closed' : null;
+    return { service, desired: row?.desired ?? 'active', rate: row?.rate ?? null, refusal };
   }
 }

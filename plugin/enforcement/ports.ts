@@ -16,6 +16,8 @@ export interface EnforcementSubscribers {
   servicesOn(devices: string[]): Promise<EnforcedService[]>;
   /** The services with exactly this login. */
   byLogin(login: string): Promise<EnforcedService[]>;
+  /** The administrative status staff set on the account (active, suspended, closed); null if there is no such account. */
+  accountStatus(accountId: number): Promise<string | null>;
 }
 
 /** The routers and NASes an agent reports (the network module's status reports). */

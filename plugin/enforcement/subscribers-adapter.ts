@@ -1,7 +1,8 @@
+import { NotFoundError } from '../common/errors.js';
 import type { SubscribersServices } from '../subscribers/index.js';
 import type { EnforcedService, EnforcementSubscribers } from './ports.js';
 
-type Subs = Pick<SubscribersServices['subscribers'], 'getServices' | 'listServices'>;
+type Subs = Pick<SubscribersServices['subscribers'], 'getServices' | 'listServices' | 'getAccount'>;
 
 const pick = (s: EnforcedService): EnforcedService => ({ id: s.id, accountId: s.accountId, login: s.login, nasName: s.nasName, status: s.status, startDate: s.startDate, endDate: s.endDate });
 
@@ -27,6 +28,14 @@ export function enforcementSubscribers(subs: Subs): EnforcementSubscribers {
       const out: EnforcedService[] = [];
       for (const d of new Set(devices)) out.push(...(await all({ nasName: d })));
       return out;
+    },
+    async accountStatus(accountId) {
+      try {
+        return (await subs.getAccount(accountId)).status;
+      } catch (err) {
+        if (err instanceof NotFoundError) return null;
+        throw err;
+      }
     },
     async byLogin(login) {
       // The filter is "starts with"; only the exact login is this subscriber.

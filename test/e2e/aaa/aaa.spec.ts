@@ -76,12 +76,15 @@ describe('AAA follows billing: a real FreeRADIUS with rlm_rest asks the plugin',
     plugin = await createTestPlugin('sqlite', { config: { enforcement: { aaa: { secret: AAA_SECRET }, fairUse: { enabled: false } } } });
     server = await listen(plugin.app);
     const subs = plugin.services.subscribers.subscribers;
-    for (const login of ['alice', 'bob', 'carol']) {
+    for (const login of ['alice', 'bob', 'carol', 'dave', 'erin']) {
       const a = await subs.createAccount({ name: `Customer ${login}`, currency: 'EUR' }, 'user:1');
       ids[login] = (await subs.createService(a.id, { login, nasName: 'bras1', startDate: '2026-01-01' }, 'user:1')).id;
     }
     await plugin.services.enforcement.setDesired({ serviceIds: [ids.bob!], desired: 'suspended', cause: { kind: 'dunning', detail: 'invoice overdue', actor: 'system:dunning' } });
     await plugin.services.enforcement.setDesired({ serviceIds: [ids.carol!], desired: 'throttled', rate: '1M/1M', cause: { kind: 'fair_use', detail: 'cap passed', actor: 'system:fair-use' } });
+    // What staff set, apart from billing: dave's service and erin's account are suspended by hand.
+    await subs.updateService(ids.dave!, { status: 'suspended' }, 'user:1');
+    await subs.updateAccount((await subs.getService(ids.erin!)).accountId, { status: 'suspended' }, 'user:1');
 
     dir = mkdtempSync(join(tmpdir(), 'octet-aaa-'));
     port = await freeUdpPort();
@@ -129,6 +132,19 @@ describe('AAA follows billing: a real FreeRADIUS with rlm_rest asks the plugin',
     const r = await radclient(port, 'carol');
     expect(r.code, r.output).to.equal('Access-Accept');
     expect(r.attributes['Mikrotik-Rate-Limit']).to.equal('1M/1M');
+  });
+
+  it('refuses a subscriber whose service staff suspended, saying so in the Reply-Message', async () => {
+    const r = await radclient(port, 'dave');
+    expect(r.code, r.output).to.equal('Access-Reject');
+    expect(r.attributes['Reply-Message']).to.equal('service suspended by staff');
+  });
+
+  it('refuses a subscriber whose account staff suspended, even though billing has nothing against them', async () => {
+    expect((await plugin.services.enforcement.stateOf([ids.erin!])).has(ids.erin!)).to.equal(false);
+    const r = await radclient(port, 'erin');
+    expect(r.code, r.output).to.equal('Access-Reject');
+    expect(r.attributes['Reply-Message']).to.equal('account suspended by staff');
   });
 
   it('rejects a login Octet does not know (404: notfound)', async () => {

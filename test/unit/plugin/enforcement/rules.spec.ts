@@ -48,6 +48,13 @@ describe('the RADIUS authorize answer', () => {
     expect(aaaAnswer({ desired: 'throttled', rate: '1M/1M' }, opts)).to.deep.equal({ status: 200, body: { 'reply:Mikrotik-Rate-Limit': { op: ':=', value: '1M/1M', do_xlat: false } } });
   });
 
+  it('refuses (401, reject) a login staff suspended, with the reason as Reply-Message, whatever billing wants', () => {
+    const refused = { status: 401, body: { 'reply:Reply-Message': { op: ':=', value: 'service suspended by staff', do_xlat: false } } };
+    expect(aaaAnswer({ desired: 'active', rate: null, refusal: 'service suspended by staff' }, opts)).to.deep.equal(refused);
+    expect(aaaAnswer({ desired: 'throttled', rate: '1M/1M', refusal: 'service suspended by staff' }, opts)).to.deep.equal(refused);
+    expect(aaaAnswer({ desired: 'active', rate: null, refusal: null }, opts)).to.deep.equal({ status: 204 });
+  });
+
   it("reads the login from rlm_rest's JSON body or from {login}", () => {
     expect(loginOf({ 'User-Name': { type: 'string', value: ['bob'] }, 'User-Password': { type: 'string', value: ['pw'] } })).to.equal('bob');
     expect(loginOf({ login: 'alice' })).to.equal('alice');
