@@ -138,7 +138,7 @@ async function until(what: string, check: () => Promise<boolean>, limitMs = 600_
   }
 }
 
-async function startFreeRadius(dbName: string): Promise<{ port: number; child: ChildProcess; dir: string }> {
+async function startFreeRadius(db: URL): Promise<{ port: number; child: ChildProcess; dir: string }> {
   const dir = join(work, 'freeradius');
   const port = await freePort();
   for (const d of ['mods-enabled', 'sites-enabled', 'log', 'run', 'acct', 'mods-config/sql/main/mysql']) mkdirSync(join(dir, d), { recursive: true });
@@ -197,11 +197,11 @@ $INCLUDE sites-enabled/
   mysql {
     warnings = auto
   }
-  server = "127.0.0.1"
-  port = 3306
-  login = "root"
-  password = ""
-  radius_db = "${dbName}"
+  server = "${db.hostname}"
+  port = ${db.port || 3306}
+  login = "${decodeURIComponent(db.username) || 'root'}"
+  password = "${decodeURIComponent(db.password)}"
+  radius_db = "${db.pathname.slice(1)}"
   acct_table1 = "radacct"
   acct_table2 = "radacct"
   postauth_table = "radpostauth"
@@ -278,7 +278,6 @@ const octetDb = await createTestDatabase('mysql');
 const radiusDb = await createTestDatabase('mysql');
 const octetSql = mysql.createPool({ uri: octetDb.url, connectionLimit: 2, supportBigNumbers: true, bigNumberStrings: true });
 const radiusSql = mysql.createPool({ uri: radiusDb.url, connectionLimit: 2, multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true });
-const radiusDbName = new URL(radiusDb.url).pathname.slice(1);
 let plugin: Awaited<ReturnType<typeof startPlugin>> | undefined;
 let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
 try {
@@ -297,7 +296,7 @@ try {
     }),
     { logger: nullLogger },
   );
-  const fr = await startFreeRadius(radiusDbName);
+  const fr = await startFreeRadius(new URL(radiusDb.url));
   const want = expectedTotals();
   process.stdout.write(`${SESSIONS} sessions x ${INTERIMS} interims = ${SESSIONS * INTERIMS} Interim-Updates per round, ${SOCKETS} sockets x ${WINDOW} outstanding, rollupDelayMs ${ROLLUP_DELAY_MS}\n`);
 
