@@ -37,6 +37,8 @@ export interface HostServices {
   /** Null for a host that owns nothing (standalone) or whose provider is built elsewhere (uisp). */
   sync: HostSyncService | null;
   job: HostSyncJob | null;
+  /** The host API client's request and retry counts since start (the /host page shows them). */
+  requestStats: (() => { requests: number; retries: number; lastRetryReason: string | null }) | null;
 }
 
 type Built = Pick<ModuleServices, 'subscribers' | 'invoicing' | 'payments' | 'enforcement'>;
@@ -46,16 +48,18 @@ export function buildHost(ctx: PluginContext, m: Built, options: { platform?: Ho
   const cfg = ctx.config.host;
   let platform: HostPlatform;
   let sync: { tariffMap: Record<string, string>; pageSize: number; everyMinutes: number } | null = null;
+  let requestStats: HostServices['requestStats'] = null;
   if (cfg.kind === 'splynx') {
     const s = cfg.splynx;
     const client = new SplynxClient({ url: s.url, apiKey: s.apiKey, apiSecret: s.apiSecret, auth: s.auth, logger: ctx.logger.child({ host: 'splynx' }), timeoutMs: s.timeoutMs, retry: { attempts: s.retries + 1, baseMs: 500, maxMs: 30_000 } });
     platform = options.platform ?? new SplynxHost({ client, settings: s, currency: ctx.config.billing.currency, timezone: ctx.config.billing.timezone, now: () => ctx.clock.now() });
     sync = { tariffMap: s.tariffMap, pageSize: s.pageSize, everyMinutes: s.syncEveryMinutes };
+    if (!options.platform) requestStats = () => client.stats;
   } else if (cfg.kind === 'uisp') {
     platform = options.platform ?? new UispPlatform({ settings: cfg, logger: ctx.logger.child({ host: 'uisp' }) });
     sync = { tariffMap: {}, pageSize: 100, everyMinutes: 15 };
   } else platform = options.platform ?? new StandaloneHost({ subscribers: m.subscribers, payments: m.payments, enforcement: m.enforcement });
-  if (!sync || platform.kind === 'standalone') return { platform, owns: platform.owns, sync: null, job: null };
+  if (!sync || platform.kind === 'standalone') return { platform, owns: platform.owns, sync: null, job: null, requestStats };
   const service = new HostSyncService({
     host: platform,
     repo: new HostSyncRepository(ctx.db, ctx.clock, platform.kind),
@@ -70,7 +74,7 @@ export function buildHost(ctx: PluginContext, m: Built, options: { platform?: Ho
     pageSize: sync.pageSize,
   });
   const job = new HostSyncJob({ sync: service, leases: new LeaseRepository(ctx.db), logger: ctx.logger, everyMinutes: sync.everyMinutes, leaseTtlMs: 10 * 60_000 });
-  return { platform, owns: platform.owns, sync: service, job };
+  return { platform, owns: platform.owns, sync: service, job, requestStats };
 }
 
 /** The /host page, GET /api/v1/host/sync and the scheduled sync. */
@@ -78,7 +82,7 @@ export const hostModule: PluginModule = {
   name: 'host',
   install(ctx, services) {
     const host = services.host;
-    const deps = { sync: host.sync, job: host.job, kind: host.platform.kind, owns: host.owns, timezone: ctx.config.billing.timezone };
+    const deps = { sync: host.sync, job: host.job, kind: host.platform.kind, owns: host.owns, timezone: ctx.config.billing.timezone, requestStats: host.requestStats };
     return {
       nav: HOST_NAV,
       pages: (router) => hostPages(router, deps),

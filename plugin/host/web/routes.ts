@@ -37,7 +37,7 @@ export function hostApi(router: Router, deps: { sync: HostSyncService | null; ki
 }
 
 /** The /host page: sync status for everyone signed in; "sync now" for admins (CSRF-checked form). */
-export function hostPages(router: Router, deps: { sync: HostSyncService | null; job: HostSyncJob | null; kind: string; owns: Status['owns']; timezone: string }): void {
+export function hostPages(router: Router, deps: { sync: HostSyncService | null; job: HostSyncJob | null; kind: string; owns: Status['owns']; timezone: string; requestStats?: (() => { requests: number; retries: number; lastRetryReason: string | null }) | null }): void {
   const at = (d: Date | null) => (d ? DateTime.fromJSDate(d, { zone: deps.timezone }).toFormat('yyyy-MM-dd HH:mm:ss') : '—');
   async function render(res: Response, ran: StreamResult[] | null | 'busy' = null, status = 200) {
     const user = res.locals.user as StaffUser;
@@ -50,6 +50,7 @@ export function hostPages(router: Router, deps: { sync: HostSyncService | null; 
       busy: ran === 'busy',
       ran: Array.isArray(ran) ? ran.map((r) => ({ stream: r.stream, ran: r.ran, counts: r.counts, error: r.error })) : null,
       postedCharges: s?.postedCharges ?? 0,
+      requests: deps.requestStats?.() ?? null,
       streams: (s?.streams ?? []).filter((x) => x.active).map((x) => ({ ...x, lastRunAt: at(x.lastRunAt), lastOkAt: at(x.lastOkAt), nextAttemptAt: at(x.nextAttemptAt) })),
       errors: (s?.errors ?? []).map((e) => ({ ...e, at: at(e.at) })),
     });

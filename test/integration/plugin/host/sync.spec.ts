@@ -188,6 +188,7 @@ forEachDatabase('host sync with Splynx', (dialect) => {
     const readonly = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'readonly'));
     const page = await readonly.get('/host').expect(200);
     expect(page.text).to.contain('Host sync').and.contain('503').and.not.contain('id="sync-now"');
+    expect(page.text).to.match(/API requests since start: \d+; retried after a rate limit or an error: 0/);
     await readonly.post('/host/sync').type('form').send({ _csrf: await csrfOf(readonly, '/host') }).expect(403);
 
     const admin = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'admin'));
