@@ -14,8 +14,12 @@ export const dunningConfigSchema = z
     reminders: z.array(z.number().int().min(-60).max(365)).max(10).default([-3, 1, 7]),
     /** Days after the due date during which an unpaid invoice does not count as overdue yet. */
     graceDays: z.number().int().min(0).max(365).default(3),
-    /** The suspension applies this many days after the due date of the oldest overdue invoice. */
-    suspendAfterDays: z.number().int().min(1).max(730).default(14),
+    /**
+     * The suspension applies this many days after the due date of the oldest overdue invoice.
+     * 0 (with graceDays: 0): on the first day an invoice is overdue (the day after its due date);
+     * a value equal to graceDays: on the first day after the grace period.
+     */
+    suspendAfterDays: z.number().int().min(0).max(730).default(14),
     /**
      * Overdue amounts below these (decimal text in major units, per currency) never suspend.
      * A currency not listed: any overdue amount above zero counts.
@@ -41,7 +45,7 @@ export const dunningConfigSchema = z
     /** The evaluation's lease, renewed with every account: a dead instance is taken over after this. */
     leaseSeconds: z.number().int().min(5).max(3600).default(60),
   })
-  .refine((d) => d.suspendAfterDays > d.graceDays, { message: 'must be after the grace period (graceDays)', path: ['suspendAfterDays'] })
+  .refine((d) => d.suspendAfterDays >= d.graceDays, { message: 'must not be within the grace period (at least graceDays)', path: ['suspendAfterDays'] })
   .prefault({});
 
 export type DunningConfig = z.output<typeof dunningConfigSchema>;

@@ -38,6 +38,17 @@ describe('the dunning decision', () => {
     expect(d.reasons).to.include('not suspended: overdue 13 days, suspension after 14');
   });
 
+  it('with suspendAfterDays 0 and no grace, suspends on the first overdue day (the day after the due date), not on the due date', () => {
+    const policy: DunningPolicy = { ...POLICY, graceDays: 0, suspendAfterDays: 0 };
+    const first = decideDunning({ outstanding: owing([['2026-11-30', 2999n]]), state: STATE, policy, now: TUESDAY_10 });
+    expect(first.suspend).to.equal(true);
+    expect(first.daysPastDue).to.equal(1);
+    expect(first.reasons).to.include('overdue 1 days (INV-000001): suspend');
+    // Due today: not overdue yet (payments does not count it), so nothing to suspend.
+    const dueToday = decideDunning({ outstanding: owing([['2026-12-01', 2999n]]), state: STATE, policy, now: TUESDAY_10 });
+    expect(dueToday.suspend).to.equal(false);
+  });
+
   it('does not count an invoice still in its grace period', () => {
     const d = decideDunning({ outstanding: owing([['2026-11-28', 2999n]]), state: STATE, policy: POLICY, now: TUESDAY_10 });
     expect(d.overdueMinor).to.equal(0n);
