@@ -94,8 +94,10 @@ const countConflicts = (text: string) => (conflictRetries += text.split('rolled 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Every child this run started (plugin instances, CLI commands, servers): none outlives it. */
 const children = new Set<ChildProcess>();
-process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+process.on('exit', () => children.forEach((c) => running(c) && c.kill('SIGKILL')));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+/** Still running: neither exited nor ended by a signal (a SIGKILLed child has exitCode null). */
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 const track = <C extends ChildProcess>(c: C): C => {
   children.add(c);
   c.once('exit', () => children.delete(c));
@@ -196,8 +198,8 @@ async function startCluster(): Promise<{ nodes: Node[]; dir: string }> {
 }
 
 async function stopCluster(c: { nodes: Node[]; dir: string }): Promise<void> {
-  for (const n of c.nodes) if (n.proc && n.proc.exitCode === null) n.proc.kill('SIGTERM');
-  for (const n of c.nodes) if (n.proc && n.proc.exitCode === null) await new Promise((r) => n.proc!.once('exit', r));
+  for (const n of c.nodes) if (n.proc && running(n.proc)) n.proc.kill('SIGTERM');
+  for (const n of c.nodes) if (n.proc && running(n.proc)) await new Promise((r) => n.proc!.once('exit', r));
   rmSync(c.dir, { recursive: true, force: true });
 }
 
@@ -282,6 +284,61 @@ async function seed(url: string): Promise<string> {
   }
 }
 
+/**
+ * Galera's rule, shown: two transactions on two nodes update the same row; neither waits for the
+ * other (row locks are node-local), both reach COMMIT, and the second to commit fails
+ * certification with error 1213. Through db.transaction(fn, { retryConflicts: true }) it runs
+ * again and both updates are kept.
+ */
+async function certificationProbe(urlA: string, urlB: string): Promise<{ attempts: number; value: number; error: string }> {
+  const a = await openDatabase(urlA, nullLogger);
+  const b = await openDatabase(urlB, nullLogger);
+  try {
+    await a.sequelize.query('CREATE TABLE galera_probe (id INT PRIMARY KEY, n INT NOT NULL)');
+    await a.sequelize.query('INSERT INTO galera_probe VALUES (1, 0)');
+    // Applying on the other nodes is asynchronous: wait until node 3 has the row.
+    for (let i = 0; ; i++) {
+      const [exists] = await b.sequelize.query<{ n: number }>('SELECT n FROM galera_probe WHERE id = 1', { type: QueryTypes.SELECT });
+      if (exists) break;
+      if (i > 100) throw new Error('the probe row did not reach node 3 within 10 s');
+      await sleep(100);
+    }
+    let attempts = 0;
+    let error = '';
+    let arrived = 0;
+    const both = new Promise<void>((ok) => {
+      const check = setInterval(() => arrived >= 2 && (clearInterval(check), ok()), 5);
+    });
+    const bump = (db: typeof a) => db.transaction(async (t) => {
+      const first = ++attempts <= 2;
+      await db.sequelize.query('UPDATE galera_probe SET n = n + 1 WHERE id = 1', { transaction: t });
+      if (first) {
+        arrived++;
+        await both; // both hold their node's lock on the row before either commits
+      }
+    }, { retryConflicts: true }).catch((err: Error) => {
+      error = err.message;
+      throw err;
+    });
+    const sequelizeErrors: string[] = [];
+    // Sequelize prints the failed COMMIT itself: keep its line as the loser's error.
+    const saved = { log: console.log, warn: console.warn, error: console.error };
+    console.log = console.warn = console.error = (...m: unknown[]) => void sequelizeErrors.push(m.join(' '));
+    try {
+      await Promise.all([bump(a), bump(b)]);
+    } finally {
+      Object.assign(console, saved);
+    }
+    error ||= sequelizeErrors.find((m) => m.includes('Deadlock')) ?? '(none printed)';
+    const [row] = await a.sequelize.query<{ n: number }>('SELECT n FROM galera_probe WHERE id = 1', { type: QueryTypes.SELECT });
+    await a.sequelize.query('DROP TABLE galera_probe');
+    return { attempts, value: Number(row!.n), error: error.slice(0, 160) };
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
 function batchBody(b: number, base: number): { body: string; ids: string[] } {
   const records: SessionObservation[] = [];
   for (let i = 0; i < SIZE; i++) {
@@ -323,6 +380,8 @@ async function runIn(target: Target, work: string, name: string) {
   const migrated = await runCli(['migrate', '--config', files.a]);
   if (migrated.code !== 0) throw new Error(`octet migrate failed: ${migrated.stderr}`);
   log(`[${target.name}] octet migrate: ${((performance.now() - m0) / 1000).toFixed(1)} s`);
+  const probe = target.name === 'galera' ? await certificationProbe(dbUrl(target.a, name), dbUrl(target.y, name)) : null;
+  if (probe) log(`[galera] certification probe: one row updated at once through nodes 1 and 3: ${probe.attempts} attempts for 2 transactions, row = ${probe.value}, the loser's error: ${probe.error}`);
   const s0 = performance.now();
   const token = await seed(dbUrl(target.a, name));
   log(`[${target.name}] seeded ${N} accounts with 48 h of November usage in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
@@ -382,7 +441,7 @@ async function runIn(target: Target, work: string, name: string) {
   const billSeconds = (performance.now() - b0) / 1000;
   const ingestSeconds = await ingest;
   for (const i of instances) i.proc.kill('SIGTERM');
-  await Promise.all(instances.map((i) => (i.proc.exitCode === null ? new Promise((r) => { i.proc.once('exit', r); setTimeout(() => { i.proc.kill('SIGKILL'); r(null); }, 10_000); }) : null)));
+  await Promise.all(instances.map((i) => (running(i.proc) ? new Promise((r) => { i.proc.once('exit', r); setTimeout(() => { i.proc.kill('SIGKILL'); r(null); }, 10_000); }) : null)));
   const outcome = (r: { code: number | null; stdout: string; stderr: string }) => {
     try {
       const j = JSON.parse(r.stdout) as { status: string; invoicesIssued: number; accountsAlreadyBilled: number };
