@@ -9,4 +9,4 @@ export { checkAssertion, signAssertion, MemoryNonceStore, ASSERTION_AUDIENCE, ty
 export { uispSettingsSchema, uispHostConfigSchema, type UispSettings, type UispHostConfig } from './config.js';
 export { buildUispZip } from './package/build-zip.js';
 export { DbNonceStore } from './nonces.repository.js';
-export { uispWebhookPortsFor } from './webhook-ports.js';
+export { mountUispWebhook, uispWebhookPortsFor } from './webhook-ports.js';

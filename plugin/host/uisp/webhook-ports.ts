@@ -1,7 +1,11 @@
+import type { Express } from 'express';
+import type { Logger } from '../../common/logger.js';
 import type { PaymentsService } from '../../payments/index.js';
 import type { HostPlatform } from '../platform.js';
 import type { HostSyncService } from '../sync.service.js';
 import { uispPaymentRecorder } from './payments-port.js';
+import type { UispPlatform } from './uisp-platform.js';
+import { uispWebhookRoutes } from './webhook.routes.js';
 import type { UispWebhookPorts } from './webhook.service.js';
 
 /**
@@ -42,4 +46,27 @@ export function uispWebhookPortsFor(deps: {
     mirrorBlocking: async (target) => void (await resync(target.customerExternalId)),
     resyncCustomer: async (id) => void (await resync(id)),
   };
+}
+
+/**
+ * Mounts POST /host/uisp/webhook on the app with the ports above (for the host module's `raw`
+ * contribution when host.kind is uisp). Accounts are found the way the host sync names them.
+ */
+export function mountUispWebhook(
+  app: Pick<Express, 'use'>,
+  deps: {
+    platform: UispPlatform;
+    sync: Pick<HostSyncService, 'upsertCustomer' | 'upsertService'>;
+    payments: Pick<PaymentsService, 'record'>;
+    subscribers: { listAccounts(filter: { externalId: string }, limit: number): Promise<{ items: Array<{ id: number; externalId: string | null }> }> };
+    logger: Logger;
+  },
+): void {
+  const ports = uispWebhookPortsFor({
+    platform: deps.platform,
+    sync: deps.sync,
+    payments: deps.payments,
+    findAccountByExternalId: async (externalId) => (await deps.subscribers.listAccounts({ externalId }, 1)).items.find((a) => a.externalId === externalId) ?? null,
+  });
+  app.use(uispWebhookRoutes({ client: deps.platform.client, ports, logger: deps.logger.child({ host: 'uisp', part: 'webhook' }) }));
 }

@@ -2,7 +2,7 @@ import express from 'express';
 import request from 'supertest';
 import { expect } from 'chai';
 import { nullLogger } from '../../../../../plugin/common/logger.js';
-import { UispPlatform, uispWebhookPortsFor, uispWebhookRoutes } from '../../../../../plugin/host/uisp/index.js';
+import { mountUispWebhook, type UispPlatform } from '../../../../../plugin/host/uisp/index.js';
 import { forEachDatabase } from '../../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../../support/plugin.js';
 import { startUispFake, type UispFake } from '../../../../support/uisp-fake/server.js';
@@ -23,15 +23,8 @@ forEachDatabase('UISP CRM webhooks through the host sync', (dialect) => {
     crm = await startUispFake();
     plugin = await createTestPlugin(dialect, { config: { billing: { currency: 'USD' }, host: { kind: 'uisp', url: crm.url, appKey: crm.readKey, signingKey: 'k'.repeat(40) } } });
     const host = plugin.services.host;
-    const platform = host.platform as UispPlatform;
-    const subscribers = plugin.services.subscribers.subscribers;
-    const ports = uispWebhookPortsFor({
-      platform,
-      sync: host.sync!,
-      payments: plugin.services.payments,
-      findAccountByExternalId: async (externalId) => (await subscribers.listAccounts({ externalId }, 1)).items.find((a) => a.externalId === externalId) ?? null,
-    });
-    app = express().use(uispWebhookRoutes({ client: platform.client, ports, logger: nullLogger }));
+    app = express();
+    mountUispWebhook(app, { platform: host.platform as UispPlatform, sync: host.sync!, payments: plugin.services.payments, subscribers: plugin.services.subscribers.subscribers, logger: nullLogger });
   });
   after(async () => {
     await plugin?.close();
