@@ -90,6 +90,12 @@ describe('the UISP plugin public.php between the CRM and Octet', function () {
     expect(body.exp - body.iat).to.equal(60);
   });
 
+  it('also takes the session cookies of UISP 1.x (nms-crm-php-session-id, nms-session)', async () => {
+    const res = await page('page=reports', 'nms-crm-php-session-id=staffsession1; nms-session=abc');
+    expect(res.status).to.equal(200);
+    expect(iframeSrc(await res.text())?.pathname).to.equal('/reports');
+  });
+
   it('refuses a client-zone session and a visitor without a session with 403 and no iframe', async () => {
     for (const cookie of ['PHPSESSID=clientsession1', 'PHPSESSID=nosuchsession', undefined]) {
       const res = await page('page=invoices', cookie);
