@@ -11,7 +11,8 @@ import type { AccountTax, UsageRow } from '../rating/index.js';
 import type { Branding, Party } from './document/invoice-view.js';
 import { runKey } from './invoice.js';
 import type { BilledUsageRow, InvoicesRepository, NewDocument } from './invoices.repository.js';
-import { rateAccount, serviceSpan, usageWindow, type AccountDocument, type AccountIn, type ChargeIn, type DiscountIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
+import { serviceSpan, usageWindow, type AccountDocument, type AccountIn, type AccountRating, type ChargeIn, type DiscountIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
+import { RatingPool, rateChunk, type AccountWithoutShared, type ChunkToRate } from './run/rating-pool.js';
 import { issueDates } from './run/issue-dates.js';
 import { adjustmentLines, mergeExtra, type PendingAdjustment } from './run/adjustments.js';
 import type { CreditNotes } from './credit-notes.js';
@@ -101,6 +102,8 @@ export interface BillingDeps {
   leaseTtlMs?: number;
   /** How long a run waits for another holding the date's lease (then it fails, saying who holds it). */
   leaseWaitMs?: number;
+  /** Rate the chunks after the first on a worker thread (run/rating-pool.ts); default true. */
+  ratingWorker?: boolean;
 }
 
 const KEY = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/;
@@ -181,10 +184,15 @@ export class BillingService {
     const totals = new Map<string, { invoiced: bigint; credited: bigint }>();
     const fromDate = DateTime.fromMillis(T, { zone: rules.timezone }).minus({ months: 1, days: 1 }).toISODate()!;
     const toDate = DateTime.fromMillis(T, { zone: rules.timezone }).plus({ days: 1 }).toISODate()!;
+    const pool = this.deps.ratingWorker === false ? null : new RatingPool(this.deps.logger);
     try {
+      let chunks = 0;
       const next = async (after: number) => {
         const ids = await this.deps.subscribers.billableAccounts(fromDate, toDate, after, this.chunk);
-        return ids.length === 0 ? null : { last: ids[ids.length - 1]!, issue: await this.prepareChunk(ids, T, key, runId, options, lease) };
+        if (ids.length === 0) return null;
+        // A full first chunk means more may follow: the worker starts while this one is rated here.
+        if (++chunks === 1 && ids.length === this.chunk) pool?.warm();
+        return { last: ids[ids.length - 1]!, issue: await this.prepareChunk(ids, T, key, runId, options, lease, chunks > 1 ? pool : null) };
       };
       for (let chunk = await next(0); chunk; ) {
         const following = next(chunk.last);
@@ -202,6 +210,7 @@ export class BillingService {
         chunk = await following;
       }
     } finally {
+      await pool?.close();
       if (lease) await this.deps.leases.release(lease).catch(() => undefined);
     }
     await this.deps.runs.finish(runId, 'finished');
@@ -227,7 +236,7 @@ export class BillingService {
    * Reads and rates one chunk of accounts; the function it returns issues them (in one
    * transaction). The run reads and rates the next chunk while the database writes this one.
    */
-  private async prepareChunk(ids: number[], T: number, key: string, runId: string, options: { dryRun: boolean; by: string }, lease: Awaited<ReturnType<LeaseRepository['acquire']>>): Promise<() => Promise<ChunkResult>> {
+  private async prepareChunk(ids: number[], T: number, key: string, runId: string, options: { dryRun: boolean; by: string }, lease: Awaited<ReturnType<LeaseRepository['acquire']>>, pool: RatingPool | null): Promise<() => Promise<ChunkResult>> {
     const { rules } = this.deps;
     const counters: RunCounters = { accountsSeen: ids.length, invoicesIssued: 0, creditNotesIssued: 0, accountsAlreadyBilled: 0, accountsFailed: 0 };
     const errors: ChunkResult['errors'] = [];
@@ -250,35 +259,36 @@ export class BillingService {
     const topUps = fromMs < T ? await this.deps.tariffs.topUpsFor(sids, fromMs, T + 1) : [];
     const profile = await this.deps.profile();
 
-    const rated: Array<{ accountId: number; p: BillingProfileIn; input: AccountIn; result: ReturnType<typeof rateAccount> }> = [];
+    const rated: Array<{ accountId: number; p: BillingProfileIn; input: AccountIn; result: AccountRating }> = [];
+    const chunkCatalogue: AccountIn['catalogue'] = new Map(codes.filter((c) => catalogue.has(c)).map((c) => [c, { status: catalogue.get(c)!.entry.status, versions: catalogue.get(c)!.versions }]));
+    const chargesOf = groupBy(charges, (c) => c.accountId);
+    const discountsOf = groupBy(discounts, (d) => d.accountId);
+    const accountOf = new Map([...services].flatMap(([accountId, list]) => list.map((s) => [s.id, accountId] as const)));
+    const topUpsOf = groupBy(topUps, (t) => accountOf.get(t.serviceId));
+    const inputs: Array<{ accountId: number; p: BillingProfileIn; a: AccountWithoutShared }> = [];
     for (const accountId of todo) {
       const p = profiles.get(accountId);
       if (!p) continue;
       const own = services.get(accountId) ?? [];
-      const input: AccountIn = {
-        accountId,
-        currency: p.currency,
-        tax: this.taxOf(p),
-        services: own,
-        catalogue: new Map(codes.filter((c) => catalogue.has(c)).map((c) => [c, { status: catalogue.get(c)!.entry.status, versions: catalogue.get(c)!.versions }])),
-        charges: charges.filter((c) => c.accountId === accountId),
-        discounts: discounts.filter((d) => d.accountId === accountId),
-        topUps: topUps.filter((t) => own.some((s) => s.id === t.serviceId)),
-        usage,
-      };
-      try {
-        const result = rateAccount(input, T, rules);
-        if (result.errors.length) {
-          counters.accountsFailed++;
-          errors.push(...result.errors.map((message) => ({ accountId, message })));
-          continue;
-        }
-        rated.push({ accountId, p, input, result });
-      } catch (err) {
-        counters.accountsFailed++;
-        errors.push({ accountId, message: errorMessage(err) });
-      }
+      inputs.push({ accountId, p, a: { accountId, currency: p.currency, tax: this.taxOf(p), services: own, charges: chargesOf.get(accountId) ?? [], topUps: topUpsOf.get(accountId) ?? [], discounts: discountsOf.get(accountId) ?? [] } });
     }
+    // The first chunk is rated here; later ones on the run's rating worker, while this thread issues the chunk before.
+    const outcomes = await (pool ?? INLINE).rate({ accounts: inputs.map((x) => x.a), catalogue: chunkCatalogue, usage, T, rules });
+    inputs.forEach(({ accountId, p, a }, i) => {
+      const outcome = outcomes[i]!;
+      if (!outcome.ok) {
+        counters.accountsFailed++;
+        errors.push({ accountId, message: outcome.message });
+        return;
+      }
+      const result = outcome.result;
+      if (result.errors.length) {
+        counters.accountsFailed++;
+        errors.push(...result.errors.map((message) => ({ accountId, message })));
+        return;
+      }
+      rated.push({ accountId, p, input: { ...a, catalogue: chunkCatalogue, usage }, result });
+    });
 
     return async () => {
       const issue = async (t: Transaction | null, skip: Set<number> = new Set()) => {
@@ -409,6 +419,20 @@ export class BillingService {
       usage,
     };
   }
+}
+
+/** Rating on this thread: a run's first chunk, and every chunk of a run without its worker. */
+const INLINE = { rate: async (c: ChunkToRate) => rateChunk(c) };
+
+function groupBy<T, K>(list: T[], key: (x: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const x of list) {
+    const k = key(x);
+    const cur = out.get(k);
+    if (cur) cur.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
 }
 
 function totalsJson(totals: Map<string, { invoiced: bigint; credited: bigint }>): RunProgress['totals'] {

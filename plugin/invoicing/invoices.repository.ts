@@ -175,6 +175,7 @@ export class InvoicesRepository {
     const byType = new Map<DocumentType, NewDocument[]>();
     for (const d of docs) byType.set(d.snapshot.type, [...(byType.get(d.snapshot.type) ?? []), d]);
     const keys: string[] = [];
+    const made = new Map<string, Omit<InvoiceRecord, 'id'>>();
     // Fixed order (invoice series, then credit notes): two issuers never wait on each other's counters in opposite orders.
     for (const type of ['invoice', 'credit_note'] as const) {
       const list = byType.get(type);
@@ -193,6 +194,12 @@ export class InvoicesRepository {
           text, sha256(text), d.createdBy, this.t(now), this.t(now),
         );
         keys.push(d.idempotencyKey);
+        made.set(d.idempotencyKey, {
+          type, number, sequence, accountId: d.snapshot.accountId, periodKey: d.snapshot.periodKey, periodFromMs: d.periodFromMs, periodToMs: d.periodToMs, status: 'issued',
+          currency: d.snapshot.currency, issuedAt: new Date(d.snapshot.document.issuedAtMs), issueDate: d.issueDate, dueDate: d.dueDate,
+          netMinor: totals.netMinor, taxMinor: totals.taxMinor, totalMinor: totals.totalMinor, creditedInvoiceId: d.creditedInvoiceId, billingRunId: d.billingRunId,
+          sentAt: null, paidAt: null, voidedAt: null, voidReason: null, createdBy: d.createdBy, createdAt: new Date(now.getTime()),
+        });
       });
       for (let i = 0; i < list.length; i += 200) {
         const n = Math.min(200, list.length - i);
@@ -214,7 +221,7 @@ export class InvoicesRepository {
         const tax = doc.lineTaxes[i];
         lineRows.push(
           id, i + 1, l.kind, d.snapshot.lineServices[i] ?? null, l.description.slice(0, 400), l.tariff?.code ?? null, l.tariff?.version ?? null,
-          this.t(l.fromMs), this.t(l.toMs), l.quantity.toFixed(), l.unit.slice(0, 40), l.unitPrice === null ? null : l.unitPrice.toDecimalPlaces(20).toFixed(), l.preciseAmount.toDecimalPlaces(20).toFixed(),
+          this.t(l.fromMs), this.t(l.toMs), l.quantity.toDecimalPlaces(20).toFixed(), l.unit.slice(0, 40), l.unitPrice === null ? null : l.unitPrice.toDecimalPlaces(20).toFixed(), l.preciseAmount.toDecimalPlaces(20).toFixed(),
           l.amountMinor.toString(), doc.taxes.length === 1 ? taxLabel(doc.taxes[0]!) : null, (tax?.taxMinor ?? 0n).toString(),
         );
       });
@@ -222,7 +229,8 @@ export class InvoicesRepository {
     }
     await this.bulk('invoice_lines (invoice_id, position, kind, service_id, description, tariff_code, tariff_version, from_time, to_time, quantity, unit, unit_price, precise_amount, amount_minor, tax_label, tax_minor)', 16, lineRows, t);
     await this.bulk('invoice_usage (invoice_id, service_id, from_time, to_time, kind, download, upload)', 7, usageRows, t);
-    return this.byIds([...ids.values()], t);
+    // The records as inserted (what byIds would read back), in id order: no second read of the rows just written.
+    return keys.map((k) => ({ id: ids.get(k)!, ...made.get(k)! })).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
   private async bulk(table: string, columns: number, flat: unknown[], t: Transaction): Promise<void> {
