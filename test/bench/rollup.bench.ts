@@ -16,7 +16,7 @@
  * Besides the wall time, each round reports what other load on the machine hardly moves: the
  * plugin's CPU seconds, the database server's CPU seconds (from /proc, when the server runs on
  * this host and its pid file is readable) and InnoDB's counters for the round (buffer-pool reads
- * from disk, i.e. misses; pages written; fsyncs; rows read and changed). On a shared server those
+ * from disk, i.e. misses; pages written; fsyncs; statements by kind). On a shared server those
  * counters include the other clients' work: run against a server of its own for clean ones, e.g.
  *   OCTET_TEST_MYSQL_URL=mysql://root@127.0.0.1:3307 npx tsx test/bench/rollup.bench.ts
  * The load average before and after is printed.
@@ -129,7 +129,7 @@ try {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   };
-  const COUNTERS = ['Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests', 'Innodb_pages_written', 'Innodb_data_fsyncs', 'Innodb_rows_read', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Com_select', 'Com_insert', 'Com_update'];
+  const COUNTERS = ['Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests', 'Innodb_pages_written', 'Innodb_data_fsyncs', 'Com_select', 'Com_insert', 'Com_update'];
   const status = async (): Promise<Map<string, number>> => {
     const rows = await db.sequelize.query<{ Variable_name: string; Value: string }>(`SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map((c) => `'${c}'`).join(', ')})`, { type: QueryTypes.SELECT });
     return new Map(rows.map((r) => [r.Variable_name, Number(r.Value)]));
