@@ -93,13 +93,14 @@ export class DunningService {
       if (!lease) throw new ConflictError('a dunning evaluation is running already (on this or another instance); try again in a minute');
       own = true;
     }
+    // Everyone's outstanding in a few queries; each account acted on is decided again under its lock.
+    const outstanding = await this.deps.payments.outstandingBatch(ids, today);
     try {
       for (let i = 0; i < ids.length; i += CHUNK) {
         // Renewed per chunk too: a long stretch of accounts with nothing to do proves nothing.
         if (lease && this.deps.leases && i > 0) await this.deps.leases.renew(lease);
         const chunk = ids.slice(i, i + CHUNK);
-        const [outstanding, rows, reminded, profiles] = await Promise.all([
-          this.deps.payments.outstanding(chunk, today),
+        const [rows, reminded, profiles] = await Promise.all([
           this.deps.repo.get(chunk),
           this.deps.repo.remindedKeys(chunk),
           this.deps.subscribers.profiles(chunk),

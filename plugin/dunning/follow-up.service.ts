@@ -49,7 +49,7 @@ export class FollowUpService {
   private async outstandingAll(): Promise<Map<number, AccountOutstanding>> {
     const ids = [...(await this.deps.invoices.openInvoices()).keys()].sort((a, b) => a - b);
     const out = new Map<number, AccountOutstanding>();
-    for (let i = 0; i < ids.length; i += 500) for (const [k, v] of await this.deps.payments.outstanding(ids.slice(i, i + 500), this.today())) out.set(k, v);
+    for (const [k, v] of await this.deps.payments.outstandingBatch(ids, this.today())) out.set(k, v);
     return out;
   }
 

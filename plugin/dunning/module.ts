@@ -60,7 +60,7 @@ export function buildDunning(ctx: PluginContext, ports: DunningPorts) {
   const { db, clock, logger } = ctx;
   const repo = new DunningRepository({ db, clock });
   const leases = new LeaseRepository(db);
-  const payments: PaymentsOutstanding = ports.payments ?? { outstanding: async () => missing('payments') };
+  const payments: PaymentsOutstanding = ports.payments ?? { outstanding: async () => missing('payments'), outstandingBatch: async () => missing('payments') };
   const enforcement: EnforcementDesired = ports.enforcement ?? { setDesired: async () => missing('enforcement'), stateOf: async () => missing('enforcement') };
   const invoices = openInvoicesOf(ports.invoices);
   const smtp = smtpSettings(ctx.config.smtp);

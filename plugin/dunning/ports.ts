@@ -8,7 +8,10 @@ import type { AccountOutstanding, OpenInvoice } from './policy.js';
  * specs pass typed fakes of the same shapes.
  */
 export interface PaymentsOutstanding {
+  /** Per account, read account by account (in `t`: the locked re-check before acting). */
   outstanding(accountIds: number[], asOfDate: string, t?: Transaction): Promise<Map<number, AccountOutstanding>>;
+  /** The same answer for many accounts in a few queries (the evaluation's read of everyone). */
+  outstandingBatch(accountIds: number[], asOfDate: string, t?: Transaction): Promise<Map<number, AccountOutstanding>>;
 }
 
 export interface EnforcementCause {

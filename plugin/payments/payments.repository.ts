@@ -155,6 +155,17 @@ export class PaymentsRepository {
     return rows.map(toPayment);
   }
 
+  /** Every payment of these accounts (for many accounts in a few queries: dunning's evaluation). */
+  async ofAccounts(accountIds: number[], t?: Transaction): Promise<PaymentRecord[]> {
+    const out: PaymentRecord[] = [];
+    for (let i = 0; i < accountIds.length; i += CHUNK) {
+      const part = accountIds.slice(i, i + CHUNK);
+      const rows = await this.q<Record<string, unknown>>(`SELECT ${COLUMNS} FROM payments p WHERE p.account_id IN (${part.map(() => '?').join(', ')}) ORDER BY p.received_at, p.id`, part, t);
+      out.push(...rows.map(toPayment));
+    }
+    return out;
+  }
+
   async insertAllocations(accountId: number, rows: Array<{ paymentId: string; invoiceId: string; amountMinor: bigint }>, t: Transaction): Promise<void> {
     if (rows.length === 0) return;
     const now = this.now();

@@ -55,6 +55,20 @@ function failIf(issues: FieldIssue[]): void {
 }
 
 const leftOf = (p: PaymentRecord) => p.amountMinor - p.allocatedMinor - p.refundedMinor;
+/** Page size when reading every open invoice at once (outstandingBatch). */
+const BATCH_PAGE = 5000;
+
+/** Invoices (not drafts) with what credit notes (issued, not void) and payments took off each. */
+function factsOf(docs: readonly InvoiceRecord[], allocated: Map<string, bigint>): InvoiceFacts[] {
+  const credited = new Map<string, bigint>();
+  for (const d of docs) {
+    if (d.type !== 'credit_note' || d.creditedInvoiceId === null || d.status === 'draft' || d.status === 'void') continue;
+    credited.set(d.creditedInvoiceId, (credited.get(d.creditedInvoiceId) ?? 0n) + d.totalMinor);
+  }
+  return docs
+    .filter((d) => d.type === 'invoice' && d.status !== 'draft')
+    .map((i) => ({ invoiceId: i.id, number: i.number ?? '', status: i.status, dueDate: i.dueDate ?? '', totalMinor: i.totalMinor, creditedMinor: credited.get(i.id) ?? 0n, allocatedMinor: allocated.get(i.id) ?? 0n }));
+}
 
 /**
  * Recording payments, allocating them and credit to invoices, refunds, and what accounts owe.
@@ -200,6 +214,39 @@ export class PaymentsService {
     return out;
   }
 
+  /**
+   * `outstanding` for many accounts in a few queries (dunning's evaluation of every account): the
+   * open invoices and the credit notes are read in pages for all accounts at once, allocations and
+   * credit per 400 ids. The same rules as `outstanding` (summarize); the payment path keeps the
+   * per-account one, read in its own transaction.
+   */
+  async outstandingBatch(accountIds: number[], asOfDate: string, t?: Transaction): Promise<Map<number, Outstanding>> {
+    const wanted = new Set(accountIds);
+    const profiles = await this.deps.accounts.profiles(accountIds, t);
+    const pages = async (filter: { type: 'invoice' | 'credit_note'; status?: 'issued' | 'sent' }) => {
+      const out: InvoiceRecord[] = [];
+      for (let offset = 0; ; offset += BATCH_PAGE) {
+        const page = await this.deps.invoices.list(filter, { limit: BATCH_PAGE, offset }, t);
+        out.push(...page.rows.filter((r) => wanted.has(r.accountId)));
+        if (page.rows.length < BATCH_PAGE) return out;
+      }
+    };
+    const [issued, sent, creditNotes] = await Promise.all([pages({ type: 'invoice', status: 'issued' }), pages({ type: 'invoice', status: 'sent' }), pages({ type: 'credit_note' })]);
+    const docsOf = new Map<number, InvoiceRecord[]>();
+    for (const d of [...issued, ...sent, ...creditNotes]) docsOf.set(d.accountId, [...(docsOf.get(d.accountId) ?? []), d]);
+    const invoices = [...issued, ...sent];
+    const allocated = await this.deps.payments.allocatedTo(invoices.map((i) => i.id), t);
+    const credit = new Map<number, bigint>();
+    for (const p of await this.deps.payments.ofAccounts(accountIds, t)) credit.set(p.accountId, (credit.get(p.accountId) ?? 0n) + leftOf(p));
+    const out = new Map<number, Outstanding>();
+    for (const id of accountIds) {
+      const profile = profiles.get(id);
+      if (!profile) continue;
+      out.set(id, summarize(profile.currency, factsOf(docsOf.get(id) ?? [], allocated), asOfDate, credit.get(id) ?? 0n));
+    }
+    return out;
+  }
+
   async list(filter: { accountId?: number }, page?: { limit: number; offset: number }) {
     return this.deps.payments.list(filter, page);
   }
@@ -277,13 +324,7 @@ export class PaymentsService {
   /** The account's invoices with what credit notes and payments took off each. */
   private async facts(docs: InvoiceRecord[], t?: Transaction): Promise<InvoiceFacts[]> {
     const invoices = docs.filter((d) => d.type === 'invoice' && d.status !== 'draft');
-    const credited = new Map<string, bigint>();
-    for (const d of docs) {
-      if (d.type !== 'credit_note' || d.creditedInvoiceId === null || d.status === 'draft' || d.status === 'void') continue;
-      credited.set(d.creditedInvoiceId, (credited.get(d.creditedInvoiceId) ?? 0n) + d.totalMinor);
-    }
-    const allocated = await this.deps.payments.allocatedTo(invoices.map((i) => i.id), t);
-    return invoices.map((i) => ({ invoiceId: i.id, number: i.number ?? '', status: i.status, dueDate: i.dueDate ?? '', totalMinor: i.totalMinor, creditedMinor: credited.get(i.id) ?? 0n, allocatedMinor: allocated.get(i.id) ?? 0n }));
+    return factsOf(docs, await this.deps.payments.allocatedTo(invoices.map((i) => i.id), t));
   }
 
   private validate(p: RecordPayment): void {

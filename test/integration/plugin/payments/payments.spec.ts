@@ -254,4 +254,36 @@ forEachDatabase('recording payments', (dialect) => {
     expect(both[0]!.paymentId).to.equal(both[1]!.paymentId);
     expect(await count(a)).to.equal(1);
   });
+
+  it('answers for many accounts at once (the batched read dunning uses) exactly as account by account', async () => {
+    // Varied states beside those the specs above left: partly paid, credited, credit held, paid, nothing owed.
+    const partly = await account();
+    await invoice(partly, '2026-02-01');
+    await invoice(partly, '2026-03-30');
+    await pay(partly, 1234n);
+    const credited = await account();
+    const wrong = await invoice(credited, '2026-02-10');
+    await invoice(credited, '2026-02-20', { corrects: wrong });
+    const held = await account();
+    await pay(held, 5000n);
+    await invoice(held, '2026-03-01');
+    const paid = await account();
+    await invoice(paid, '2026-02-01');
+    await pay(paid, TOTAL);
+    const none = await account();
+    const [rows] = await plugin.ctx.db.sequelize.query('SELECT id FROM accounts ORDER BY id');
+    const ids = [...(rows as Array<{ id: number | string }>).map((r) => Number(r.id)), 999_999];
+    const one = new Map<number, unknown>();
+    for (const id of ids) {
+      const o = (await payments.outstanding([id], '2026-03-20')).get(id);
+      if (o) one.set(id, o);
+    }
+    const batch = await payments.outstandingBatch(ids, '2026-03-20');
+    expect(batch.size).to.equal(ids.length - 1);
+    expect([...batch.keys()].sort((a, b) => a - b)).to.deep.equal([...one.keys()].sort((a, b) => a - b));
+    for (const [id, o] of one) expect(batch.get(id), `account ${id}`).to.deep.equal(o);
+    expect(batch.get(held)!.openMinor).to.equal(TOTAL - 5000n);
+    expect(batch.get(none)).to.deep.include({ openMinor: 0n, overdueMinor: 0n });
+  });
 });
+
