@@ -18,7 +18,7 @@ import { SplynxHost } from './splynx/adapter.js';
 import { SplynxClient } from './splynx/client.js';
 import { mountSplynxWebhook } from './splynx/webhook.js';
 import { StandaloneHost } from './standalone.js';
-import { UispPlatform } from './uisp/index.js';
+import { DbNonceStore, mountUispWebhook, UispPlatform } from './uisp/index.js';
 import { HostSyncJob } from './sync.job.js';
 import { HostSyncRepository } from './sync.repository.js';
 import { HostSyncService } from './sync.service.js';
@@ -56,7 +56,8 @@ export function buildHost(ctx: PluginContext, m: Built, options: { platform?: Ho
     sync = { tariffMap: s.tariffMap, pageSize: s.pageSize, everyMinutes: s.syncEveryMinutes };
     if (!options.platform) requestStats = () => client.stats;
   } else if (cfg.kind === 'uisp') {
-    platform = options.platform ?? new UispPlatform({ settings: cfg, logger: ctx.logger.child({ host: 'uisp' }) });
+    // Used assertion nonces in the database: single use holds across plugin instances.
+    platform = options.platform ?? new UispPlatform({ settings: cfg, logger: ctx.logger.child({ host: 'uisp' }), nonces: new DbNonceStore(ctx.db) });
     sync = { tariffMap: {}, pageSize: 100, everyMinutes: 15 };
   } else platform = options.platform ?? new StandaloneHost({ subscribers: m.subscribers, payments: m.payments, enforcement: m.enforcement });
   if (!sync || platform.kind === 'standalone') return { platform, owns: platform.owns, sync: null, job: null, requestStats };
@@ -89,6 +90,10 @@ export const hostModule: PluginModule = {
       api: (router) => hostApi(router, deps),
       raw: (app) => {
         const cfg = ctx.config.host;
+        if (cfg.kind === 'uisp' && host.sync && host.platform instanceof UispPlatform) {
+          mountUispWebhook(app, { platform: host.platform, sync: host.sync, payments: services.payments, subscribers: services.subscribers.subscribers, logger: ctx.logger });
+          return;
+        }
         if (cfg.kind !== 'splynx' || !cfg.splynx.webhookSecret || !host.job) return;
         const job = host.job;
         mountSplynxWebhook(app, { secret: cfg.splynx.webhookSecret, logger: ctx.logger, onEvent: () => void job.tick() });

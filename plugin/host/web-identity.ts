@@ -32,7 +32,10 @@ function facts(req: Request): StaffRequestFacts {
 export async function resolveHostStaff(host: HostPlatform, req: Request, now: () => number = Date.now): Promise<PanelUser | null> {
   const given = typeof req.query.sash === 'string' ? req.query.sash : null;
   const kept = req.session?.hostStaff;
-  if (!given && kept && now() - kept.checkedAtMs < RECHECK_MS) return { externalId: kept.externalId, name: kept.name, email: kept.email, role: kept.role };
+  // A host whose word is a single-use assertion (UISP's plugin page) cannot be asked again: its
+  // session holds for the session's lifetime, ended by Octet's own logout or expiry.
+  const recheck = (host as { staffRecheck?: boolean }).staffRecheck !== false;
+  if (!given && kept && (!recheck || now() - kept.checkedAtMs < RECHECK_MS)) return { externalId: kept.externalId, name: kept.name, email: kept.email, role: kept.role };
   const sash = given ?? kept?.sash;
   if (!sash) return null;
   const who = await host.identifyStaff({ ...facts(req), query: { ...facts(req).query, sash } });
