@@ -94,7 +94,10 @@ export const dunningModule: PluginModule = {
       pages: (router) => dunningPages(router, { dunning: parts.dunning, followUp: parts.followUp, ready: parts.ready, logger: ctx.logger, timezone: ctx.config.billing.timezone }),
       api: (router) => dunningApi(router, { dunning: parts.dunning, ready: parts.ready }),
       start: () => {
-        if (ctx.config.dunning.schedule.enabled && parts.ready.payments && parts.ready.enforcement) parts.job.start();
+        // Never both enforcing: where the host platform blocks overdue customers (Splynx with
+        // dunning: splynx, UISP), Octet's dunning only previews and the host's blocks are mirrored.
+        if (services.host?.owns.blocking) ctx.logger.info('dunning schedule not started: the host platform blocks overdue customers', { host: services.host.platform.kind });
+        else if (ctx.config.dunning.schedule.enabled && parts.ready.payments && parts.ready.enforcement) parts.job.start();
         else if (ctx.config.dunning.schedule.enabled) ctx.logger.warn('dunning schedule not started: the payments or enforcement module is missing');
       },
       stop: async () => {

@@ -1,3 +1,4 @@
+import { UserError } from '../../common/errors.js';
 import type { Command } from 'commander';
 import { formatMoney } from '../../common/money.js';
 import type { EvaluationResult } from '../../dunning/index.js';
@@ -26,6 +27,9 @@ export function registerDunning(program: Command): void {
       .option('--json', 'print the result as JSON'),
   ).action(async (opts: { config?: string; dryRun?: boolean; json?: boolean }) => {
     await withPlugin(opts, async (plugin) => {
+      if (!opts.dryRun && plugin.services.host.owns.blocking) {
+        throw new UserError(`the host platform (${plugin.services.host.platform.kind}) blocks overdue customers, so Octet's dunning only previews: run with --dry-run`);
+      }
       const r = await plugin.services.dunning.dunning.evaluate({ dryRun: Boolean(opts.dryRun), actor: 'cli' });
       process.stdout.write(opts.json ? `${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n` : summary(r));
     });

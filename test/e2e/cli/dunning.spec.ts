@@ -44,6 +44,19 @@ forEachDatabase('octet dunning (process)', (dialect) => {
     expect(again.stdout).to.contain('nobody to remind, suspend or restore');
   });
 
+  it('only previews where the host platform blocks overdue customers (Splynx, dunning: splynx): a real run exits 2 and suspends nobody', async () => {
+    const hosted = join(dir, 'hosted.yaml');
+    const host = { kind: 'splynx', splynx: { url: 'http://127.0.0.1:9/', apiKey: 'key', apiSecret: 'secret', dunning: 'splynx' } };
+    writeFileSync(hosted, JSON.stringify({ db: { url: plugin.url }, billing: { timezone: 'Europe/Berlin', currency: 'EUR' }, host, log: { level: 'warn', format: 'json' } }));
+    const before = (await plugin.services.enforcement.stateOf([customer.serviceId])).get(customer.serviceId)?.version ?? 0;
+    const r = await runOctet(['dunning', '--config', hosted]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('the host platform (splynx) blocks overdue customers');
+    expect((await plugin.services.enforcement.stateOf([customer.serviceId])).get(customer.serviceId)?.version ?? 0).to.equal(before);
+    const preview = await runOctet(['dunning', '--dry-run', '--config', hosted]);
+    expect(preview.code, preview.stderr).to.equal(0);
+  });
+
   it('refuses a bad dunning config with the field named (exit 2)', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, JSON.stringify({ db: { url: plugin.url }, dunning: { graceDays: 20, suspendAfterDays: 10, minimumOverdue: { EUR: '5,00' } } }));
