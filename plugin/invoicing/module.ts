@@ -57,6 +57,8 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
   const onIssued = ports.onIssued ?? queueDelivery;
   const announce = async (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => {
     await onIssued(issued, t);
+    // Once committed, listeners (payments: credit held pays the new invoices) hear which accounts.
+    if (issued.length > 0) t.afterCommit(() => ctx.events.emit('invoices.issued', { accountIds: [...new Set(issued.map((i) => i.accountId))] }));
     if (!ports.outbox || issued.length === 0) return;
     for (const inv of await invoices.byIds(issued.map((i) => i.id), t)) {
       if (inv.type !== 'invoice') continue;

@@ -1,3 +1,4 @@
+import { errorMessage } from '../common/errors.js';
 import type { PluginContext } from '../context.js';
 import type { InvoicesRepository } from '../invoicing/index.js';
 import type { InstalledModule, PluginModule } from '../modules.js';
@@ -20,7 +21,27 @@ export interface PaymentsPorts {
 
 export function buildPayments(ctx: PluginContext, ports: PaymentsPorts) {
   const repository = new PaymentsRepository({ db: ctx.db, clock: ctx.clock });
-  return new PaymentsService({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, payments: repository, invoices: ports.invoices, accounts: ports.accounts, audit: ctx.repos.audit, onPaymentRecorded: ports.onPaymentRecorded, outbox: ports.outbox });
+  const service = new PaymentsService({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, payments: repository, invoices: ports.invoices, accounts: ports.accounts, audit: ctx.repos.audit, onPaymentRecorded: ports.onPaymentRecorded, outbox: ports.outbox });
+  // Credit held (an overpayment) pays a new invoice right after it is issued, not at the credit
+  // job's next pass. Idempotent: applyCredit allocates under the account's payment lock, so a
+  // second call (or the job) finds nothing left; a failure here is retried by the job.
+  ctx.events.on('invoices.issued', ({ accountIds }) => {
+    void (async () => {
+      try {
+        // Only the accounts holding credit (one query per 400 accounts): a billing run issues to many.
+        for (const id of await service.holdingCredit(accountIds)) {
+          try {
+            await service.applyCredit(id, 'system:credit-at-issue');
+          } catch (err) {
+            ctx.logger.warn('credit not applied at issue; the credit job retries', { accountId: id, error: errorMessage(err) });
+          }
+        }
+      } catch (err) {
+        ctx.logger.warn('credit not applied at issue; the credit job retries', { accounts: accountIds.length, error: errorMessage(err) });
+      }
+    })();
+  });
+  return service;
 }
 
 export type PaymentsServices = ReturnType<typeof buildPayments>;

@@ -152,6 +152,13 @@ export class PaymentsService {
     return this.deps.payments.accountsWithCredit(afterId, limit);
   }
 
+  /** Which of these accounts hold credit (money received and not allocated or refunded). */
+  async holdingCredit(accountIds: number[]): Promise<number[]> {
+    const credit = new Map<number, bigint>();
+    for (const p of await this.deps.payments.ofAccounts(accountIds)) credit.set(p.accountId, (credit.get(p.accountId) ?? 0n) + leftOf(p));
+    return [...credit].filter(([, c]) => c > 0n).map(([id]) => id);
+  }
+
   /** Spreads the account's credit over its open invoices (after an invoice is issued). */
   async applyCredit(accountId: number, actor: string): Promise<Array<{ invoiceId: string; amountMinor: string }>> {
     // Most accounts with credit have nothing open: a read without the lock says so cheaply.
