@@ -104,6 +104,8 @@ export interface BillingDeps {
   leaseWaitMs?: number;
   /** Rate the chunks after the first on a worker thread (run/rating-pool.ts); default true. */
   ratingWorker?: boolean;
+  /** The smallest chunk size the worker is used for (default 200: smaller chunks rate in less time than the worker takes to start). */
+  ratingWorkerFromChunk?: number;
 }
 
 const KEY = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/;
@@ -184,7 +186,7 @@ export class BillingService {
     const totals = new Map<string, { invoiced: bigint; credited: bigint }>();
     const fromDate = DateTime.fromMillis(T, { zone: rules.timezone }).minus({ months: 1, days: 1 }).toISODate()!;
     const toDate = DateTime.fromMillis(T, { zone: rules.timezone }).plus({ days: 1 }).toISODate()!;
-    const pool = this.deps.ratingWorker === false ? null : new RatingPool(this.deps.logger);
+    const pool = this.deps.ratingWorker === false || this.chunk < (this.deps.ratingWorkerFromChunk ?? 200) ? null : new RatingPool(this.deps.logger);
     try {
       let chunks = 0;
       const next = async (after: number) => {

@@ -3,6 +3,7 @@ import { QueryTypes } from 'sequelize';
 import type { ManualClock } from '../../../../plugin/common/clock.js';
 import { nullLogger, type Logger } from '../../../../plugin/common/logger.js';
 import { sqlTime, valuesPlaceholders } from '../../../../plugin/db/sql.js';
+import { BillingService, type BillingDeps } from '../../../../plugin/invoicing/billing.service.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 // Last: its MySQL probe starts once the modules above are loaded (a loaded machine would otherwise time it out).
 import { forEachDatabase } from '../../../support/databases.js';
@@ -54,7 +55,9 @@ forEachDatabase('billing run in chunks', (dialect) => {
       }
     }
     clock.set('2026-12-01T05:00:00Z');
-    const run = await plugin.services.invoicing.billing.run('2026-12', { dryRun: false, by: 'user:1' });
+    // The worker from chunks of one account (the plugin's own service uses it from chunks of 200).
+    const deps = (plugin.services.invoicing.billing as unknown as { deps: BillingDeps }).deps;
+    const run = await new BillingService({ ...deps, ratingWorkerFromChunk: 1 }).run('2026-12', { dryRun: false, by: 'user:1' });
     const q = <T extends object>(sql: string) => plugin.ctx.db.sequelize.query<T>(sql, { type: QueryTypes.SELECT });
     return {
       run: [run.status, run.failure, run.invoicesIssued, run.accountsFailed],
