@@ -55,9 +55,9 @@ forEachDatabase('billing run in chunks', (dialect) => {
       }
     }
     clock.set('2026-12-01T05:00:00Z');
-    // The worker from chunks of one account (the plugin's own service uses it from chunks of 200).
+    // The worker (opt-in) from chunks of one account (by default it is used only from chunks of 200).
     const deps = (plugin.services.invoicing.billing as unknown as { deps: BillingDeps }).deps;
-    const run = await new BillingService({ ...deps, ratingWorkerFromChunk: 1 }).run('2026-12', { dryRun: false, by: 'user:1' });
+    const run = await new BillingService({ ...deps, ratingWorker: runChunk === 1, ratingWorkerFromChunk: 1 }).run('2026-12', { dryRun: false, by: 'user:1' });
     const q = <T extends object>(sql: string) => plugin.ctx.db.sequelize.query<T>(sql, { type: QueryTypes.SELECT });
     return {
       run: [run.status, run.failure, run.invoicesIssued, run.accountsFailed],
