@@ -46,7 +46,9 @@ function netOf(docs: Array<{ doc: RatedDocument; services?: Array<number | null>
   return n;
 }
 
-describe('the billing run rates an account (properties)', () => {
+describe('the billing run rates an account (properties)', function () {
+  // Hundreds of generated accounts per property: seconds on a quiet machine, more on a busy one.
+  this.timeout(180_000);
   it('every invoice and credit note totals the sum of its lines to the minor unit, and its tax rows sum to its tax', () => {
     fc.assert(
       fc.property(worldArb, (w) => {
