@@ -91,7 +91,7 @@ export const dunningModule: PluginModule = {
     const parts = services.dunning;
     return {
       nav: DUNNING_NAV,
-      pages: (router) => dunningPages(router, { dunning: parts.dunning, followUp: parts.followUp, ready: parts.ready, logger: ctx.logger, timezone: ctx.config.billing.timezone }),
+      pages: (router) => dunningPages(router, { dunning: parts.dunning, followUp: parts.followUp, ready: parts.ready, logger: ctx.logger, timezone: ctx.config.billing.timezone, hostBlocks: services.host?.owns.blocking ? services.host.platform.kind : null }),
       api: (router) => dunningApi(router, { dunning: parts.dunning, ready: parts.ready }),
       start: () => {
         // Never both enforcing: where the host platform blocks overdue customers (Splynx with

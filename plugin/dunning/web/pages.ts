@@ -22,6 +22,8 @@ export interface DunningWebDeps {
   ready: { payments: boolean; enforcement: boolean };
   logger: Logger;
   timezone: string;
+  /** Set where the host platform blocks overdue customers: the page previews, never runs. */
+  hostBlocks?: string | null;
 }
 
 const actor = (res: Response) => `user:${(res.locals.user as StaffUser).id}`;
@@ -61,13 +63,15 @@ export function dunningPages(router: Router, deps: DunningWebDeps): void {
     let problem = extra.error ?? null;
     if (missing.length) problem = `Dunning cannot evaluate yet: this build has no ${missing.join(' or ')} module.`;
     else preview = resultView(await deps.dunning.evaluate({ dryRun: true, actor: actor(res) }), deps.timezone);
-    res.status(status).render('dunning/index', { title: 'Dunning', preview, ran: extra.ran ? resultView(extra.ran, deps.timezone) : null, problem, canRun: canBill(res) && !missing.length });
+    if (deps.hostBlocks && !problem) problem = `${deps.hostBlocks} blocks overdue customers here, so Octet's dunning only previews (never both enforcing).`;
+    res.status(status).render('dunning/index', { title: 'Dunning', preview, ran: extra.ran ? resultView(extra.ran, deps.timezone) : null, problem, canRun: canBill(res) && !missing.length && !deps.hostBlocks });
   }
 
   router.get('/dunning', async (_req, res) => overview(res));
 
   router.post('/dunning/run', billing, async (_req, res) => {
     if (missing.length) return overview(res, {}, 503);
+    if (deps.hostBlocks) return overview(res, {}, 409);
     try {
       const ran = await deps.dunning.evaluate({ dryRun: false, actor: actor(res) });
       deps.logger.info('dunning run from the page', { by: actor(res), suspended: ran.suspended.length, restored: ran.restored.length });

@@ -59,3 +59,26 @@ forEachDatabase('dunning pages', (dialect) => {
     expect(csv.text).to.contain(`${customer.accountId},Customer <b>evil</b>,EUR,0.00,0.00,${(Number(TOTAL) / 100).toFixed(2)},0.00,0.00,99.25\r\n`);
   });
 });
+
+forEachDatabase('dunning pages where the host platform blocks (Splynx, dunning: splynx)', (dialect) => {
+  let plugin: TestPlugin;
+  let billing: Browser;
+  let customer: Awaited<ReturnType<typeof overdueCustomer>>;
+
+  before(async () => {
+    const host = { kind: 'splynx' as const, splynx: { url: 'http://127.0.0.1:9/', apiKey: 'key', apiSecret: 'secret', dunning: 'splynx' as const } };
+    plugin = await createTestPlugin(dialect, { clock: new ManualClock(FRIDAY), config: { billing: { currency: 'EUR', timezone: 'Europe/Berlin' }, host } as never });
+    customer = await overdueCustomer(plugin, 'hosted');
+    billing = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'billing'));
+  });
+  after(async () => plugin?.close());
+
+  it('previews who is overdue, says the host blocks, offers no run button and refuses a run (409), suspending nobody', async () => {
+    const page = await billing.get('/dunning').expect(200);
+    expect(page.text).to.contain(`overdue 33 days (${customer.invoice.number}): suspend`);
+    expect(page.text).to.contain("splynx blocks overdue customers here, so Octet&#39;s dunning only previews");
+    expect(page.text).not.to.contain('id="run-dunning"');
+    await billing.post('/dunning/run').type('form').send({ _csrf: await csrfOf(billing, '/dunning') }).expect(409);
+    expect((await plugin.services.enforcement.stateOf([customer.serviceId])).size).to.equal(0);
+  });
+});
