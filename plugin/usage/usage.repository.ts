@@ -8,7 +8,7 @@ import type { HourUsage } from './hour-split.js';
 import type { ObservedPoint } from './session-usage.js';
 import type { HourlyRow, SessionBucket } from './hourly-rows.js';
 import type { SessionTime } from './source-choice.js';
-import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from '../db/sql.js';
+import { fromSqlTime, msOf, sqlList, sqlLiteral, sqlMs, sqlRows, sqlTime, type SqlValue } from '../db/sql.js';
 
 export interface StoredObservation extends ObservedPoint {
   id: string;
@@ -43,7 +43,8 @@ export interface SessionRow {
 
 const IN_CHUNK = 2000;
 
-const OBSERVATION_COLUMNS = `CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, session_start, observed_at,
+const observationColumns = (d: 'mysql' | 'sqlite') => `CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login,
+  ${sqlMs(d, 'session_start')} AS session_start, ${sqlMs(d, 'observed_at')} AS observed_at,
   CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u, ended, synthetic, framed_ip, rolled_up`;
 
 function observationOf(r: Record<string, unknown>): StoredObservation {
@@ -55,8 +56,8 @@ function observationOf(r: Record<string, unknown>): StoredObservation {
     sourceName: String(r.source_name),
     sessionId: String(r.session_id),
     login: String(r.login),
-    sessionStartMs: fromSqlTimeOrNull(r.session_start)?.getTime() ?? null,
-    atMs: fromSqlTime(r.observed_at).getTime(),
+    sessionStartMs: msOf(r.session_start),
+    atMs: msOf(r.observed_at)!,
     download: toBigInt(r.d as string),
     upload: toBigInt(r.u as string),
     ended: Boolean(Number(r.ended)),
@@ -93,6 +94,23 @@ export class UsageRepository {
     return sqlTime(this.db.dialect, at);
   }
 
+  /** A time as an SQL literal. */
+  private tl(at: number | Date): string {
+    return `'${sqlTime(this.db.dialect, at)}'`;
+  }
+
+  private list(values: readonly SqlValue[]): string {
+    return sqlList(this.db.dialect, values);
+  }
+
+  private rows(rows: ReadonlyArray<readonly SqlValue[]>): string {
+    return sqlRows(this.db.dialect, rows);
+  }
+
+  private ms(column: string): string {
+    return sqlMs(this.db.dialect, column);
+  }
+
   /** Sessions with observations the rollup has not folded in yet. */
   async pendingSessionKeys(limit: number, t?: Transaction): Promise<string[]> {
     const rows = await this.q<{ k: string }>('SELECT DISTINCT session_key AS k FROM usage_observations WHERE rolled_up = 0 LIMIT ?', [limit], t);
@@ -118,7 +136,7 @@ export class UsageRepository {
    * index dive per session).
    */
   async pendingObservations(limit: number, t?: Transaction): Promise<StoredObservation[]> {
-    const rows = await this.q<Record<string, unknown>>(`SELECT ${OBSERVATION_COLUMNS} FROM usage_observations WHERE rolled_up = 0 ORDER BY id LIMIT ?`, [limit], t);
+    const rows = await this.q<Record<string, unknown>>(`SELECT ${observationColumns(this.db.dialect)} FROM usage_observations WHERE rolled_up = 0 ORDER BY id LIMIT ${sqlLiteral(this.db.dialect, limit)}`, [], t);
     return rows.map(observationOf);
   }
 
@@ -126,8 +144,8 @@ export class UsageRepository {
     const out: StoredObservation[] = [];
     for (const part of chunks(keys)) {
       const rows = await this.q<Record<string, unknown>>(
-        `SELECT ${OBSERVATION_COLUMNS} FROM usage_observations WHERE session_key IN (?)${onlyPending ? ' AND rolled_up = 0' : ''}`,
-        [part],
+        `SELECT ${observationColumns(this.db.dialect)} FROM usage_observations WHERE session_key IN ${this.list(part)}${onlyPending ? ' AND rolled_up = 0' : ''}`,
+        [],
         t,
       );
       for (const r of rows) out.push(observationOf(r));
@@ -139,15 +157,16 @@ export class UsageRepository {
     const out = new Map<string, SessionRow>();
     for (const part of chunks(keys)) {
       const rows = await this.q<Record<string, unknown>>(
-        `SELECT CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, session_start, first_observed_at,
-                last_observed_at, CAST(last_download AS CHAR) AS ld, CAST(last_upload AS CHAR) AS lu, ended, framed_ip,
-                anchor_observed_at, CAST(anchor_download AS CHAR) AS ad, CAST(anchor_upload AS CHAR) AS au, ignored_late
-           FROM usage_sessions WHERE session_key IN (?)`,
-        [part],
+        `SELECT CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login, ${this.ms('session_start')} AS session_start,
+                ${this.ms('first_observed_at')} AS first_observed_at, ${this.ms('last_observed_at')} AS last_observed_at,
+                CAST(last_download AS CHAR) AS ld, CAST(last_upload AS CHAR) AS lu, ended, framed_ip,
+                ${this.ms('anchor_observed_at')} AS anchor_observed_at, CAST(anchor_download AS CHAR) AS ad, CAST(anchor_upload AS CHAR) AS au, ignored_late
+           FROM usage_sessions WHERE session_key IN ${this.list(part)}`,
+        [],
         t,
       );
       for (const r of rows) {
-        const anchorAt = fromSqlTimeOrNull(r.anchor_observed_at);
+        const anchorAt = msOf(r.anchor_observed_at);
         out.set(String(r.session_key), {
           id: String(r.id),
           sessionKey: String(r.session_key),
@@ -156,14 +175,14 @@ export class UsageRepository {
           sourceName: String(r.source_name),
           sessionId: String(r.session_id),
           login: String(r.login),
-          sessionStartMs: fromSqlTimeOrNull(r.session_start)?.getTime() ?? null,
-          firstObservedMs: fromSqlTime(r.first_observed_at).getTime(),
-          lastObservedMs: fromSqlTime(r.last_observed_at).getTime(),
+          sessionStartMs: msOf(r.session_start),
+          firstObservedMs: msOf(r.first_observed_at)!,
+          lastObservedMs: msOf(r.last_observed_at)!,
           lastDownload: toBigInt(r.ld as string),
           lastUpload: toBigInt(r.lu as string),
           ended: Boolean(Number(r.ended)),
           framedIp: (r.framed_ip as string | null) ?? null,
-          anchor: anchorAt ? { atMs: anchorAt.getTime(), download: toBigInt(r.ad as string), upload: toBigInt(r.au as string) } : null,
+          anchor: anchorAt !== null ? { atMs: anchorAt, download: toBigInt(r.ad as string), upload: toBigInt(r.au as string) } : null,
           ignoredLate: Number(r.ignored_late),
         });
       }
@@ -186,29 +205,26 @@ export class UsageRepository {
     const onConflict = (target: string) => d === 'mysql'
       ? `ON DUPLICATE KEY UPDATE ${updates.map((c) => `${c} = VALUES(${c})`).join(', ')}`
       : `ON CONFLICT(${target}) DO UPDATE SET ${updates.map((c) => `${c} = excluded.${c}`).join(', ')}`;
-    const values = (s: SessionRow): unknown[] => [
+    const stamp = this.t(now);
+    const values = (s: SessionRow): SqlValue[] => [
       s.sessionKey, s.agentId, s.source, s.sourceName, s.sessionId, s.login,
       s.sessionStartMs === null ? null : this.t(s.sessionStartMs), this.t(s.firstObservedMs), this.t(s.lastObservedMs),
-      s.lastDownload.toString(), s.lastUpload.toString(), s.ended ? 1 : 0, s.framedIp,
-      s.anchor ? this.t(s.anchor.atMs) : null, s.anchor?.download.toString() ?? null, s.anchor?.upload.toString() ?? null,
-      s.ignoredLate, this.t(now),
+      s.lastDownload, s.lastUpload, s.ended, s.framedIp,
+      s.anchor ? this.t(s.anchor.atMs) : null, s.anchor?.download ?? null, s.anchor?.upload ?? null,
+      s.ignoredLate, stamp,
     ];
     const known = rows.filter((r) => r.id !== null).sort((a, b) => compareIds(a.id!, b.id!));
     const fresh = rows.filter((r) => r.id === null);
-    for (const part of chunks(known, 1000)) {
-      await this.run(
-        `INSERT INTO usage_sessions (id, ${cols.join(', ')}) VALUES ${valuesPlaceholders(part.length, cols.length + 1)} ${onConflict('id')}`,
-        part.flatMap((s) => [s.id, ...values(s)]),
-        t,
-      );
+    for (const part of chunks(known, 2500)) {
+      await this.run(`INSERT INTO usage_sessions (id, ${cols.join(', ')}) VALUES ${this.rows(part.map((s) => [s.id, ...values(s)]))} ${onConflict('id')}`, [], t);
     }
-    for (const part of chunks(fresh, 500)) {
-      await this.run(`INSERT INTO usage_sessions (${cols.join(', ')}) VALUES ${valuesPlaceholders(part.length, cols.length)} ${onConflict('session_key')}`, part.flatMap(values), t);
+    for (const part of chunks(fresh, 1000)) {
+      await this.run(`INSERT INTO usage_sessions (${cols.join(', ')}) VALUES ${this.rows(part.map(values))} ${onConflict('session_key')}`, [], t);
     }
     const ids = new Map<string, string>();
     for (const r of known) ids.set(r.sessionKey, r.id!);
     for (const part of chunks(fresh.map((r) => r.sessionKey))) {
-      const found = await this.q<{ id: string; k: string }>('SELECT CAST(id AS CHAR) AS id, session_key AS k FROM usage_sessions WHERE session_key IN (?)', [part], t);
+      const found = await this.q<{ id: string; k: string }>(`SELECT CAST(id AS CHAR) AS id, session_key AS k FROM usage_sessions WHERE session_key IN ${this.list(part)}`, [], t);
       for (const f of found) ids.set(f.k, String(f.id));
     }
     return ids;
@@ -239,28 +255,29 @@ export class UsageRepository {
   /** Replaces the given part of each session's hours. */
   async replaceSessionHours(part: 0 | 1, bySession: ReadonlyMap<string, ReadonlyMap<number, HourUsage>>, t: Transaction): Promise<void> {
     const ids = [...bySession.keys()];
-    for (const p of chunks(ids)) await this.run('DELETE FROM usage_session_hours WHERE part = ? AND session_pk IN (?)', [part, p], t);
-    const rows: unknown[][] = [];
+    for (const p of chunks(ids)) await this.run(`DELETE FROM usage_session_hours WHERE part = ${part} AND session_pk IN ${this.list(p)}`, [], t);
+    const rows: SqlValue[][] = [];
     for (const [id, hours] of bySession) {
-      for (const [h, u] of hours) rows.push([id, part, this.t(h), u.download.toString(), u.upload.toString()]);
+      for (const [h, u] of hours) rows.push([id, part, this.t(h), u.download, u.upload]);
     }
-    for (const p of chunks(rows, 1000)) {
-      await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${valuesPlaceholders(p.length, 5)}`, p.flat(), t);
+    for (const p of chunks(rows, 2500)) {
+      await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${this.rows(p)}`, [], t);
     }
   }
 
   /** Adds usage to the given part of sessions' hours (rows created as needed). */
   async addSessionHours(part: 0 | 1, bySession: ReadonlyMap<string, ReadonlyMap<number, HourUsage>>, t: Transaction): Promise<void> {
-    const rows: unknown[][] = [];
+    const rows: SqlValue[][] = [];
     // In primary-key order (session, part, bucket): each statement walks the table's pages once.
     for (const id of [...bySession.keys()].sort(compareIds)) {
-      for (const [h, u] of [...bySession.get(id)!].sort((a, b) => a[0] - b[0])) rows.push([id, part, this.t(h), u.download.toString(), u.upload.toString()]);
+      const hours = bySession.get(id)!;
+      for (const [h, u] of hours.size > 1 ? [...hours].sort((a, b) => a[0] - b[0]) : hours) rows.push([id, part, this.t(h), u.download, u.upload]);
     }
     const onConflict = this.db.dialect === 'mysql'
       ? 'ON DUPLICATE KEY UPDATE download = download + VALUES(download), upload = upload + VALUES(upload)'
       : 'ON CONFLICT(session_pk, part, hour_start) DO UPDATE SET download = download + excluded.download, upload = upload + excluded.upload';
-    for (const p of chunks(rows, 1000)) {
-      await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${valuesPlaceholders(p.length, 5)} ${onConflict}`, p.flat(), t);
+    for (const p of chunks(rows, 2500)) {
+      await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${this.rows(p)} ${onConflict}`, [], t);
     }
   }
 
@@ -311,86 +328,116 @@ export class UsageRepository {
     t: Transaction,
   ): Promise<void> {
     const touched = new Set<number | null>(rows.map((r) => r.serviceId));
-    for (const part of chunks(logins, 500)) {
-      for (const r of await this.q<{ s: number | null }>('SELECT DISTINCT service_id AS s FROM usage_hourly WHERE login IN (?) AND hour_start >= ? AND hour_start <= ?', [part, this.t(fromMs), this.t(toMs)], t)) {
+    const range = `hour_start >= ${this.tl(fromMs)} AND hour_start <= ${this.tl(toMs)}`;
+    for (const part of chunks(logins, 1000)) {
+      for (const r of await this.q<{ s: number | null }>(`SELECT DISTINCT service_id AS s FROM usage_hourly WHERE login IN ${this.list(part)} AND ${range}`, [], t)) {
         touched.add(r.s === null ? null : Number(r.s));
       }
-      await this.run('DELETE FROM usage_hourly WHERE login IN (?) AND hour_start >= ? AND hour_start <= ?', [part, this.t(fromMs), this.t(toMs)], t);
+      await this.run(`DELETE FROM usage_hourly WHERE login IN ${this.list(part)} AND ${range}`, [], t);
     }
     await markBilledWindowsChanged(this.db, touched, fromMs, toMs, t);
     const stamp = this.t(now);
-    for (const part of chunks(rows, 1000)) {
-      const replacements = part.flatMap((r) => [r.login, this.t(r.hourMs), r.serviceId, r.source, r.download.toString(), r.upload.toString(), stamp]);
+    for (const part of chunks(rows, 2500)) {
       await this.run(
-        `INSERT INTO usage_hourly (login, hour_start, service_id, source, download, upload, updated_at) VALUES ${valuesPlaceholders(part.length, 7)}`,
-        replacements,
+        `INSERT INTO usage_hourly (login, hour_start, service_id, source, download, upload, updated_at) VALUES ${this.rows(part.map((r) => [r.login, this.t(r.hourMs), r.serviceId, r.source, r.download, r.upload, stamp]))}`,
+        [],
         t,
       );
     }
   }
 
   /**
+   * The rows of usage_hourly there now for these (login, bucket) pairs: id and service, read
+   * with a lock on MySQL (the latest committed rows, which the caller is about to change; an
+   * assignment of the same login waits for the caller's commit, and the caller for its).
+   */
+  private async hourlyRowsAt(pairs: ReadonlyArray<{ login: string; hourMs: number }>, t: Transaction): Promise<Map<string, { id: string; serviceId: number | null }>> {
+    const out = new Map<string, { id: string; serviceId: number | null }>();
+    if (pairs.length === 0) return out;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of pairs) {
+      if (r.hourMs < lo) lo = r.hourMs;
+      if (r.hourMs > hi) hi = r.hourMs;
+    }
+    const lock = this.db.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    for (const part of chunks([...new Set(pairs.map((r) => r.login))], 5000)) {
+      const found = await this.q<{ id: string; login: string; h: unknown; s: number | string | null }>(
+        `SELECT CAST(id AS CHAR) AS id, login, ${this.ms('hour_start')} AS h, service_id AS s FROM usage_hourly
+          WHERE login IN ${this.list(part)} AND hour_start >= ${this.tl(lo)} AND hour_start <= ${this.tl(hi)}${lock}`,
+        [],
+        t,
+      );
+      for (const f of found) out.set(`${f.login}\u0000${msOf(f.h)}`, { id: String(f.id), serviceId: f.s === null ? null : Number(f.s) });
+    }
+    return out;
+  }
+
+  /**
    * Writes rows of usage_hourly over what is there (by login and bucket), deleting nothing: for
-   * the rollup's usual step, where usage was only added, so no row of the range can have gone.
-   * The ids of the rows already there are read first (an index-only range of the unique (login,
+   * the rollup where usage was only added, so no row of the range can have gone.
+   * The ids of the rows already there are read first (an index range of the unique (login,
    * hour_start) index), and those rows are updated by primary key in id order; only rows not
    * there yet are inserted by (login, hour_start). (An upsert by the unique key on MariaDB first
    * inserts a row with a new auto-increment id and undoes it on the conflict.)
    */
   async upsertHourly(rows: readonly HourlyRow[], now: Date, t: Transaction): Promise<void> {
     if (rows.length === 0) return;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of rows) {
-      if (r.hourMs < lo) lo = r.hourMs;
-      if (r.hourMs > hi) hi = r.hourMs;
-    }
-    await markBilledWindowsChanged(this.db, rows.map((r) => r.serviceId), lo, hi, t);
-    const existing = new Map<string, string>();
-    for (const part of chunks([...new Set(rows.map((r) => r.login))], 1000)) {
-      const found = await this.q<{ id: string; login: string; h: unknown }>(
-        'SELECT CAST(id AS CHAR) AS id, login, hour_start AS h FROM usage_hourly WHERE login IN (?) AND hour_start >= ? AND hour_start <= ?',
-        [part, this.t(lo), this.t(hi)],
-        t,
-      );
-      for (const f of found) existing.set(`${f.login}\u0000${fromSqlTime(f.h).getTime()}`, String(f.id));
-    }
+    const existing = await this.hourlyRowsAt(rows, t);
+    const touched = new Set<number | null>(rows.map((r) => r.serviceId));
+    for (const e of existing.values()) touched.add(e.serviceId);
+    await markBilledWindowsChanged(this.db, touched, minHour(rows), maxHour(rows), t);
     const stamp = this.t(now);
     const cols = ['service_id', 'source', 'download', 'upload', 'updated_at'];
-    const onConflict = (target: string) => this.db.dialect === 'mysql'
-      ? `ON DUPLICATE KEY UPDATE ${cols.map((c) => `${c} = VALUES(${c})`).join(', ')}`
-      : `ON CONFLICT(${target}) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`;
-    const values = (r: HourlyRow) => [r.login, this.t(r.hourMs), r.serviceId, r.source, r.download.toString(), r.upload.toString(), stamp];
+    const values = (r: HourlyRow): SqlValue[] => [r.login, this.t(r.hourMs), r.serviceId, r.source, r.download, r.upload, stamp];
     const known: Array<{ id: string; row: HourlyRow }> = [];
     const fresh: HourlyRow[] = [];
     for (const r of rows) {
-      const id = existing.get(`${r.login}\u0000${r.hourMs}`);
-      if (id === undefined) fresh.push(r);
-      else known.push({ id, row: r });
+      const e = existing.get(`${r.login}\u0000${r.hourMs}`);
+      if (e === undefined) fresh.push(r);
+      else known.push({ id: e.id, row: r });
     }
     known.sort((a, b) => compareIds(a.id, b.id));
-    for (const part of chunks(known, 1000)) {
+    for (const part of chunks(known, 2500)) {
       await this.run(
-        `INSERT INTO usage_hourly (id, login, hour_start, service_id, source, download, upload, updated_at) VALUES ${valuesPlaceholders(part.length, 8)} ${onConflict('id')}`,
-        part.flatMap((k) => [k.id, ...values(k.row)]),
+        `INSERT INTO usage_hourly (id, login, hour_start, service_id, source, download, upload, updated_at) VALUES ${this.rows(part.map((k) => [BigInt(k.id), ...values(k.row)]))} ${this.onConflict('id', cols.map((c) => [c, 'new']))}`,
+        [],
         t,
       );
     }
-    for (const part of chunks(fresh, 1000)) {
+    for (const part of chunks(fresh, 2500)) {
       await this.run(
-        `INSERT INTO usage_hourly (login, hour_start, service_id, source, download, upload, updated_at) VALUES ${valuesPlaceholders(part.length, 7)} ${onConflict('login, hour_start')}`,
-        part.flatMap(values),
+        `INSERT INTO usage_hourly (login, hour_start, service_id, source, download, upload, updated_at) VALUES ${this.rows(part.map(values))} ${this.onConflict('login, hour_start', cols.map((c) => [c, 'new']))}`,
+        [],
         t,
       );
     }
+  }
+
+  /** An upsert's conflict clause: each column set to the new value, or the new value added. */
+  private onConflict(target: string, columns: ReadonlyArray<readonly [string, 'new' | 'add']>): string {
+    if (this.db.dialect === 'mysql') return `ON DUPLICATE KEY UPDATE ${columns.map(([c, how]) => (how === 'add' ? `${c} = ${c} + VALUES(${c})` : `${c} = VALUES(${c})`)).join(', ')}`;
+    return `ON CONFLICT(${target}) DO UPDATE SET ${columns.map(([c, how]) => (how === 'add' ? `${c} = ${c} + excluded.${c}` : `${c} = excluded.${c}`)).join(', ')}`;
   }
 
   /** In id order: the rows and their (rolled_up) index entries are then visited in key order. */
   async markRolledUp(observationIds: readonly string[], t: Transaction): Promise<void> {
-    for (const part of chunks([...observationIds].sort(compareIds), 5000)) await this.run('UPDATE usage_observations SET rolled_up = 1 WHERE id IN (?)', [part], t);
+    for (const part of chunks([...observationIds].sort(compareIds), 10_000)) await this.run(`UPDATE usage_observations SET rolled_up = 1 WHERE id IN ${this.list(part.map(BigInt))}`, [], t);
   }
 
   async deleteObservations(observationIds: readonly string[], t: Transaction): Promise<void> {
-    for (const part of chunks(observationIds, 5000)) await this.run('DELETE FROM usage_observations WHERE id IN (?)', [part], t);
+    for (const part of chunks(observationIds, 5000)) await this.run(`DELETE FROM usage_observations WHERE id IN ${this.list(part.map(BigInt))}`, [], t);
   }
+}
+
+function minHour(rows: ReadonlyArray<{ hourMs: number }>): number {
+  let lo = Infinity;
+  for (const r of rows) if (r.hourMs < lo) lo = r.hourMs;
+  return lo;
+}
+
+function maxHour(rows: ReadonlyArray<{ hourMs: number }>): number {
+  let hi = -Infinity;
+  for (const r of rows) if (r.hourMs > hi) hi = r.hourMs;
+  return hi;
 }
