@@ -27,13 +27,12 @@ export interface SpoolOptions {
 }
 
 export interface SpoolIo {
-  /** Writes `length` bytes of `buf` from `offset` at file offset `position`. */
-  write(fh: FileHandle, buf: Buffer, offset: number, length: number, position: number): Promise<number>;
+  write(fh: FileHandle, buf: Buffer, offset: number, length: number): Promise<number>;
   truncate(path: string, length: number): Promise<void>;
 }
 
 const realIo: SpoolIo = {
-  write: async (fh, buf, offset, length, position) => (await fh.write(buf, offset, length, position)).bytesWritten,
+  write: async (fh, buf, offset, length) => (await fh.write(buf, offset, length)).bytesWritten,
   truncate: (path, length) => truncate(path, length),
 };
 
@@ -94,12 +93,7 @@ function noop(): void {}
  * encoding of the records does (profile of test/bench/radius.bench.ts, issue 4).
  */
 const O_DSYNC: number | undefined = constants.O_DSYNC;
-/** Not O_APPEND: two group commits may be in flight, each written at the offset reserved for it. */
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | (O_DSYNC ?? 0);
-/** Group commits under way at once (kick()). */
-const MAX_WRITES_IN_FLIGHT = 2;
-/** Appends waiting before a second write starts while one is in flight. */
-const SECOND_WRITE_MIN_APPENDS = 8;
+const APPEND_FLAGS = O_DSYNC === undefined ? 'a' : constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_DSYNC;
 
 const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
@@ -122,17 +116,7 @@ export class Spool implements ObservationSink {
   private bytes: number;
   private pending: Pending[] = [];
   private pendingBytes = 0;
-  private scheduled = false;
-  private writesInFlight = 0;
-  /** While a failed write's run is being unwound: no new writes start. */
-  private aborting = false;
-  /** The last sequence number given to a write started (durableSeq plus those in flight). */
-  private reservedSeq: number;
-  /** Bytes of the writes in flight, all in the last segment (rolled only when none is in flight). */
-  private reservedBytes = 0;
-  private rolling = false;
-  private lastWritten: Promise<unknown> = Promise.resolve();
-  private finished: Promise<void> = Promise.resolve();
+  private flushing = false;
   private closed = false;
   private holds = new Map<string, number>();
   private ackChain: Promise<void> = Promise.resolve();
@@ -154,7 +138,6 @@ export class Spool implements ObservationSink {
     this.segments = state.segments;
     this.fh = state.fh;
     this.durableSeq = state.durableSeq;
-    this.reservedSeq = state.durableSeq;
     this.ackedSeq = state.ackedSeq;
     this.bytes = state.segments.reduce((n, s) => n + s.size, 0);
     if (this.durableSeq > this.ackedSeq) this.appendTimes.push({ lastSeq: this.durableSeq, at: opts.clock.now().getTime() });
@@ -218,164 +201,81 @@ export class Spool implements ObservationSink {
     this.pendingBytes += bytes;
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ payloads, lengths, bytes, resolve, reject });
-      this.schedule();
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the current turn of the event loop queue more appends before the first write.
+        setImmediate(() => void this.flushLoop());
+      }
     });
   }
 
-  /** Let the current turn of the event loop queue more appends before a write starts. */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.kick);
-  }
-
-  /**
-   * Starts group commits while there are appends waiting, up to MAX_WRITES_IN_FLIGHT at once:
-   * the records that arrive while one durable write is under way go out in a second one at once
-   * instead of waiting for the first to finish. With a NAS's fixed window of outstanding
-   * requests, the time a request waits is what limits throughput, and most of it was the write
-   * before (issue 12, item 16). Writes are positional, each at the offset reserved for it, and
-   * are acknowledged strictly in order (finish()).
-   */
-  private readonly kick = (): void => {
-    this.scheduled = false;
-    while (this.pending.length > 0 && this.writesInFlight < MAX_WRITES_IN_FLIGHT && !this.rolling && !this.aborting) {
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      const bytes = batch.reduce((n, p) => n + p.bytes, 0);
+      this.pendingBytes -= bytes;
       if (this.failure) {
-        // Queued before an earlier write failed for good: never written after garbage.
+        // Queued before an earlier batch of this loop failed for good: never written after garbage.
         const refused = new SpoolFailedError(`spool failed: ${this.failure.message}`);
-        const batch = this.pending;
-        this.pending = [];
-        this.pendingBytes = 0;
         batch.forEach((p) => p.reject(refused));
-        return;
+        continue;
       }
-      const seg = this.segments[this.segments.length - 1]!;
-      if (seg.size + this.reservedBytes >= this.opts.segmentBytes) {
-        if (this.writesInFlight === 0) void this.roll();
-        return;
-      }
-      // A second write only for a group worth its own round trip: a few records each would
-      // cost the event loop more in thread-pool hops than the overlap gains.
-      if (this.writesInFlight > 0 && this.pending.length < SECOND_WRITE_MIN_APPENDS) return;
-      this.startWrite(seg);
-    }
-  };
-
-  private startWrite(seg: Segment): void {
-    const batch = this.pending;
-    this.pending = [];
-    let seq = this.reservedSeq;
-    const firstSeq = seq + 1;
-    const results: AppendResult[] = [];
-    const payloads: string[] = [];
-    const lengths: number[] = [];
-    for (const p of batch) {
-      this.pendingBytes -= p.bytes;
-      results.push({ firstSeq: seq + 1, lastSeq: seq + p.payloads.length });
-      seq += p.payloads.length;
-      for (let i = 0; i < p.payloads.length; i++) {
-        payloads.push(p.payloads[i]!);
-        lengths.push(p.lengths[i]!);
-      }
-    }
-    const buf = encodeRecords(firstSeq, payloads, lengths);
-    const position = seg.size + this.reservedBytes;
-    this.reservedSeq = seq;
-    this.reservedBytes += buf.length;
-    this.writesInFlight++;
-    const written = this.writeAt(buf, position);
-    this.lastWritten = written;
-    const previous = this.finished;
-    this.finished = (async () => {
-      const err = await written;
-      await previous;
-      await this.finish(seg, batch, results, buf.length, seq, err);
-    })();
-  }
-
-  /** One durable write at `position`; resolves with its error instead of rejecting. */
-  private async writeAt(buf: Buffer, position: number): Promise<unknown> {
-    const fh = this.fh;
-    try {
-      let off = 0;
-      while (off < buf.length) off += await this.opts.io.write(fh, buf, off, buf.length - off, position + off);
-      if (O_DSYNC === undefined) await fh.datasync();
-      return undefined;
-    } catch (err) {
-      return err ?? new Error('write failed');
-    }
-  }
-
-  /** Runs for each write in the order they were started, once it and every earlier one have completed. */
-  private async finish(seg: Segment, batch: Pending[], results: AppendResult[], length: number, lastSeq: number, err: unknown): Promise<void> {
-    try {
-      if (this.aborting) {
-        // An earlier write of this run failed: this one's bytes are past the cut, never acknowledged.
-        const refused = new OperationalError('spool write failed: an earlier write failed; records not acknowledged');
-        batch.forEach((p) => p.reject(refused));
-      } else if (err !== undefined) {
-        this.aborting = true;
-        this.opts.logger.error('spool: write failed; records not acknowledged', { error: errorMessage(err) });
-        const failure = new OperationalError(`spool write failed: ${errorMessage(err)}`, { cause: err });
-        batch.forEach((p) => p.reject(failure));
-        // A later write still under way must land before the cut, or it would land after it.
-        await this.lastWritten;
-        await this.cutBack(seg, err);
-      } else {
-        seg.size += length;
-        this.bytes += length;
-        this.reservedBytes -= length;
-        this.durableSeq = lastSeq;
-        this.noteAppendTime(lastSeq);
+      try {
+        await this.rollIfFull();
+        const seg = this.segments[this.segments.length - 1]!;
+        let seq = this.durableSeq;
+        const results: AppendResult[] = [];
+        const payloads: string[] = [];
+        const lengths: number[] = [];
+        for (const p of batch) {
+          results.push({ firstSeq: seq + 1, lastSeq: seq + p.payloads.length });
+          seq += p.payloads.length;
+          for (let i = 0; i < p.payloads.length; i++) {
+            payloads.push(p.payloads[i]!);
+            lengths.push(p.lengths[i]!);
+          }
+        }
+        const buf = encodeRecords(this.durableSeq + 1, payloads, lengths);
+        await this.writeDurably(seg, buf);
+        seg.size += buf.length;
+        this.bytes += buf.length;
+        this.durableSeq = seq;
+        this.noteAppendTime(seq);
         this.metrics.fsyncs.inc();
         this.fill.update(this.bytes, this.opts.maxBytes);
         batch.forEach((p, i) => p.resolve(results[i]!));
         for (const listener of this.appendListeners) listener();
+      } catch (err) {
+        const failure = new OperationalError(`spool write failed: ${errorMessage(err)}`, { cause: err });
+        this.opts.logger.error('spool: write failed; records not acknowledged', { error: errorMessage(err) });
+        batch.forEach((p) => p.reject(failure));
       }
-    } finally {
-      this.writesInFlight--;
-      if (this.writesInFlight === 0 && this.aborting) {
-        this.aborting = false;
-        this.reservedSeq = this.durableSeq;
-        this.reservedBytes = 0;
-      }
-      if (this.pending.length > 0) this.schedule();
     }
+    this.flushing = false;
   }
 
-  private async roll(): Promise<void> {
-    this.rolling = true;
+  private async writeDurably(seg: Segment, buf: Buffer): Promise<void> {
     try {
-      await this.rollIfFull();
+      let off = 0;
+      while (off < buf.length) off += await this.opts.io.write(this.fh, buf, off, buf.length - off);
+      if (O_DSYNC === undefined) await this.fh.datasync();
     } catch (err) {
-      const failure = new OperationalError(`spool write failed: ${errorMessage(err)}`, { cause: err });
-      this.opts.logger.error('spool: write failed; records not acknowledged', { error: errorMessage(err) });
-      const batch = this.pending;
-      this.pending = [];
-      this.pendingBytes = 0;
-      batch.forEach((p) => p.reject(failure));
-    } finally {
-      this.rolling = false;
-      if (this.pending.length > 0) this.schedule();
-    }
-  }
-
-  /**
-   * Cut the file back to its last durable size so a half-written batch cannot later be read as
-   * records that were never acknowledged. If even that fails, later appends would land after
-   * garbage: readers would stop there and recovery would cut records already answered to NASes.
-   * So the spool stops taking records (NASes retry) until the cut succeeds.
-   */
-  private async cutBack(seg: Segment, err: unknown): Promise<void> {
-    try {
-      await this.opts.io.truncate(seg.path, seg.size);
-    } catch (cutErr) {
-      this.failure = new Error(`${errorMessage(err)}, and cutting back the torn write failed: ${errorMessage(cutErr)}`);
-      this.lastRepairAt = this.opts.clock.now().getTime();
-      this.opts.logger.error('spool: FAILED; refusing records until the torn write is cut back (NASes retry, nothing is acknowledged)', {
-        segment: seg.path,
-        error: this.failure.message,
-      });
+      // Cut the file back to its last durable size so a half-written batch cannot later be read
+      // as records that were never acknowledged. If even that fails, later appends would land
+      // after garbage: readers would stop there and recovery would cut records already answered
+      // to NASes. So the spool stops taking records (NASes retry) until the cut succeeds.
+      try {
+        await this.opts.io.truncate(seg.path, seg.size);
+      } catch (cutErr) {
+        this.failure = new Error(`${errorMessage(err)}, and cutting back the torn write failed: ${errorMessage(cutErr)}`);
+        this.lastRepairAt = this.opts.clock.now().getTime();
+        this.opts.logger.error('spool: FAILED; refusing records until the torn write is cut back (NASes retry, nothing is acknowledged)', {
+          segment: seg.path,
+          error: this.failure.message,
+        });
+      }
+      throw err;
     }
   }
 
@@ -556,7 +456,7 @@ export class Spool implements ObservationSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.scheduled || this.writesInFlight > 0 || this.rolling || this.pending.length > 0) await new Promise((r) => setImmediate(r));
+    while (this.flushing || this.pending.length > 0) await new Promise((r) => setImmediate(r));
     await this.repairing;
     await this.ackChain;
     await this.fh.close();
