@@ -63,7 +63,9 @@ async function main() {
       const a = performance.now();
       await page.setContent(job.html);
       const b = performance.now();
-      bytesNaive += (await page.pdf({ format: 'A4', printBackground: true })).length;
+      // Awaited first, then added: `x += await y` would add to the value x had before the await and lose other lanes' bytes.
+      const size = (await page.pdf({ format: 'A4', printBackground: true })).length;
+      bytesNaive += size;
       setContentMs += b - a;
       pdfMs += performance.now() - b;
     });
@@ -72,7 +74,8 @@ async function main() {
   const octetRound = async () => {
     const t0 = performance.now();
     await inParallel(jobs, POOL, async (job) => {
-      bytesOctet += (await renderer.render(job)).bytes.length;
+      const size = (await renderer.render(job)).bytes.length;
+      bytesOctet += size;
     });
     return performance.now() - t0;
   };
