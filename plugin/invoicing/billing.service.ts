@@ -68,6 +68,8 @@ export interface TariffsBilling {
 export interface UsageBilling {
   usageRows(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, UsageRow[]>>;
   usageTotals(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, { download: bigint; upload: bigint }>>;
+  /** Buckets summed by UTC time of day over a window of constant UTC offset (absent: the run reads every bucket). */
+  usageByTimeOfDay?(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, UsageRow[]>>;
   closeWindows(windows: Array<{ serviceId: number; fromMs: number; toMs: number; download: bigint; upload: bigint }>, closedBy: string, t: Transaction): Promise<void>;
   pendingAdjustments(serviceIds: number[], t: Transaction): Promise<PendingAdjustment[]>;
   markCarried(adjustmentIds: string[], carriedBy: string, t: Transaction): Promise<void>;
@@ -364,19 +366,29 @@ export class BillingService {
   private async usageOf(services: ServiceIn[], catalogue: Awaited<ReturnType<TariffsBilling['versionsByCode']>>, T: number): Promise<Map<number, UsageRow[]>> {
     const { rules } = this.deps;
     const simple = new Map<number, number[]>();
+    const banded = new Map<number, number[]>();
     const detailed: ServiceIn[] = [];
+    const byTimeOfDay = this.deps.usage.usageByTimeOfDay?.bind(this.deps.usage);
     for (const s of services) {
       const w = usageWindow(s, T, rules);
       if (!w || w.fromMs >= T) continue;
-      const needsBuckets = s.tariffs.some((h) => catalogue.get(h.code)?.versions.some((v) => v.tariff.timeBands.length > 0 || v.tariff.fairUse !== null) ?? false);
+      const versions = s.tariffs.flatMap((h) => catalogue.get(h.code)?.versions ?? []);
+      const fairUse = versions.some((v) => v.tariff.fairUse !== null);
+      const bands = versions.some((v) => v.tariff.timeBands.length > 0);
       const span = serviceSpan(s, rules.timezone);
       const cut = span.startMs > w.previousDateMs || (span.endMs !== null && span.endMs < T) || s.tariffs.some((h, i) => i > 0 && h.fromMs > w.previousDateMs && h.fromMs < T);
-      if (needsBuckets || cut) detailed.push(s);
-      else simple.set(w.previousDateMs, [...(simple.get(w.previousDateMs) ?? []), s.id]);
+      // Time bands alone need only when in the local day the bytes came: the sums per time of day.
+      if (fairUse || cut || (bands && !byTimeOfDay)) detailed.push(s);
+      else (bands ? banded : simple).set(w.previousDateMs, [...((bands ? banded : simple).get(w.previousDateMs) ?? []), s.id]);
     }
     const out = new Map<number, UsageRow[]>();
     for (const [from, ids] of simple) {
       for (const [id, sum] of await this.deps.usage.usageTotals(ids, from, T)) out.set(id, [{ hourMs: from, download: sum.download, upload: sum.upload }]);
+    }
+    for (const [from, ids] of banded) {
+      for (const [a, b] of constantOffsetStretches(from, T, rules.timezone)) {
+        for (const [id, rows] of await byTimeOfDay!(ids, a, b)) out.set(id, [...(out.get(id) ?? []), ...rows]);
+      }
     }
     if (detailed.length) {
       const from = Math.min(...detailed.map((s) => usageWindow(s, T, rules)!.fromMs));
@@ -444,3 +456,32 @@ function totalsJson(totals: Map<string, { invoiced: bigint; credited: bigint }>)
   return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, v]) => ({ currency, invoicedMinor: v.invoiced.toString(), creditedMinor: v.credited.toString() }));
 }
 
+const BUCKET_MS = 15 * 60_000;
+const stretchMemo = new Map<string, Array<[number, number]>>();
+
+/**
+ * [from, to) cut where the zone's UTC offset changes (on 15-minute bucket starts, as every offset
+ * change falls): within each stretch a UTC time of day is one local time of day. Remembered per
+ * window and zone (a run asks for the same few).
+ */
+export function constantOffsetStretches(fromMs: number, toMs: number, timezone: string): Array<[number, number]> {
+  const key = `${timezone} ${fromMs} ${toMs}`;
+  let out = stretchMemo.get(key);
+  if (out) return out;
+  out = [];
+  const offset = (ms: number) => DateTime.fromMillis(ms, { zone: timezone }).offset;
+  let start = fromMs;
+  let current = offset(fromMs);
+  for (let t = fromMs + BUCKET_MS; t < toMs; t += BUCKET_MS) {
+    const o = offset(t);
+    if (o !== current) {
+      out.push([start, t]);
+      start = t;
+      current = o;
+    }
+  }
+  out.push([start, toMs]);
+  if (stretchMemo.size > 1000) stretchMemo.clear();
+  stretchMemo.set(key, out);
+  return out;
+}

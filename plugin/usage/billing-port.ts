@@ -253,6 +253,36 @@ export class BillingUsagePort {
     return out;
   }
 
+  /**
+   * Each service's buckets in [from, to) summed by UTC time of day: one row per time of day that
+   * has usage, dated at its first bucket. Where the zone's UTC offset is constant over [from, to),
+   * every bucket of a row has the same local time of day, so the rows fall in time bands exactly
+   * as the buckets do (the caller splits a window at each offset change). 24 rows a day's worth
+   * instead of a month of buckets.
+   */
+  async usageByTimeOfDay(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>> {
+    this.checkWindow(fromMs, toMs);
+    const out = new Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>();
+    const timeOfDay = this.deps.db.dialect === 'sqlite' ? "strftime('%H:%M:%S', hour_start)" : 'TIME(hour_start)';
+    for (let i = 0; i < serviceIds.length; i += 500) {
+      const part = serviceIds.slice(i, i + 500);
+      if (part.length === 0) continue;
+      const rows = await this.q<{ s: number | string; h: unknown; d: string; u: string }>(
+        `SELECT service_id AS s, MIN(hour_start) AS h, CAST(SUM(download) AS CHAR) AS d, CAST(SUM(upload) AS CHAR) AS u FROM usage_hourly
+          WHERE service_id IN (${part.map(() => '?').join(', ')}) AND hour_start >= ? AND hour_start < ? GROUP BY service_id, ${timeOfDay}`,
+        [...part, this.t(fromMs), this.t(toMs)],
+        t,
+      );
+      for (const r of rows) {
+        const id = Number(r.s);
+        let list = out.get(id);
+        if (!list) out.set(id, (list = []));
+        list.push({ hourMs: fromSqlTime(r.h).getTime(), download: toBigInt(r.d), upload: toBigInt(r.u) });
+      }
+    }
+    return out;
+  }
+
   /** Each service's download and upload summed over [from, to) (the database adds: nothing per bucket travels). */
   async usageTotals(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, { download: bigint; upload: bigint }>> {
     this.checkWindow(fromMs, toMs);
