@@ -5,8 +5,10 @@ import type { DocumentType } from '../invoice.js';
  * Revenue reports as pure functions of grouped rows (the repository does the SQL grouping).
  * Rules:
  * - Amounts are integer minor units per currency; currencies are never added together.
- * - A credit note counts against revenue: its amounts are subtracted, whatever sign they were
- *   stored with (a credit is never revenue).
+ * - A credit note counts against revenue: its amounts are subtracted with the sign they were
+ *   stored with, as the account statement does (a credit note stores what it credits as positive;
+ *   the discount it takes back is negative, so a credit note of a discount alone adds revenue back).
+ * - Discount lines are their own group, so gross charges, discounts and net can be read apart.
  * - Drafts are not revenue (the repository reads issued documents only); a voided invoice stays
  *   in its month and the credit note that voided it takes it back out.
  * - "Paid" revenue needs payments, which come in the next issue: nothing here reads paid_at.
@@ -43,12 +45,12 @@ export function revenueByMonth(rows: readonly RevenueGroupRow[]): RevenueMonth[]
     const key = `${r.currency}|${r.month}`;
     const m = out.get(key) ?? { month: r.month, currency: r.currency, invoices: 0, creditNotes: 0, netMinor: 0n, taxMinor: 0n, totalMinor: 0n, creditedTotalMinor: 0n };
     const sign = r.type === 'credit_note' ? -1n : 1n;
-    m.netMinor += sign * abs(r.netMinor);
-    m.taxMinor += sign * abs(r.taxMinor);
-    m.totalMinor += sign * abs(r.totalMinor);
+    m.netMinor += sign * r.netMinor;
+    m.taxMinor += sign * r.taxMinor;
+    m.totalMinor += sign * r.totalMinor;
     if (r.type === 'credit_note') {
       m.creditNotes += r.documents;
-      m.creditedTotalMinor += abs(r.totalMinor);
+      m.creditedTotalMinor += r.totalMinor;
     } else m.invoices += r.documents;
     out.set(key, m);
   }
@@ -72,7 +74,7 @@ export interface CustomerRevenue {
 
 /** The top `limit` accounts per currency by invoiced total minus credits (ties: lower account id first). */
 export function topCustomers(rows: readonly CustomerGroupRow[], limit: number): CustomerRevenue[] {
-  const all = rows.map((r) => ({ ...r, invoicedMinor: abs(r.invoicedMinor), creditedMinor: abs(r.creditedMinor), netMinor: abs(r.invoicedMinor) - abs(r.creditedMinor) }));
+  const all = rows.map((r) => ({ ...r, netMinor: r.invoicedMinor - r.creditedMinor }));
   const byCurrency = new Map<string, CustomerRevenue[]>();
   for (const r of all) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), r]);
   return [...byCurrency.keys()].sort().flatMap((c) =>
@@ -90,11 +92,12 @@ export const KIND_GROUPS = [
   { key: 'top_up', label: 'Top-ups' },
   { key: 'items', label: 'Extra items' },
   { key: 'adjustment', label: 'Adjustments' },
+  { key: 'discounts', label: 'Discounts' },
   { key: 'credits', label: 'Credits' },
 ] as const;
 export type KindGroup = (typeof KIND_GROUPS)[number]['key'];
 
-const GROUP_OF_KIND: Record<string, KindGroup> = { recurring_fee: 'recurring', usage: 'usage', top_up: 'top_up', recurring_item: 'items', one_off: 'items' };
+const GROUP_OF_KIND: Record<string, KindGroup> = { recurring_fee: 'recurring', usage: 'usage', top_up: 'top_up', recurring_item: 'items', one_off: 'items', discount: 'discounts' };
 
 export function kindGroupOf(kind: string, type: DocumentType): KindGroup {
   if (type === 'credit_note') return 'credits';
@@ -120,7 +123,7 @@ export function revenueByKind(rows: readonly KindGroupRow[]): KindRevenue[] {
   for (const r of rows) {
     const group = kindGroupOf(r.kind, r.type);
     const amounts = out.get(r.currency) ?? new Map<KindGroup, bigint>();
-    const amount = group === 'credits' ? -abs(r.amountMinor) : r.amountMinor;
+    const amount = group === 'credits' ? -r.amountMinor : r.amountMinor;
     amounts.set(group, (amounts.get(group) ?? 0n) + amount);
     out.set(r.currency, amounts);
   }
@@ -199,7 +202,7 @@ export function comparePeriods(rows: readonly PeriodTotalRow[], currentKey: stri
   for (const r of rows) {
     if (r.periodKey !== currentKey && r.periodKey !== previousKey) continue;
     const t = totals.get(r.currency) ?? { cur: 0n, prev: 0n };
-    const v = r.type === 'credit_note' ? -abs(r.totalMinor) : abs(r.totalMinor);
+    const v = r.type === 'credit_note' ? -r.totalMinor : r.totalMinor;
     if (r.periodKey === currentKey) t.cur += v;
     else t.prev += v;
     totals.set(r.currency, t);

@@ -48,6 +48,7 @@ forEachDatabase('report queries over issued invoices', (dialect) => {
       ['top_up', 0n],
       ['items', 14_970n],
       ['adjustment', 0n],
+      ['discounts', 0n],
       ['credits', -8_340n],
     ]);
   });

@@ -3,7 +3,7 @@ import { comparePeriods, kindGroupOf, percentChange, revenueByKind, revenueByMon
 
 describe('revenue reports (aggregation)', () => {
   describe('revenue by month of issue', () => {
-    it('subtracts credit notes from the month they were issued in, whatever sign they were stored with', () => {
+    it('subtracts credit notes from the month they were issued in with their stored sign, as the statement does (a credit note of a discount alone is stored negative and adds revenue back)', () => {
       const rows = revenueByMonth([
         { month: '2026-02', currency: 'EUR', type: 'invoice', documents: 3, netMinor: 10_000n, taxMinor: 1_900n, totalMinor: 11_900n },
         { month: '2026-02', currency: 'EUR', type: 'credit_note', documents: 1, netMinor: 1_000n, taxMinor: 190n, totalMinor: 1_190n },
@@ -11,7 +11,7 @@ describe('revenue reports (aggregation)', () => {
       ]);
       expect(rows).to.deep.equal([
         { month: '2026-02', currency: 'EUR', invoices: 3, creditNotes: 1, netMinor: 9_000n, taxMinor: 1_710n, totalMinor: 10_710n, creditedTotalMinor: 1_190n },
-        { month: '2026-03', currency: 'EUR', invoices: 0, creditNotes: 1, netMinor: -500n, taxMinor: -95n, totalMinor: -595n, creditedTotalMinor: 595n },
+        { month: '2026-03', currency: 'EUR', invoices: 0, creditNotes: 1, netMinor: 500n, taxMinor: 95n, totalMinor: 595n, creditedTotalMinor: -595n },
       ]);
     });
 
@@ -65,9 +65,28 @@ describe('revenue reports (aggregation)', () => {
         ['Top-ups', 500n],
         ['Extra items', 5_000n],
         ['Adjustments', -30n],
+        ['Discounts', 0n],
         ['Credits', -200n],
       ]);
       expect(eur!.totalMinor).to.equal(8_570n);
+    });
+
+    it('reports discount lines as their own group, and a credit note of a discounted fee by its net (fee credited, discount taken back)', () => {
+      expect(kindGroupOf('discount', 'invoice')).to.equal('discounts');
+      const [eur] = revenueByKind([
+        { currency: 'EUR', type: 'invoice', kind: 'recurring_fee', amountMinor: 3_000n },
+        { currency: 'EUR', type: 'invoice', kind: 'discount', amountMinor: -1_500n },
+        // The credit note of that invoice: the fee credited (+3000), its discount taken back (-1500).
+        { currency: 'EUR', type: 'credit_note', kind: 'recurring_fee', amountMinor: 3_000n },
+        { currency: 'EUR', type: 'credit_note', kind: 'discount', amountMinor: -1_500n },
+      ]);
+      expect(eur!.groups.filter((g) => g.amountMinor !== 0n).map((g) => [g.label, g.amountMinor])).to.deep.equal([
+        ['Recurring fees', 3_000n],
+        ['Discounts', -1_500n],
+        ['Credits', -1_500n],
+      ]);
+      // Invoiced net 1500, credited net 1500: nothing left, as the documents' totals say.
+      expect(eur!.totalMinor).to.equal(0n);
     });
   });
 

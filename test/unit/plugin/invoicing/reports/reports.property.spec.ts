@@ -20,13 +20,16 @@ describe('reports (properties)', () => {
     );
   });
 
-  it('kind groups add up to the total, and credits are never positive', () => {
-    const row = fc.record({ currency: fc.constant('EUR'), type: fc.constantFrom('invoice' as const, 'credit_note' as const), kind: fc.constantFrom('usage', 'recurring_fee', 'one_off', 'top_up', 'whatever'), amountMinor: fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }) });
+  it('kind groups add up to the total, and credits are the credit notes\' lines with their stored sign reversed', () => {
+    const row = fc.record({ currency: fc.constant('EUR'), type: fc.constantFrom('invoice' as const, 'credit_note' as const), kind: fc.constantFrom('usage', 'recurring_fee', 'one_off', 'top_up', 'discount', 'whatever'), amountMinor: fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }) });
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 30 }), (rows) => {
         const [eur] = revenueByKind(rows);
         expect(eur!.groups.reduce((s, g) => s + g.amountMinor, 0n)).to.equal(eur!.totalMinor);
-        expect(eur!.groups.find((g) => g.key === 'credits')!.amountMinor <= 0n).to.equal(true);
+        const credited = rows.filter((r) => r.type === 'credit_note').reduce((sum, r) => sum + r.amountMinor, 0n);
+        expect(eur!.groups.find((g) => g.key === 'credits')!.amountMinor).to.equal(-credited);
+        const discounts = rows.filter((r) => r.type === 'invoice' && r.kind === 'discount').reduce((sum, r) => sum + r.amountMinor, 0n);
+        expect(eur!.groups.find((g) => g.key === 'discounts')!.amountMinor).to.equal(discounts);
       }),
     );
   });
