@@ -7,7 +7,7 @@ import type { Logger } from '../common/logger.js';
 import { Dec } from '../common/money.js';
 import type { Database } from '../db/database.js';
 import type { LeaseRepository } from '../jobs/index.js';
-import type { AccountTax, UsageRow } from '../rating/index.js';
+import { constantOffsetStretches, type AccountTax, type UsageRow } from '../rating/index.js';
 import type { Branding, Party } from './document/invoice-view.js';
 import { runKey } from './invoice.js';
 import type { BilledUsageRow, InvoicesRepository, NewDocument } from './invoices.repository.js';
@@ -379,7 +379,10 @@ export class BillingService {
       const cut = span.startMs > w.previousDateMs || (span.endMs !== null && span.endMs < T) || s.tariffs.some((h, i) => i > 0 && h.fromMs > w.previousDateMs && h.fromMs < T);
       // Time bands alone need only when in the local day the bytes came: the sums per time of day.
       if (fairUse || cut || (bands && !byTimeOfDay)) detailed.push(s);
-      else (bands ? banded : simple).set(w.previousDateMs, [...((bands ? banded : simple).get(w.previousDateMs) ?? []), s.id]);
+      else {
+        const into = bands ? banded : simple;
+        into.set(w.previousDateMs, [...(into.get(w.previousDateMs) ?? []), s.id]);
+      }
     }
     const out = new Map<number, UsageRow[]>();
     for (const [from, ids] of simple) {
@@ -454,34 +457,4 @@ function groupBy<T, K>(list: T[], key: (x: T) => K): Map<K, T[]> {
 
 function totalsJson(totals: Map<string, { invoiced: bigint; credited: bigint }>): RunProgress['totals'] {
   return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, v]) => ({ currency, invoicedMinor: v.invoiced.toString(), creditedMinor: v.credited.toString() }));
-}
-
-const BUCKET_MS = 15 * 60_000;
-const stretchMemo = new Map<string, Array<[number, number]>>();
-
-/**
- * [from, to) cut where the zone's UTC offset changes (on 15-minute bucket starts, as every offset
- * change falls): within each stretch a UTC time of day is one local time of day. Remembered per
- * window and zone (a run asks for the same few).
- */
-export function constantOffsetStretches(fromMs: number, toMs: number, timezone: string): Array<[number, number]> {
-  const key = `${timezone} ${fromMs} ${toMs}`;
-  let out = stretchMemo.get(key);
-  if (out) return out;
-  out = [];
-  const offset = (ms: number) => DateTime.fromMillis(ms, { zone: timezone }).offset;
-  let start = fromMs;
-  let current = offset(fromMs);
-  for (let t = fromMs + BUCKET_MS; t < toMs; t += BUCKET_MS) {
-    const o = offset(t);
-    if (o !== current) {
-      out.push([start, t]);
-      start = t;
-      current = o;
-    }
-  }
-  out.push([start, toMs]);
-  if (stretchMemo.size > 1000) stretchMemo.clear();
-  stretchMemo.set(key, out);
-  return out;
 }

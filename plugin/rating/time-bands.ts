@@ -44,6 +44,36 @@ function ranges(band: TimeBand): Array<[number, number]> {
   return [[from, DAY_MIN], [0, to]].filter(([a, b]) => b! > a!) as Array<[number, number]>;
 }
 
+const STRETCH_STEP_MS = 15 * 60_000;
+const stretchMemo = new Map<string, Array<[number, number]>>();
+
+/**
+ * [from, to) cut where the zone's UTC offset changes (on 15-minute bucket starts, as every offset
+ * change falls): within each stretch a UTC time of day is one local time of day. Remembered per
+ * window and zone (a run asks for the same few).
+ */
+export function constantOffsetStretches(fromMs: number, toMs: number, timezone: string): Array<[number, number]> {
+  const key = `${timezone} ${fromMs} ${toMs}`;
+  let out = stretchMemo.get(key);
+  if (out) return out;
+  out = [];
+  const offset = (ms: number) => DateTime.fromMillis(ms, { zone: timezone }).offset;
+  let start = fromMs;
+  let current = offset(fromMs);
+  for (let t = fromMs + STRETCH_STEP_MS; t < toMs; t += STRETCH_STEP_MS) {
+    const o = offset(t);
+    if (o !== current) {
+      out.push([start, t]);
+      start = t;
+      current = o;
+    }
+  }
+  out.push([start, toMs]);
+  if (stretchMemo.size > 1000) stretchMemo.clear();
+  stretchMemo.set(key, out);
+  return out;
+}
+
 /** The UTC offsets (minutes) the zone takes over [fromMs, toMs), sampled daily and at both ends. */
 export function offsetsOver(timezone: string, fromMs: number, toMs: number): number[] {
   const seen = new Set<number>();

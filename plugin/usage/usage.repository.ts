@@ -198,13 +198,10 @@ export class UsageRepository {
    * statement at 100,000 sessions). Only new sessions go by key.
    */
   async saveSessions(rows: readonly SessionRow[], now: Date, t: Transaction): Promise<Map<string, string>> {
-    const d = this.db.dialect;
     const cols = ['session_key', 'agent_id', 'source', 'source_name', 'session_id', 'login', 'session_start', 'first_observed_at', 'last_observed_at',
       'last_download', 'last_upload', 'ended', 'framed_ip', 'anchor_observed_at', 'anchor_download', 'anchor_upload', 'ignored_late', 'updated_at'];
     const updates = cols.filter((c) => c !== 'session_key');
-    const onConflict = (target: string) => d === 'mysql'
-      ? `ON DUPLICATE KEY UPDATE ${updates.map((c) => `${c} = VALUES(${c})`).join(', ')}`
-      : `ON CONFLICT(${target}) DO UPDATE SET ${updates.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+    const onConflict = (target: string) => this.onConflict(target, updates.map((c) => [c, 'new'] as const));
     const stamp = this.t(now);
     const values = (s: SessionRow): SqlValue[] => [
       s.sessionKey, s.agentId, s.source, s.sourceName, s.sessionId, s.login,
@@ -273,9 +270,7 @@ export class UsageRepository {
       const hours = bySession.get(id)!;
       for (const [h, u] of hours.size > 1 ? [...hours].sort((a, b) => a[0] - b[0]) : hours) rows.push([id, part, this.t(h), u.download, u.upload]);
     }
-    const onConflict = this.db.dialect === 'mysql'
-      ? 'ON DUPLICATE KEY UPDATE download = download + VALUES(download), upload = upload + VALUES(upload)'
-      : 'ON CONFLICT(session_pk, part, hour_start) DO UPDATE SET download = download + excluded.download, upload = upload + excluded.upload';
+    const onConflict = this.onConflict('session_pk, part, hour_start', [['download', 'add'], ['upload', 'add']]);
     for (const p of chunks(rows, 2500)) {
       await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${this.rows(p)} ${onConflict}`, [], t);
     }
@@ -354,12 +349,8 @@ export class UsageRepository {
   private async hourlyRowsAt(pairs: ReadonlyArray<{ login: string; hourMs: number }>, t: Transaction): Promise<Map<string, { id: string; serviceId: number | null }>> {
     const out = new Map<string, { id: string; serviceId: number | null }>();
     if (pairs.length === 0) return out;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of pairs) {
-      if (r.hourMs < lo) lo = r.hourMs;
-      if (r.hourMs > hi) hi = r.hourMs;
-    }
+    const lo = minHour(pairs);
+    const hi = maxHour(pairs);
     const lock = this.db.dialect === 'mysql' ? ' FOR UPDATE' : '';
     for (const part of chunks([...new Set(pairs.map((r) => r.login))], 5000)) {
       const found = await this.q<{ id: string; login: string; h: unknown; s: number | string | null }>(

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import type { ManualClock } from '../../../../plugin/common/clock.js';
 import { sqlTime, valuesPlaceholders } from '../../../../plugin/db/sql.js';
-import { BillingService, constantOffsetStretches, type BillingDeps } from '../../../../plugin/invoicing/billing.service.js';
+import { BillingService, type BillingDeps } from '../../../../plugin/invoicing/billing.service.js';
+import { constantOffsetStretches } from '../../../../plugin/rating/index.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 // Last: its MySQL probe starts once the modules above are loaded.
 import { forEachDatabase } from '../../../support/databases.js';
