@@ -28,6 +28,7 @@ import { openDatabase } from '../../plugin/db/database.js';
 import { migrate } from '../../plugin/db/migrator.js';
 import { BillingService, type BillingDeps } from '../../plugin/invoicing/billing.service.js';
 import { buildContext, buildModuleServices } from '../../plugin/main.js';
+import { raiseBufferPool } from '../support/mariadb-tuning.js';
 import { createTestDatabase, MYSQL_SERVER_URL, type TestDatabase } from '../support/databases.js';
 
 const { values } = parseArgs({ options: { accounts: { type: 'string', default: '100000' }, hours: { type: 'string', default: '720' }, chunk: { type: 'string', default: '500' }, trace: { type: 'boolean', default: false }, reuse: { type: 'boolean', default: false }, worker: { type: 'boolean', default: false }, 'seed-only': { type: 'boolean', default: false } } });
@@ -100,12 +101,8 @@ try {
     }
   } else process.stdout.write(`reusing ${database.url.replace(/^.*\//, '')}: ${N} accounts seeded before (in ${seeded.toFixed(1)} s)\n`);
   if (values['seed-only']) process.exit(0);
-  // A pool smaller than the month's index reads it from disk every run: raise it to 4 GB (dynamic; root can), and say what ran.
-  const FOUR_GB = 4 * 1024 ** 3;
-  const pool = async () => Number((await db.sequelize.query<{ v: string }>('SELECT CAST(@@GLOBAL.innodb_buffer_pool_size AS CHAR) AS v', { type: QueryTypes.SELECT }))[0]!.v);
-  if ((await pool()) < FOUR_GB) await q0(`SET GLOBAL innodb_buffer_pool_size = ${FOUR_GB}`).catch((e: Error) => process.stdout.write(`could not raise innodb_buffer_pool_size: ${e.message}\n`));
-  const poolBytes = await pool();
-  process.stdout.write(`innodb_buffer_pool_size: ${(poolBytes / 1048576).toFixed(0)} MB\n`);
+  // A pool smaller than the month's index reads it from disk every run (test/support/mariadb-tuning.ts).
+  const poolBytes = await raiseBufferPool(db, 4 * 1024 ** 3, (line) => process.stdout.write(line + '\n'));
 
   clock.set('2026-12-01T06:00:00Z');
   const rss0 = process.memoryUsage().rss;

@@ -33,6 +33,7 @@ import { migrate } from '../../plugin/db/migrator.js';
 import { LeaseRepository } from '../../plugin/jobs/index.js';
 import { buildContext } from '../../plugin/main.js';
 import { buildUsage } from '../../plugin/usage/index.js';
+import { raiseBufferPool } from '../support/mariadb-tuning.js';
 import { createTestDatabase } from '../support/databases.js';
 
 const { values } = parseArgs({
@@ -56,6 +57,8 @@ const database = await createTestDatabase('mysql');
 const db = await openDatabase(database.url, nullLogger);
 try {
   await migrate(db, nullLogger);
+  // 100,000 sessions' buckets, hourly rows and observations are about 1.5 GB with their indexes.
+  const poolBytes = await raiseBufferPool(db, 4 * 1024 ** 3, (line) => process.stdout.write(line + '\n'));
   const config = pluginConfigSchema.parse({ db: { url: database.url }, billing: { timezone: 'Europe/Berlin', currency: 'EUR' } });
   const ctx = buildContext(config, db, nullLogger, new ManualClock('2026-03-04T00:00:00Z'));
   const usage = buildUsage(ctx);
@@ -103,13 +106,14 @@ try {
       for (const m of Object.getOwnPropertyNames(proto)) {
         const f = (target as unknown as Record<string, unknown>)[m];
         if (['constructor', 'q', 'run', 't', 'lock'].includes(m) || typeof f !== 'function') continue;
-        (target as unknown as Record<string, unknown>)[m] = async (...args: unknown[]) => {
+        // Sync helpers (SQL fragments) must stay sync: only a returned promise is awaited for the time.
+        (target as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
           const t0 = performance.now();
-          try {
-            return await (f as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          } finally {
-            spent.set(`${name}.${m}`, (spent.get(`${name}.${m}`) ?? 0) + performance.now() - t0);
-          }
+          const add = () => spent.set(`${name}.${m}`, (spent.get(`${name}.${m}`) ?? 0) + performance.now() - t0);
+          const out = (f as (...a: unknown[]) => unknown).apply(target, args);
+          if (out instanceof Promise) return out.finally(add);
+          add();
+          return out;
         };
       }
     }
@@ -177,6 +181,7 @@ try {
       services: SERVICES,
       historyHours: HISTORY,
       chunkSessions: CHUNK,
+      bufferPoolMb: Math.round(poolBytes / 1048576),
       generateSeconds: Number(generated.toFixed(2)),
       roundSeconds: times.map((t) => Number(t.toFixed(2))),
       pluginCpuSeconds: cpuSeconds.map((t) => Number(t.toFixed(2))),
