@@ -342,9 +342,13 @@ export class InvoicesRepository {
 
   /**
    * What has been charged for a service's usage window so far: the billing date whose invoice
-   * rated it, and the usage and adjustment amounts on invoices minus those on credit notes.
+   * rated it, the usage and adjustment amounts on invoices minus those on credit notes
+   * (`chargedMinor`), and the discounts issued against those lines, counted positive, minus those
+   * credited (`discountMinor`). A discount line says which line it reduces only in the issued
+   * document (its `reduces` offset), so the documents of the window that carry a discount line
+   * are read whole; a discount credited apart from its line stands alone and is not counted.
    */
-  async billedWindow(serviceId: number, fromMs: number, toMs: number, t?: Transaction): Promise<{ periodKey: string; chargedMinor: bigint } | null> {
+  async billedWindow(serviceId: number, fromMs: number, toMs: number, t?: Transaction): Promise<{ periodKey: string; chargedMinor: bigint; discountMinor: bigint } | null> {
     const [w] = await this.q<{ k: string }>(
       `SELECT i.period_key AS k FROM invoice_usage u JOIN invoices i ON i.id = u.invoice_id
         WHERE u.service_id = ? AND u.from_time = ? AND u.to_time = ? AND u.kind = 'window' AND i.type = 'invoice' ORDER BY i.id LIMIT 1`,
@@ -352,15 +356,34 @@ export class InvoicesRepository {
       t,
     );
     if (!w) return null;
-    const sums = await this.q<{ type: string; s: string | null }>(
-      `SELECT i.type, CAST(SUM(l.amount_minor) AS CHAR) AS s FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
-        WHERE l.service_id = ? AND l.from_time = ? AND l.to_time = ? AND l.kind IN ('usage', 'adjustment') GROUP BY i.type`,
+    const rows = await this.q<{ id: string | number; type: string; kind: string; s: string | null }>(
+      `SELECT l.invoice_id AS id, i.type, l.kind, CAST(SUM(l.amount_minor) AS CHAR) AS s FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+        WHERE l.service_id = ? AND l.from_time = ? AND l.to_time = ? AND l.kind IN ('usage', 'adjustment', 'discount') GROUP BY l.invoice_id, i.type, l.kind`,
       [serviceId, this.t(fromMs), this.t(toMs)],
       t,
     );
     let charged = 0n;
-    for (const r of sums) charged += (r.type === 'credit_note' ? -1n : 1n) * BigInt(r.s ?? '0');
-    return { periodKey: w.k, chargedMinor: charged };
+    const withBase = new Set<string>();
+    const withDiscount = new Set<string>();
+    for (const r of rows) {
+      const id = String(r.id);
+      if (r.kind === 'discount') withDiscount.add(id);
+      else (withBase.add(id), (charged += (r.type === 'credit_note' ? -1n : 1n) * BigInt(r.s ?? '0')));
+    }
+    let discount = 0n;
+    for (const id of [...withDiscount].filter((x) => withBase.has(x)).sort()) {
+      const snap = await this.snapshot(id, t);
+      const lines = snap.document.lines;
+      const sign = snap.type === 'credit_note' ? -1n : 1n;
+      lines.forEach((l, j) => {
+        if (l.kind !== 'discount' || l.reduces === undefined) return;
+        const k = j + l.reduces;
+        const base = lines[k];
+        if (!base || (base.kind !== 'usage' && base.kind !== 'adjustment') || snap.lineServices[k] !== serviceId || base.fromMs !== fromMs || base.toMs !== toMs) return;
+        discount += sign * -l.amountMinor;
+      });
+    }
+    return { periodKey: w.k, chargedMinor: charged, discountMinor: discount };
   }
 
   /** Late adjustments carried for these windows, on any document, summed (download + upload) per `service:from:to`. */

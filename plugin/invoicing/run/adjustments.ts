@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
 import type { Transaction } from 'sequelize';
 import { formatBytes } from '../../common/bytes.js';
-import { Dec } from '../../common/money.js';
+import { Dec, fromMinor } from '../../common/money.js';
 import { cycleFor, periodAt, pricedOf, taxInvoice, type RatedLine, type UsageRow } from '../../rating/index.js';
+import { lateUsageDiscountMinor } from '../../rating/late-discount.js';
 import type { BilledUsageRow } from '../invoices.repository.js';
 import { rateAccount, usageWindow, type AccountDocument, type AccountIn, type RunRules } from './account-rating.js';
 
@@ -18,6 +19,11 @@ import { rateAccount, usageWindow, type AccountDocument, type AccountIn, type Ru
  *   flat tariff) is still printed, at 0, so the bytes are accounted for.
  * - Each adjustment is carried once: usage marks it with the invoice that carries it, in the
  *   issuing transaction.
+ * - Discounts follow: the re-rated window's discount (of its usage line) minus the discounts
+ *   issued against the window so far is a discount line right after the adjustment, reducing it
+ *   (held between 0 and the adjustment: see rating/late-discount.ts). On a credit note the same
+ *   rule runs the other way: the discount no longer earned is a negative line after the credit,
+ *   so the customer gets back the late change net of its discount, never the gross.
  */
 export interface PendingAdjustment {
   id: string;
@@ -28,7 +34,7 @@ export interface PendingAdjustment {
 }
 
 export interface AdjustmentDeps {
-  invoices: { billedWindow(serviceId: number, fromMs: number, toMs: number, t?: Transaction): Promise<{ periodKey: string; chargedMinor: bigint } | null> };
+  invoices: { billedWindow(serviceId: number, fromMs: number, toMs: number, t?: Transaction): Promise<{ periodKey: string; chargedMinor: bigint; discountMinor: bigint } | null> };
   usage: { usageRows(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, UsageRow[]>> };
   tariffs: { topUpsFor(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Array<{ serviceId: number; code: string; atMs: number }>> };
 }
@@ -56,6 +62,8 @@ export async function adjustmentLines(pending: PendingAdjustment[], input: Accou
     let delta = 0n;
     let tariff: RatedLine['tariff'] = null;
     let taxInclusive = false;
+    let reratedDiscount = 0n;
+    let discountWording: { text: string; of: string } | null = null;
     const billed = await deps.invoices.billedWindow(serviceId, period.fromMs, period.toMs, t);
     if (billed) {
       const oldT = DateTime.fromISO(billed.periodKey, { zone: rules.timezone }).toMillis();
@@ -64,11 +72,17 @@ export async function adjustmentLines(pending: PendingAdjustment[], input: Accou
         const [rows, topUps] = await Promise.all([deps.usage.usageRows([serviceId], w.previousDateMs, oldT, t), deps.tariffs.topUpsFor([serviceId], w.previousDateMs, oldT + 1, t)]);
         const again = rateAccount({ ...input, services: [service], charges: [], topUps, usage: rows }, oldT, rules);
         const lines = again.invoice?.document.lines ?? [];
-        const line = lines.find((l, i) => l.kind === 'usage' && again.invoice!.lineServices[i] === serviceId && l.fromMs === period.fromMs && l.toMs === period.toMs);
+        const at = lines.findIndex((l, i) => l.kind === 'usage' && again.invoice!.lineServices[i] === serviceId && l.fromMs === period.fromMs && l.toMs === period.toMs);
+        const line = lines[at];
         if (line) {
           delta = line.amountMinor - billed.chargedMinor;
           tariff = line.tariff;
           taxInclusive = line.taxInclusive;
+          lines.forEach((d, j) => {
+            if (d.kind !== 'discount' || d.reduces === undefined || j + d.reduces !== at) return;
+            reratedDiscount += -d.amountMinor;
+            discountWording ??= { text: d.description, of: line.description };
+          });
         }
       }
     }
@@ -85,14 +99,41 @@ export async function adjustmentLines(pending: PendingAdjustment[], input: Accou
       quantity: new Dec(1),
       unit: 'adjustment',
       unitPrice: null,
-      preciseAmount: new Dec(amount.toString()).div(1),
+      preciseAmount: fromMinor(amount, input.currency),
       amountMinor: amount,
       taxInclusive,
       details: [],
     };
-    (delta < 0n ? creditLines : invoiceLines).push({ serviceId, line });
+    const target = delta < 0n ? creditLines : invoiceLines;
+    target.push({ serviceId, line });
+    // More usage earns more discount (reducing the adjustment); less usage takes back discount no longer earned (reducing the credit).
+    const issuedDiscount = billed?.discountMinor ?? 0n;
+    const off = delta < 0n ? lateUsageDiscountMinor({ reratedDiscountMinor: issuedDiscount, issuedDiscountMinor: reratedDiscount, adjustmentMinor: amount }) : lateUsageDiscountMinor({ reratedDiscountMinor: reratedDiscount, issuedDiscountMinor: issuedDiscount, adjustmentMinor: amount });
+    if (off > 0n) target.push({ serviceId, line: adjustmentDiscountLine(line, off, input.currency, service.login, delta < 0n, discountWording) });
   }
   return { invoiceLines, creditLines, usage, ids };
+}
+
+function adjustmentDiscountLine(adjustment: RatedLine, off: bigint, currency: string, login: string, onCredit: boolean, wording: { text: string; of: string } | null): RatedLine {
+  // "alice: Discount X (10%) on Usage ..." of "alice: Usage ..." names the discount; it goes on the adjustment as "alice: Discount X (10%) on usage adjustment ...".
+  const bare = (x: string) => (x.startsWith(`${login}: `) ? x.slice(login.length + 2) : x);
+  const named = wording && bare(wording.text).endsWith(` on ${bare(wording.of)}`) ? bare(wording.text).slice(0, -bare(wording.of).length - 4) : 'Discount';
+  const description = `${login}: ${named} ${onCredit ? 'no longer earned on' : 'on'} ${bare(adjustment.description)}`;
+  return {
+    kind: 'discount',
+    description,
+    tariff: adjustment.tariff,
+    fromMs: adjustment.fromMs,
+    toMs: adjustment.toMs,
+    quantity: new Dec(1),
+    unit: 'discount',
+    unitPrice: null,
+    preciseAmount: fromMinor(-off, currency),
+    amountMinor: -off,
+    taxInclusive: adjustment.taxInclusive,
+    details: [],
+    reduces: -1,
+  };
 }
 
 /** A document with lines added (or made of them alone), tax computed again over all of its lines. */

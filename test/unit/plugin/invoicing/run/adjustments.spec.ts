@@ -32,14 +32,14 @@ function account(t: Tariff): AccountIn {
   };
 }
 
-/** Typed fakes: February was billed on the invoice of 1 March for `chargedMinor`; usage holds `gbNow` now. */
-function deps(chargedMinor: bigint, gbNow: bigint, calls: string[] = []): AdjustmentDeps {
+/** Typed fakes: February was billed on the invoice of 1 March for `chargedMinor` with `discountMinor` off it; usage holds `gbNow` now. */
+function deps(chargedMinor: bigint, gbNow: bigint, calls: string[] = [], discountMinor = 0n): AdjustmentDeps {
   const rows: UsageRow[] = [{ hourMs: Date.parse('2026-02-10T10:00:00Z'), download: gbNow * GB, upload: 0n }];
   return {
     invoices: {
       billedWindow: async (serviceId, fromMs, toMs, t) => {
         calls.push(`billedWindow ${serviceId} ${t === TX}`);
-        return serviceId === 10 && fromMs === FEBRUARY.fromMs && toMs === FEBRUARY.toMs ? { periodKey: '2026-03-01', chargedMinor } : null;
+        return serviceId === 10 && fromMs === FEBRUARY.fromMs && toMs === FEBRUARY.toMs ? { periodKey: '2026-03-01', chargedMinor, discountMinor } : null;
       },
     },
     usage: {
@@ -133,7 +133,7 @@ describe('late usage adjustments on the next invoice', () => {
           rows = [...rows, ...added];
           const bytes = added.reduce((s, r) => s + r.download + r.upload, 0n);
           const fakes: AdjustmentDeps = {
-            invoices: { billedWindow: async () => ({ periodKey: '2026-03-01', chargedMinor: charged }) },
+            invoices: { billedWindow: async () => ({ periodKey: '2026-03-01', chargedMinor: charged, discountMinor: 0n }) },
             usage: { usageRows: async (ids) => new Map(ids.map((id) => [id, rows])) },
             tariffs: { topUpsFor: async () => [] },
           };
@@ -145,5 +145,83 @@ describe('late usage adjustments on the next invoice', () => {
       }),
       { numRuns: 200 },
     );
+  });
+  describe('on a discounted service', () => {
+    /** 10% off the usage of service 10 from January on (a percent of each usage line, rounded half-up). */
+    const discounted = (t: Tariff, percent = 10): AccountIn => ({
+      ...account(t),
+      discounts: [{ serviceId: 10, code: 'LOYAL', description: 'Loyalty', appliesTo: 'usage', kind: 'percent', value: new Dec(percent), fromDate: '2026-01-01', untilDate: null, periods: null }],
+    });
+
+    it('gives late bytes the discount the window earns now, minus the discount already issued, as a line reducing the adjustment', async () => {
+      // February billed 95 GB: 9.50, less 10% (0.95). Now 105 GB: 12.50, less 1.25. The adjustment is 3.00, its discount 0.30.
+      const r = await adjustmentLines([pending('a1', 10n)], discounted(TIERED), RULES, deps(950n, 105n, [], 95n), TX);
+      expect(brief(r.invoiceLines)).to.deep.equal([
+        { serviceId: 10, kind: 'adjustment', description: 'alice: usage adjustment for 2026-02-01 – 2026-02-28 (10.00 GB reported late)', amountMinor: 300n, tariff: { code: 'TIER', version: 1 } },
+        { serviceId: 10, kind: 'discount', description: 'alice: Discount LOYAL, Loyalty (10%) on usage adjustment for 2026-02-01 – 2026-02-28 (10.00 GB reported late)', amountMinor: -30n, tariff: { code: 'TIER', version: 1 } },
+      ]);
+      expect(r.invoiceLines[1]!.line).to.include({ reduces: -1, fromMs: FEBRUARY.fromMs, toMs: FEBRUARY.toMs, unit: 'discount' });
+      expect(r.invoiceLines[1]!.line.preciseAmount.toFixed()).to.equal('-0.3');
+      expect(r.invoiceLines[0]!.line.preciseAmount.toFixed()).to.equal('3');
+      const merged = mergeExtra(null, r.invoiceLines, 'invoice', at('2026-04-01'), discounted(TIERED), RULES);
+      // 2.70 net, 19% VAT on the pair: 0.51.
+      expect(merged.document.totals).to.deep.equal({ netMinor: 270n, taxMinor: 51n, totalMinor: 321n });
+    });
+
+    it('takes back the discount no longer earned when usage moves away, so the credit is net of it', async () => {
+      // Billed 105 GB: 12.50 less 1.25. 20 GB moved away: 85 GB cost 8.50 less 0.85. Credit 4.00, less 0.40 of discount no longer earned.
+      const r = await adjustmentLines([{ ...pending('m1', 0n), download: -20n * GB }], discounted(TIERED), RULES, deps(1250n, 85n, [], 125n), TX);
+      expect(r.invoiceLines).to.deep.equal([]);
+      expect(brief(r.creditLines).map((l) => [l.kind, l.amountMinor])).to.deep.equal([
+        ['adjustment', 400n],
+        ['discount', -40n],
+      ]);
+      expect(r.creditLines[1]!.line.description).to.equal('alice: Discount LOYAL, Loyalty (10%) no longer earned on usage adjustment for 2026-02-01 – 2026-02-28 (20.00 GB moved away)');
+      const credit = mergeExtra(null, r.creditLines, 'credit_note', at('2026-04-01'), discounted(TIERED), RULES);
+      expect(credit.document.totals).to.deep.equal({ netMinor: 360n, taxMinor: 68n, totalMinor: 428n });
+    });
+
+    it('gives no discount line when the discount issued already covers the window as it is now', async () => {
+      // Say 1.25 was issued for February already (an earlier adjustment carried its discount): nothing more to give.
+      const r = await adjustmentLines([pending('a1', 10n)], discounted(TIERED), RULES, deps(950n, 105n, [], 125n), TX);
+      expect(brief(r.invoiceLines).map((l) => l.kind)).to.deep.equal(['adjustment']);
+    });
+
+    it('however many late reports come, the window ends up charged its usage now less its discount now (property)', async () => {
+      const gbRows = fc.array(fc.record({ day: fc.integer({ min: 0, max: 27 }), gb: fc.bigInt(0n, 80n) }), { maxLength: 4 });
+      const signed = fc.array(fc.record({ day: fc.integer({ min: 0, max: 27 }), gb: fc.bigInt(-40n, 80n) }), { minLength: 1, maxLength: 3 });
+      await fc.assert(
+        fc.asyncProperty(tariffArb('A', false), fc.integer({ min: 1, max: 100 }), gbRows, fc.array(signed, { minLength: 1, maxLength: 3 }), async (t, percent, first, late) => {
+          const a = discounted(t, percent);
+          const toRows = (xs: Array<{ day: number; gb: bigint }>) => xs.map((x) => ({ hourMs: FEBRUARY.fromMs + x.day * 86_400_000 + 3_600_000, download: x.gb * GB, upload: 0n }));
+          const netOf = (rows: UsageRow[]) => {
+            const lines = rateAccount({ ...a, usage: new Map([[10, rows]]) }, at('2026-03-01'), RULES).invoice!.document.lines;
+            const at0 = lines.findIndex((l) => l.kind === 'usage');
+            if (at0 < 0) return { charged: 0n, discount: 0n };
+            return { charged: lines[at0]!.amountMinor, discount: lines.reduce((s, l, j) => (l.kind === 'discount' && l.reduces !== undefined && j + l.reduces === at0 ? s - l.amountMinor : s), 0n) };
+          };
+          let rows = toRows(first);
+          let { charged, discount } = netOf(rows);
+          for (const batch of late) {
+            // Bytes moved away never take a window below zero.
+            const added = toRows(batch).map((r) => ({ ...r, download: r.download < 0n && -r.download > rows.reduce((s, x) => s + x.download, 0n) ? 0n : r.download }));
+            rows = [...rows, ...added];
+            const bytes = added.reduce((s, r) => s + r.download, 0n);
+            const fakes: AdjustmentDeps = {
+              invoices: { billedWindow: async () => ({ periodKey: '2026-03-01', chargedMinor: charged, discountMinor: discount }) },
+              usage: { usageRows: async (ids) => new Map(ids.map((id) => [id, rows])) },
+              tariffs: { topUpsFor: async () => [] },
+            };
+            const r = await adjustmentLines([{ id: 'x', serviceId: 10, period: FEBRUARY, download: bytes, upload: 0n }], a, RULES, fakes, TX);
+            const sum = (xs: typeof r.invoiceLines, kind: string) => xs.filter((x) => x.line.kind === kind).reduce((s, x) => s + x.line.amountMinor, 0n);
+            charged += sum(r.invoiceLines, 'adjustment') - sum(r.creditLines, 'adjustment');
+            discount += -sum(r.invoiceLines, 'discount') + sum(r.creditLines, 'discount');
+            const now = netOf(rows);
+            expect([charged, discount]).to.deep.equal([now.charged, now.discount]);
+          }
+        }),
+        { numRuns: 200 },
+      );
+    });
   });
 });
