@@ -4,7 +4,7 @@ import { decodeRecords } from './record-format.js';
 
 /**
  * Opens the segment that was being written when the agent last stopped. Only it can end in a
- * torn record (earlier segments were fsynced before the next one began). Whatever follows the
+ * torn record or in zeros written ahead (earlier segments were cut and fsynced before the next one began). Whatever follows the
  * last whole, CRC-valid record was never acknowledged to anyone, so it is cut off — durably,
  * before new records are appended after it.
  */
@@ -12,10 +12,14 @@ export async function recoverTail(path: string, firstSeq: number, logger: Logger
   const buf = await readFile(path);
   const decoded = decodeRecords(buf, Infinity, firstSeq);
   if (decoded.validEnd < buf.length) {
-    logger.warn('spool: dropping a torn tail after an unclean stop', {
-      segment: path,
-      droppedBytes: buf.length - decoded.validEnd,
-    });
+    // Zeros alone are what the spool writes ahead of its records (spool.ts, PREALLOCATE_BYTES):
+    // nothing was torn.
+    if (!allZero(buf, decoded.validEnd)) {
+      logger.warn('spool: dropping a torn tail after an unclean stop', {
+        segment: path,
+        droppedBytes: buf.length - decoded.validEnd,
+      });
+    }
     await truncate(path, decoded.validEnd);
     const fh = await open(path, 'r+');
     try {
@@ -25,4 +29,9 @@ export async function recoverTail(path: string, firstSeq: number, logger: Logger
     }
   }
   return { size: decoded.validEnd, records: decoded.records.length };
+}
+
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }

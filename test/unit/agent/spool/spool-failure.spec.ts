@@ -29,13 +29,13 @@ function faultyIo() {
   const io = {
     failNextWrite: false,
     broken: false,
-    write: async (fh: Parameters<SpoolIo['write']>[0], buf: Buffer, off: number, len: number) => {
+    write: async (fh: Parameters<SpoolIo['write']>[0], buf: Buffer, off: number, len: number, position: number) => {
       if (io.failNextWrite) {
         io.failNextWrite = false;
-        await fh.write(buf, off, Math.max(1, Math.floor(len / 2)));
+        await fh.write(buf, off, Math.max(1, Math.floor(len / 2)), position);
         throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
       }
-      return (await fh.write(buf, off, len)).bytesWritten;
+      return (await fh.write(buf, off, len, position)).bytesWritten;
     },
     truncate: async (path: string, len: number) => {
       if (io.broken) throw Object.assign(new Error('EIO: i/o error, truncate'), { code: 'EIO' });

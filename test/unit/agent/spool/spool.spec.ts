@@ -165,6 +165,45 @@ describe('spool', () => {
     });
   });
 
+  it('writes records over zeros written ahead of them, and leaves only records in a segment once closed or rolled over', async () => {
+    const s = await open({ segmentBytes: 4000 });
+    await s.append([obs(1), obs(2)]);
+    const seg = join(dir, segments()[0]!);
+    const records = s.stats().bytes;
+    // While open, the file already holds zeros past its records (the next writes land inside it).
+    const live = readFileSync(seg);
+    expect(live.length).to.be.greaterThan(records);
+    expect(live.subarray(records).every((b) => b === 0)).to.equal(true);
+    for (let i = 3; i <= 30; i++) await s.append([obs(i)]);
+    await s.close();
+    const names = segments();
+    expect(names.length).to.be.greaterThan(1);
+    const total = names.reduce((n, name) => n + statSync(join(dir, name)).size, 0);
+    expect(total).to.equal(s.stats().bytes);
+    const again = await open({ segmentBytes: 4000 });
+    expect((await again.readUnacked(100)).map((e) => e.seq)).to.deep.equal(Array.from({ length: 30 }, (_, i) => i + 1));
+    await again.close();
+  });
+
+  it('cuts the zeros past the last record after an unclean stop, without reporting a torn tail, and goes on from there', async () => {
+    const s = await open();
+    await s.append([obs(1), obs(2)]);
+    await s.close();
+    const seg = join(dir, segments()[0]!);
+    const records = readFileSync(seg);
+    // What a kill -9 leaves: the records, then the zeros written ahead.
+    writeFileSync(seg, Buffer.concat([records, Buffer.alloc(64 * 1024)]));
+    const lines: string[] = [];
+    const stream = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
+    const again = await open({ logger: createLogger({ stream, format: 'json' }) });
+    expect(statSync(seg).size).to.equal(records.length);
+    expect(lines.filter((l) => l.includes('torn'))).to.deep.equal([]);
+    await again.append([obs(3)]);
+    expect((await again.readUnacked(10)).map((e) => e.seq)).to.deep.equal([1, 2, 3]);
+    await again.close();
+    expect(statSync(seg).size).to.be.greaterThan(records.length);
+  });
+
   it('opens an empty segment left by a crash right after it was created', async () => {
     const s = await open({ segmentBytes: 200 });
     for (let i = 1; i <= 4; i++) await s.append([obs(i)]);
