@@ -38,8 +38,13 @@ export interface CycleSpec {
   anchorDay: number;
 }
 
+// Zones found valid (IANA zone data does not change while the process runs): a run checks the same one for every service.
+const validZones = new Set<string>();
+
 export function assertTimezone(timezone: string, field = 'timezone'): void {
-  if (!DateTime.now().setZone(timezone).isValid) {
+  if (validZones.has(timezone)) return;
+  if (DateTime.now().setZone(timezone).isValid) validZones.add(timezone);
+  else {
     throw new ValidationError(`unknown time zone ${JSON.stringify(timezone)}`, [{ field, message: `unknown IANA time zone ${JSON.stringify(timezone)}` }]);
   }
 }
@@ -51,7 +56,7 @@ export function cycleFor(cycle: Cycle, timezone: string, startMs: number): Cycle
 }
 
 export function localDate(ms: number, timezone: string): string {
-  return DateTime.fromMillis(ms, { zone: timezone }).toISODate()!;
+  return localDateMemo(`${ms}|${timezone}`);
 }
 
 /**
@@ -72,6 +77,18 @@ function memo<K, V>(limit: number, fn: (k: K) => V): (k: K) => V {
   };
 }
 
+const localDateMemo = memo(200_000, (key: string) => {
+  const [ms, timezone] = key.split('|') as [string, string];
+  return DateTime.fromMillis(Number(ms), { zone: timezone }).toISODate()!;
+});
+
+const daysMemo = memo(100_000, (key: string) => {
+  const [fromDate, toDate] = key.split('|') as [string, string];
+  const a = DateTime.fromISO(fromDate, { zone: 'UTC' });
+  const b = DateTime.fromISO(toDate, { zone: 'UTC' });
+  return Math.round(b.diff(a, 'days').days);
+});
+
 const midnight = memo(100_000, (key: string) => {
   const [date, timezone] = key.split('|') as [string, string];
   return DateTime.fromISO(date, { zone: timezone }).startOf('day').toMillis();
@@ -84,9 +101,7 @@ export function localMidnight(date: string, timezone: string): number {
 
 /** Whole calendar days from one local date to another. */
 export function daysBetween(fromDate: string, toDate: string): number {
-  const a = DateTime.fromISO(fromDate, { zone: 'UTC' });
-  const b = DateTime.fromISO(toDate, { zone: 'UTC' });
-  return Math.round(b.diff(a, 'days').days);
+  return daysMemo(`${fromDate}|${toDate}`);
 }
 
 function startDateIn(year: number, month: number, anchorDay: number): string {

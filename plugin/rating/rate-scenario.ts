@@ -238,8 +238,18 @@ function billingEvents(s: Scenario, spec: CycleSpec): Array<{ ms: number; end: b
   return [...at.entries()].map(([ms, end]) => ({ ms, end })).sort((a, b) => a.ms - b.ms);
 }
 
+// The date `day` days after a period's first, remembered (a run asks for the same few for every account).
+const datesAfter = new Map<string, string>();
+
 function dayStart(period: Period, day: number, timezone: string): number {
-  return localMidnight(DateTime.fromISO(period.fromDate, { zone: 'UTC' }).plus({ days: day }).toISODate()!, timezone);
+  const key = `${period.fromDate}+${day}`;
+  let date = datesAfter.get(key);
+  if (date === undefined) {
+    date = DateTime.fromISO(period.fromDate, { zone: 'UTC' }).plus({ days: day }).toISODate()!;
+    if (datesAfter.size > 100_000) datesAfter.clear();
+    datesAfter.set(key, date);
+  }
+  return localMidnight(date, timezone);
 }
 
 export function rateScenario(s: Scenario): RatingResult {

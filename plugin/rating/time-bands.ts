@@ -74,8 +74,21 @@ export function constantOffsetStretches(fromMs: number, toMs: number, timezone: 
   return out;
 }
 
-/** The UTC offsets (minutes) the zone takes over [fromMs, toMs), sampled daily and at both ends. */
+const offsetsMemo = new Map<string, number[]>();
+
+/** The UTC offsets (minutes) the zone takes over [fromMs, toMs), sampled daily and at both ends (remembered per zone and span). */
 export function offsetsOver(timezone: string, fromMs: number, toMs: number): number[] {
+  const key = `${timezone} ${fromMs} ${toMs}`;
+  let out = offsetsMemo.get(key);
+  if (!out) {
+    out = computeOffsetsOver(timezone, fromMs, toMs);
+    if (offsetsMemo.size > 10_000) offsetsMemo.clear();
+    offsetsMemo.set(key, out);
+  }
+  return [...out];
+}
+
+function computeOffsetsOver(timezone: string, fromMs: number, toMs: number): number[] {
   const seen = new Set<number>();
   for (let t = fromMs; t < toMs; t += 86_400_000) seen.add(DateTime.fromMillis(t, { zone: timezone }).offset);
   seen.add(DateTime.fromMillis(Math.max(fromMs, toMs - 1), { zone: timezone }).offset);
@@ -88,6 +101,7 @@ export function timeBandIssues(
   path = 'timeBands',
 ): FieldIssue[] {
   const issues: FieldIssue[] = [];
+  if (bands.length === 0) return issues;
   const offsets = offsetsOver(ctx.timezone, ctx.fromMs, ctx.toMs);
   const covered = new Map<number, string>();
   bands.forEach((band, i) => {
