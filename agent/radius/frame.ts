@@ -42,13 +42,25 @@ export function parseFrame(buf: Buffer): FrameResult {
 
 /** RFC 2866 §3: MD5(Code + Identifier + Length + 16 zero octets + request attributes + secret). */
 export function accountingRequestAuthenticator(buf: Buffer, length: number, secret: Buffer): Buffer {
-  // One buffer and a one-shot hash: this runs for every packet, and a Hash object costs more
-  // than the MD5 itself on packets this small.
-  const data = Buffer.allocUnsafe(length + secret.length);
+  // One reused buffer and a one-shot hash: this runs for every packet, and a Hash object costs
+  // more than the MD5 itself on packets this small.
+  const n = length + secret.length;
+  const data = hashInput(n);
   buf.copy(data, 0, 0, length);
   data.fill(0, 4, 20);
   secret.copy(data, length);
-  return hash('md5', data, 'buffer');
+  return hash('md5', data.subarray(0, n), 'buffer');
+}
+
+/**
+ * The input of the MD5s below, reused: they hash synchronously, so one buffer serves every call,
+ * and it never leaves this module (answers are copied out of it).
+ */
+let scratch = Buffer.allocUnsafe(MAX_PACKET_LENGTH + 128);
+
+function hashInput(n: number): Buffer {
+  if (scratch.length < n) scratch = Buffer.allocUnsafe(n);
+  return scratch;
 }
 
 export function verifyAccountingRequest(buf: Buffer, frame: Frame, secret: Buffer): boolean {
@@ -102,7 +114,8 @@ export function withOnly(buf: Buffer, length: number, keep: ReadonlySet<number>)
  * answered through the `radius` package instead.
  */
 export function plainAccountingResponse(identifier: number, requestAuthenticator: Buffer, secret: Buffer): Buffer {
-  const data = Buffer.allocUnsafe(HEADER_LENGTH + secret.length);
+  const n = HEADER_LENGTH + secret.length;
+  const data = hashInput(n);
   data[0] = CODE_ACCOUNTING_RESPONSE;
   data[1] = identifier;
   data.writeUInt16BE(HEADER_LENGTH, 2);
@@ -111,6 +124,6 @@ export function plainAccountingResponse(identifier: number, requestAuthenticator
   // A separate 20-byte answer, so that the buffer handed to the socket holds no secret.
   const out = Buffer.allocUnsafe(HEADER_LENGTH);
   data.copy(out, 0, 0, 4);
-  hash('md5', data, 'buffer').copy(out, 4);
+  hash('md5', data.subarray(0, n), 'buffer').copy(out, 4);
   return out;
 }

@@ -16,8 +16,14 @@ export type DropReason =
 export type IgnoreReason = 'poll-source' | 'unsupported-status' | 'missing-session-id' | 'missing-user-name' | 'after-end';
 
 export interface RadiusMetrics {
-  /** Counts an authenticated request by status type (label children cached: this runs per packet). */
+  /**
+   * Counts an authenticated request by status type. This and `record` run per packet, so they add
+   * to plain numbers that reach prom-client when the metrics are read (its inc() validates its
+   * arguments and looks the label set up on every call).
+   */
   packet(type: string): void;
+  /** Counts session observations written to the spool. */
+  record(n: number): void;
   drop(reason: DropReason): void;
   packets: Counter<'type'>;
   dropped: Counter<'reason'>;
@@ -38,11 +44,20 @@ export function registerRadiusMetrics(registry: Registry | undefined, openSessio
       this.set(openSessions());
     },
   });
+  /** Counted, not yet added to the prom-client counters (by type; records). */
+  const packetsByType = new Map<string, number>();
+  let records = 0;
   const packets = new Counter({
     name: 'octet_agent_radius_packets_total',
     help: 'Authenticated Accounting-Requests by Acct-Status-Type',
     labelNames: ['type'] as const,
     registers,
+    collect() {
+      for (const [type, n] of packetsByType) {
+        if (n > 0) this.labels(type).inc(n);
+        packetsByType.set(type, 0);
+      }
+    },
   });
   const dropped = new Counter({
     name: 'octet_agent_radius_dropped_total',
@@ -50,13 +65,13 @@ export function registerRadiusMetrics(registry: Registry | undefined, openSessio
     labelNames: ['reason'] as const,
     registers,
   });
-  const byType = new Map<string, { inc(): void }>();
   const byReason = new Map<string, { inc(): void }>();
   return {
     packet(type) {
-      let c = byType.get(type);
-      if (!c) byType.set(type, (c = packets.labels(type)));
-      c.inc();
+      packetsByType.set(type, (packetsByType.get(type) ?? 0) + 1);
+    },
+    record(n) {
+      records += n;
     },
     drop(reason) {
       let c = byReason.get(reason);
@@ -90,6 +105,10 @@ export function registerRadiusMetrics(registry: Registry | undefined, openSessio
       name: 'octet_agent_radius_records_total',
       help: 'Session observations written to the spool from RADIUS',
       registers,
+      collect() {
+        if (records > 0) this.inc(records);
+        records = 0;
+      },
     }),
   };
 }

@@ -265,7 +265,7 @@ export class RadiusAccountingServer {
         return this.drop(err instanceof SpoolFullError ? 'spool-full' : 'spool-error', rinfo, client.name, errorMessage(err));
       }
       this.opts.sessions.apply(records);
-      this.metrics.recorded.inc(records.length);
+      this.metrics.record(records.length);
     }
     const response = this.response(frame, packet, client);
     const answeredAt = this.opts.clock.now().getTime();
