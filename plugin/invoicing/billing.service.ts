@@ -10,7 +10,7 @@ import type { LeaseRepository } from '../jobs/index.js';
 import { constantOffsetStretches, type AccountTax, type UsageRow } from '../rating/index.js';
 import type { Branding, Party } from './document/invoice-view.js';
 import { runKey } from './invoice.js';
-import type { BilledUsageRow, InvoicesRepository, NewDocument } from './invoices.repository.js';
+import type { BilledUsageRow, InvoiceRecord, InvoicesRepository, NewDocument } from './invoices.repository.js';
 import { serviceSpan, usageWindow, type AccountDocument, type AccountIn, type AccountRating, type ChargeIn, type DiscountIn, type RunRules, type ServiceIn, type TariffVersionIn } from './run/account-rating.js';
 import { RatingPool, rateChunk, type AccountWithoutShared, type ChunkToRate } from './run/rating-pool.js';
 import { issueDates } from './run/issue-dates.js';
@@ -97,7 +97,7 @@ export interface BillingDeps {
   usage: UsageBilling;
   profile: () => Promise<InvoiceProfile>;
   /** Called in the issuing transaction with the new documents (queues their PDF and e-mail). */
-  onIssued?: (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => Promise<void>;
+  onIssued?: (issued: Array<{ id: string; accountId: number; email: string | null; record?: InvoiceRecord }>, t: Transaction) => Promise<void>;
   rules: BillingRules;
   credits: CreditNotes;
   chunkSize?: number;
@@ -122,6 +122,9 @@ export function periodKeyOf(text: string): string {
   if (!m || !date?.isValid) throw new ValidationError(`not a billing period: ${JSON.stringify(text)}; give the month (2026-12) or the date a period starts on (2026-12-15)`, [{ field: 'period', message: 'give the month (2026-12) or the date a period starts on (2026-12-15)' }]);
   return date.toISODate()!;
 }
+
+type CatalogueEntry = { entry: { status: string }; versions: TariffVersionIn[] };
+type CatalogueOf = (codes: string[]) => Promise<Map<string, CatalogueEntry>>;
 
 interface ChunkResult {
   counters: RunCounters;
@@ -191,6 +194,16 @@ export class BillingService {
     const totals = new Map<string, { invoiced: bigint; credited: bigint }>();
     const fromDate = DateTime.fromMillis(T, { zone: rules.timezone }).minus({ months: 1, days: 1 }).toISODate()!;
     const toDate = DateTime.fromMillis(T, { zone: rules.timezone }).plus({ days: 1 }).toISODate()!;
+    // The catalogue read once per run (per tariff code), not once per chunk.
+    const tariffsSeen = new Map<string, CatalogueEntry | null>();
+    const catalogueOf: CatalogueOf = async (codes) => {
+      const missing = codes.filter((c) => !tariffsSeen.has(c));
+      if (missing.length) {
+        const read = await this.deps.tariffs.versionsByCode(missing);
+        for (const c of missing) tariffsSeen.set(c, read.get(c) ?? null);
+      }
+      return new Map(codes.flatMap((c) => (tariffsSeen.get(c) ? [[c, tariffsSeen.get(c)!] as const] : [])));
+    };
     const pool = this.deps.ratingWorker !== true || this.chunk < (this.deps.ratingWorkerFromChunk ?? 200) ? null : new RatingPool(this.deps.logger);
     try {
       let chunks = 0;
@@ -199,7 +212,7 @@ export class BillingService {
         if (ids.length === 0) return null;
         // A full first chunk means more may follow: the worker starts while this one is rated here.
         if (++chunks === 1 && ids.length === this.chunk) pool?.warm();
-        return { last: ids[ids.length - 1]!, issue: await this.prepareChunk(ids, T, key, runId, options, lease, chunks > 1 ? pool : null) };
+        return { last: ids[ids.length - 1]!, issue: await this.prepareChunk(ids, T, key, runId, options, lease, chunks > 1 ? pool : null, catalogueOf) };
       };
       for (let chunk = await next(0); chunk; ) {
         const following = next(chunk.last);
@@ -243,7 +256,7 @@ export class BillingService {
    * Reads and rates one chunk of accounts; the function it returns issues them (in one
    * transaction). The run reads and rates the next chunk while the database writes this one.
    */
-  private async prepareChunk(ids: number[], T: number, key: string, runId: string, options: { dryRun: boolean; by: string }, lease: Awaited<ReturnType<LeaseRepository['acquire']>>, pool: RatingPool | null): Promise<() => Promise<ChunkResult>> {
+  private async prepareChunk(ids: number[], T: number, key: string, runId: string, options: { dryRun: boolean; by: string }, lease: Awaited<ReturnType<LeaseRepository['acquire']>>, pool: RatingPool | null, catalogueOf: CatalogueOf): Promise<() => Promise<ChunkResult>> {
     const { rules } = this.deps;
     const counters: RunCounters = { accountsSeen: ids.length, invoicesIssued: 0, creditNotesIssued: 0, accountsAlreadyBilled: 0, accountsFailed: 0 };
     const errors: ChunkResult['errors'] = [];
@@ -258,7 +271,7 @@ export class BillingService {
     const [profiles, services, charges, discounts] = await Promise.all([this.deps.subscribers.profiles(todo), this.deps.subscribers.services(todo), this.deps.tariffs.chargesFor(todo), this.deps.tariffs.discountsFor?.(todo) ?? []]);
     const allServices = [...services.values()].flat();
     const codes = [...new Set(allServices.flatMap((s) => s.tariffs.map((h) => h.code)))];
-    const catalogue = await this.deps.tariffs.versionsByCode(codes);
+    const catalogue = await catalogueOf(codes);
     const sids = allServices.map((s) => s.id);
     const usage = await this.usageOf(allServices, catalogue, T);
     let fromMs = T;
@@ -332,7 +345,7 @@ export class BillingService {
         const issued = await this.deps.invoices.insertIssued(docs, t);
         await this.deps.usage.closeWindows(windows, `invoice run ${runId}`, t);
         for (const c of carried) await this.deps.usage.markCarried(c.ids, c.key, t);
-        if (this.deps.onIssued) await this.deps.onIssued(issued.map((i) => ({ id: i.id, accountId: i.accountId, email: profiles.get(i.accountId)?.billingEmail ?? profiles.get(i.accountId)?.email ?? null })), t);
+        if (this.deps.onIssued) await this.deps.onIssued(issued.map((i) => ({ id: i.id, accountId: i.accountId, email: profiles.get(i.accountId)?.billingEmail ?? profiles.get(i.accountId)?.email ?? null, record: i })), t);
         return { docs, issued, totals, preview };
       };
 
@@ -385,18 +398,26 @@ export class BillingService {
       }
     }
     const out = new Map<number, UsageRow[]>();
-    for (const [from, ids] of simple) {
-      for (const [id, sum] of await this.deps.usage.usageTotals(ids, from, T)) out.set(id, [{ hourMs: from, download: sum.download, upload: sum.upload }]);
-    }
-    for (const [from, ids] of banded) {
-      for (const [a, b] of constantOffsetStretches(from, T, rules.timezone)) {
-        for (const [id, rows] of await byTimeOfDay!(ids, a, b)) out.set(id, [...(out.get(id) ?? []), ...rows]);
+    // The three kinds of read go at once, on their own connections (none is in a transaction): the database has more than one core.
+    const totals = async () => {
+      for (const [from, ids] of simple) {
+        for (const [id, sum] of await this.deps.usage.usageTotals(ids, from, T)) out.set(id, [{ hourMs: from, download: sum.download, upload: sum.upload }]);
       }
-    }
-    if (detailed.length) {
+    };
+    const bandedRows = async () => {
+      for (const [from, ids] of banded) {
+        for (const [a, b] of constantOffsetStretches(from, T, rules.timezone)) {
+          for (const [id, rows] of await byTimeOfDay!(ids, a, b)) out.set(id, [...(out.get(id) ?? []), ...rows]);
+        }
+      }
+    };
+    const detailedRows = async () => {
+      if (detailed.length === 0) return;
       const from = Math.min(...detailed.map((s) => usageWindow(s, T, rules)!.fromMs));
       for (const [id, rows] of await this.deps.usage.usageRows(detailed.map((s) => s.id), from, T)) out.set(id, rows);
-    }
+    };
+    // Each service is in exactly one of the three groups, so their writes to `out` never meet.
+    await Promise.all([totals(), bandedRows(), detailedRows()]);
     return out;
   }
 

@@ -8,7 +8,7 @@ import type { InstalledModule, PluginModule } from '../modules.js';
 import { BillingJob } from './billing.job.js';
 import { BillingService, type BillingRules, type InvoiceProfile, type SubscribersBilling, type TariffsBilling, type UsageBilling } from './billing.service.js';
 import { CreditNotes } from './credit-notes.js';
-import { InvoicesRepository } from './invoices.repository.js';
+import { InvoicesRepository, type InvoiceRecord } from './invoices.repository.js';
 import { invoicingApi } from './api.js';
 import { ReportsRepository } from './reports/reports.repository.js';
 import { INVOICING_NAV, invoicingDashboard, invoicingPages, type InvoicingWebDeps } from './web/pages.js';
@@ -25,7 +25,7 @@ export interface InvoicingPorts {
   /** Queues the PDF and e-mail of new documents, in the issuing transaction. */
   onIssued?: (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => Promise<void>;
   /** Webhooks out: invoice.issued for each new invoice, in the issuing transaction. */
-  outbox?: Pick<OutboxPort, 'enqueue'>;
+  outbox?: Pick<OutboxPort, 'enqueue' | 'enqueueMany'>;
 }
 
 
@@ -55,19 +55,18 @@ export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {
     }
   };
   const onIssued = ports.onIssued ?? queueDelivery;
-  const announce = async (issued: Array<{ id: string; accountId: number; email: string | null }>, t: Transaction) => {
+  const announce = async (issued: Array<{ id: string; accountId: number; email: string | null; record?: InvoiceRecord }>, t: Transaction) => {
     await onIssued(issued, t);
     // Once committed, listeners (payments: credit held pays the new invoices) hear which accounts.
     if (issued.length > 0) t.afterCommit(() => ctx.events.emit('invoices.issued', { accountIds: [...new Set(issued.map((i) => i.accountId))] }));
     if (!ports.outbox || issued.length === 0) return;
-    for (const inv of await invoices.byIds(issued.map((i) => i.id), t)) {
-      if (inv.type !== 'invoice') continue;
-      await ports.outbox.enqueue(
-        'invoice.issued',
-        { invoiceId: inv.id, number: inv.number, accountId: inv.accountId, currency: inv.currency, totalMinor: inv.totalMinor.toString(), netMinor: inv.netMinor.toString(), taxMinor: inv.taxMinor.toString(), issueDate: inv.issueDate, dueDate: inv.dueDate, periodKey: inv.periodKey },
-        t,
-      );
-    }
+    // The records as the run inserted them when it passes them (a chunk's worth), else read back.
+    const records = issued.every((i) => i.record) ? issued.map((i) => i.record!) : await invoices.byIds(issued.map((i) => i.id), t);
+    const payloads = records
+      .filter((inv) => inv.type === 'invoice')
+      .map((inv) => ({ invoiceId: inv.id, number: inv.number, accountId: inv.accountId, currency: inv.currency, totalMinor: inv.totalMinor.toString(), netMinor: inv.netMinor.toString(), taxMinor: inv.taxMinor.toString(), issueDate: inv.issueDate, dueDate: inv.dueDate, periodKey: inv.periodKey }));
+    if (ports.outbox.enqueueMany) await ports.outbox.enqueueMany('invoice.issued', payloads, t);
+    else for (const p of payloads) await ports.outbox.enqueue('invoice.issued', p, t);
   };
   const runs = new BillingRunsRepository({ db, clock });
   const credits = new CreditNotes({ db, clock, invoices, audit: ctx.repos.audit, rounding: rules.rounding, taxMode: rules.taxMode });

@@ -11,6 +11,8 @@ import type { WebhooksRepository } from './webhooks.repository.js';
  */
 export interface OutboxPort {
   enqueue(type: WebhookEventType, payload: Record<string, unknown>, t: Transaction): Promise<string>;
+  /** The same for many events of one type, written together (optional: callers fall back to enqueue). */
+  enqueueMany?(type: WebhookEventType, payloads: Array<Record<string, unknown>>, t: Transaction): Promise<string[]>;
 }
 
 export function newEventId(): string {
@@ -24,6 +26,14 @@ export function createOutbox(deps: { repo: WebhooksRepository; clock: Clock; wak
       await deps.repo.insertEvent({ eventId, type, payload, createdAt: deps.clock.now() }, t);
       if (deps.wake) t.afterCommit(deps.wake);
       return eventId;
+    },
+    async enqueueMany(type, payloads, t) {
+      const createdAt = deps.clock.now();
+      const events = payloads.map((payload) => ({ eventId: newEventId(), type, payload, createdAt }));
+      if (events.length === 0) return [];
+      await deps.repo.insertEvents(events, t);
+      if (deps.wake) t.afterCommit(deps.wake);
+      return events.map((e) => e.eventId);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Clock } from '../common/clock.js';
 import type { Database } from '../db/database.js';
-import { fromSqlTime, fromSqlTimeOrNull, sqlTime } from '../db/sql.js';
+import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from '../db/sql.js';
 import type { WebhookEventType } from './events.js';
 
 export interface EndpointRow {
@@ -117,6 +117,14 @@ export class WebhooksRepository {
 
   async insertEvent(e: OutboxEvent, t: Transaction): Promise<void> {
     await this.run('INSERT INTO webhook_outbox (event_id, type, payload, created_at, dispatched_at) VALUES (?, ?, ?, ?, NULL)', [e.eventId, e.type, JSON.stringify(e.payload), this.t(e.createdAt)], t);
+  }
+
+  /** Many events in one statement per 500 (a billing run announces a chunk's invoices at once). */
+  async insertEvents(events: OutboxEvent[], t: Transaction): Promise<void> {
+    for (let i = 0; i < events.length; i += 500) {
+      const part = events.slice(i, i + 500);
+      await this.run(`INSERT INTO webhook_outbox (event_id, type, payload, created_at, dispatched_at) VALUES ${valuesPlaceholders(part.length, 5)}`, part.flatMap((e) => [e.eventId, e.type, JSON.stringify(e.payload), this.t(e.createdAt), null]), t);
+    }
   }
 
   async undispatched(limit: number, t?: Transaction): Promise<Array<OutboxEvent & { id: string }>> {
