@@ -1,17 +1,19 @@
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { OperationalError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { BrowserGoneError, ChromiumPipe } from './cdp-pipe.js';
 import { sha256Hex, stampPdfDates } from './deterministic.js';
 
 export interface PdfRendererOptions {
-  /** Debian's Chromium; puppeteer-core never downloads a browser. */
+  /** Debian's Chromium; nothing is ever downloaded. */
   executablePath: string;
-  /** Pages kept open and reused (one render at a time each). */
+  /** Pages kept open and reused (one render at a time each), spread over the browsers. */
   poolSize: number;
   /** Renders allowed to wait for a page; one more is refused (retryable) rather than queued forever. */
   queueLimit: number;
   timeoutMs: number;
   logger: Logger;
+  /** Chromium processes the pages are spread over (default 2, at most poolSize): see PdfRenderer. */
+  browsers?: number;
 }
 
 export interface RenderedPdf {
@@ -25,143 +27,262 @@ export interface PdfJob {
   issuedAt: Date;
 }
 
+/** The flags any headless Chromium here gets (the benchmark's naive loop keeps its own copy). */
 export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
 
 /**
- * Renders HTML documents to PDF in one Chromium per process, launched on first use, through a
- * pool of reused pages. Why it is faster than setContent per invoice: a pooled page stays on
- * about:blank and gets each document by document.write in one evaluate, so there is no
- * navigation and no load event to wait for; system fonts are already in the browser's cache.
- * Every network request is refused (the template is self-contained; a stray URL fails, it never
- * fetches). A crashed browser is relaunched by the next render; a render that overruns its
- * timeout has its page thrown away.
+ * The renderer's own Chromium: one process instead of a browser, a zygote, renderers, a GPU
+ * process and a print compositor talking over IPC. Printing is a chain of hops between those
+ * processes; in one process the same work takes about the same CPU but far less waiting (measured:
+ * test/bench/pdf.bench.ts). The price is that a page that hangs hangs the whole browser, so an
+ * overrun kills the process (see PdfRenderer).
+ */
+export const RENDERER_ARGS = [...CHROMIUM_ARGS, '--single-process', '--disable-extensions', '--mute-audio', '--hide-scrollbars', '--disable-breakpad', '--disable-crash-reporter'];
+
+/** A4 and no margins: the template's @page sets size and margins (preferCSSPageSize). */
+const PRINT = {
+  paperWidth: 8.27,
+  paperHeight: 11.7,
+  marginTop: 0,
+  marginBottom: 0,
+  marginLeft: 0,
+  marginRight: 0,
+  printBackground: true,
+  preferCSSPageSize: true,
+  generateTaggedPDF: false,
+  generateDocumentOutline: false,
+  transferMode: 'ReturnAsBase64',
+};
+
+/**
+ * One round trip puts the document in the page and waits for what the print needs: the document
+ * is written into the pooled page (no navigation, no load event), then its fonts and images
+ * (inline data: URLs) are awaited.
+ */
+const writeAndSettle = (html: string) =>
+  `(async () => { document.open(); document.write(${JSON.stringify(html)}); document.close();` +
+  ` await document.fonts.ready; await Promise.all(Array.from(document.images, (i) => i.complete ? 0 : i.decode().catch(() => 0))); })()`;
+
+interface Lane {
+  browser: Browser;
+  sessionId: string;
+  targetId: string;
+}
+
+interface Browser {
+  pipe: Promise<ChromiumPipe>;
+  /** Set once the launch has succeeded. */
+  live: ChromiumPipe | null;
+  idle: Lane[];
+  lanes: number;
+  dead: boolean;
+}
+
+interface Queued {
+  job: PdfJob;
+  resolve: (pdf: RenderedPdf) => void;
+  reject: (err: unknown) => void;
+  /** Renders of this job lost to a browser that went away under it. */
+  lost: number;
+}
+
+/**
+ * Renders HTML documents to PDF through a pool of reused pages in `browsers` single-process
+ * Chromiums (two by default: one process runs all its pages' layout and printing on one thread, so
+ * two use both cores), launched on first use and spoken to over the DevTools pipe.
+ *
+ * - Every network request is refused and logged (the template is self-contained; a stray URL fails,
+ *   it never fetches).
+ * - A render that overruns its timeout fails (retryable) and its browser is killed with SIGKILL; a
+ *   hung page would otherwise hang every page of that process. The other renders that were on that
+ *   browser, and those on a browser that crashed, are queued again at the front, once; a render lost
+ *   twice fails with a retryable OperationalError (the PDF job retries it later). The next render
+ *   launches a new browser.
+ * - close() refuses what is queued, kills what is running, and returns within a few seconds.
  */
 export class PdfRenderer {
-  private browser: Promise<Browser> | null = null;
-  private idle: Page[] = [];
-  private pages = 0;
-  private waiting: Array<{ resolve: (p: Page) => void; reject: (e: unknown) => void }> = [];
+  private readonly browsers: Array<Browser | null>;
+  private readonly queue: Queued[] = [];
+  private busy = 0;
   private closed = false;
 
-  constructor(private readonly options: PdfRendererOptions) {}
-
-  async render(job: PdfJob): Promise<RenderedPdf> {
-    if (this.closed) throw new OperationalError('the PDF renderer is closed', { retryable: false });
-    const page = await this.acquire();
-    let timer: NodeJS.Timeout | undefined;
-    let healthy = true;
-    try {
-      const work = this.renderOn(page, job);
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new OperationalError(`PDF render timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-      });
-      const raw = await Promise.race([work, timeout]);
-      const bytes = stampPdfDates(raw, job.issuedAt);
-      return { bytes, sha256: sha256Hex(bytes) };
-    } catch (err) {
-      healthy = false;
-      if (err instanceof OperationalError) throw err;
-      throw new OperationalError(`PDF render failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-      this.release(page, healthy);
-    }
+  constructor(private readonly options: PdfRendererOptions) {
+    this.browsers = Array.from({ length: Math.max(1, Math.min(options.browsers ?? 2, options.poolSize)) }, () => null);
   }
 
-  /** The running Chromium's process id, or null before the first render (operators and tests). */
+  render(job: PdfJob): Promise<RenderedPdf> {
+    if (this.closed) return Promise.reject(new OperationalError('the PDF renderer is closed', { retryable: false }));
+    if (this.busy >= this.options.poolSize && this.queue.length >= this.options.queueLimit) {
+      return Promise.reject(new OperationalError(`PDF queue full (${this.options.queueLimit} waiting)`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject, lost: 0 });
+      this.pump();
+    });
+  }
+
+  /** The first running Chromium's process id, or null before the first render (operators and tests). */
   async browserPid(): Promise<number | null> {
-    const b = await this.browser?.catch(() => null);
-    return b?.process()?.pid ?? null;
+    for (const b of this.browsers) {
+      const pipe = b && !b.dead ? await b.pipe.catch(() => null) : null;
+      if (pipe?.alive) return pipe.pid;
+    }
+    return null;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.waiting.splice(0)) w.reject(new OperationalError('the PDF renderer closed', { retryable: false }));
-    const browser = this.browser;
-    this.browser = null;
-    this.idle = [];
-    if (browser) await (await browser.catch(() => null))?.close().catch(() => undefined);
+    for (const q of this.queue.splice(0)) q.reject(new OperationalError('the PDF renderer closed', { retryable: false }));
+    const browsers = this.browsers.splice(0, this.browsers.length, ...this.browsers.map(() => null));
+    await Promise.all(
+      browsers.map(async (b) => {
+        if (!b) return;
+        b.dead = true;
+        const pipe = await b.pipe.catch(() => null);
+        await pipe?.close();
+      }),
+    );
   }
 
-  private async renderOn(page: Page, job: PdfJob): Promise<Buffer> {
-    await page.evaluate((html: string) => {
-      const d = (globalThis as unknown as { document: { open(): void; write(h: string): void; close(): void } }).document;
-      d.open();
-      d.write(html);
-      d.close();
-    }, job.html);
-    const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true, tagged: false, outline: false });
-    return Buffer.from(pdf);
-  }
-
-  private async acquire(): Promise<Page> {
-    const page = this.idle.pop();
-    if (page) return page;
-    if (this.pages < this.options.poolSize) {
-      this.pages++;
-      try {
-        return await this.newPage();
-      } catch (err) {
-        this.pages--;
-        throw err instanceof OperationalError ? err : new OperationalError(`cannot start Chromium: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
+  private pump(): void {
+    while (!this.closed && this.busy < this.options.poolSize && this.queue.length > 0) {
+      const q = this.queue.shift()!;
+      this.busy++;
+      void this.run(q);
     }
-    if (this.waiting.length >= this.options.queueLimit) {
-      throw new OperationalError(`PDF queue full (${this.options.queueLimit} waiting)`);
-    }
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  private release(page: Page, healthy: boolean): void {
-    if (this.closed) return;
-    if (healthy && !page.isClosed()) {
-      const next = this.waiting.shift();
-      if (next) next.resolve(page);
-      else this.idle.push(page);
-      return;
-    }
-    // A page that failed or overran is replaced, so its state cannot leak into the next invoice.
-    this.pages = Math.max(0, this.pages - 1);
-    page.close().catch(() => undefined);
-    const next = this.waiting.shift();
-    if (next) this.acquire().then(next.resolve, next.reject);
+  /** Frees the render's place before the caller hears of it, so that a render issued in reply finds it free. */
+  private settle(settle: () => void): void {
+    this.busy--;
+    settle();
+    this.pump();
   }
 
-  private async newPage(): Promise<Page> {
-    const browser = await this.launch();
-    const page = await browser.newPage();
-    await page.setJavaScriptEnabled(true);
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      // data: URLs (the logo) never reach the network; everything else is refused.
-      if (req.url().startsWith('data:') || req.url() === 'about:blank') void req.continue();
-      else {
-        this.options.logger.warn('PDF render: network request refused', { url: req.url().slice(0, 200) });
-        void req.abort('blockedbyclient');
-      }
+  private async run(q: Queued): Promise<void> {
+    let lane: Lane | null = null;
+    try {
+      lane = await this.lane();
+      const raw = await this.renderOn(lane, q.job);
+      this.release(lane);
+      const bytes = stampPdfDates(raw, q.job.issuedAt);
+      this.settle(() => q.resolve({ bytes, sha256: sha256Hex(bytes) }));
+    } catch (err) {
+      if (lane && !(err instanceof BrowserGoneError)) this.discard(lane);
+      if (err instanceof BrowserGoneError && !this.closed && q.lost++ === 0) {
+        this.queue.unshift(q); // its browser went away under it: once more, first in line
+        this.settle(() => undefined);
+      } else if (err instanceof OperationalError) this.settle(() => q.reject(err));
+      else if (err instanceof BrowserGoneError) this.settle(() => q.reject(new OperationalError(`PDF render lost: ${err.message}`, { cause: err })));
+      else this.settle(() => q.reject(new OperationalError(`PDF render failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
+    }
+  }
+
+  private async renderOn(lane: Lane, job: PdfJob): Promise<Buffer> {
+    const pipe = lane.browser.live!;
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.options.logger.warn('PDF render overran its timeout: its Chromium is killed', { timeoutMs: this.options.timeoutMs, pid: pipe.pid });
+        reject(new OperationalError(`PDF render timed out after ${this.options.timeoutMs} ms`));
+        this.kill(lane.browser);
+      }, this.options.timeoutMs);
     });
-    return page;
+    try {
+      const work = (async () => {
+        const written = await pipe.send('Runtime.evaluate', { expression: writeAndSettle(job.html), awaitPromise: true, returnByValue: true }, lane.sessionId);
+        if (written.exceptionDetails) throw new Error(`the document failed: ${JSON.stringify(written.exceptionDetails).slice(0, 300)}`);
+        const printed = await pipe.send('Page.printToPDF', PRINT, lane.sessionId);
+        return Buffer.from(printed.data as string, 'base64');
+      })();
+      work.catch(() => undefined); // after an overrun its rejection is nobody's business
+      // The render that overran fails with the timeout; the others on its browser get BrowserGoneError (lost, retried).
+      return await Promise.race([work, overrun]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  private launch(): Promise<Browser> {
-    if (!this.browser) {
-      const started = puppeteer.launch({ executablePath: this.options.executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-      this.browser = started;
-      started.then(
-        (b) =>
-          b.on('disconnected', () => {
-            if (this.browser !== started) return;
-            // Crashed or killed: forget it and its pages; the next render launches a new one.
-            this.options.logger.warn('PDF renderer: Chromium went away; it is relaunched on the next render');
-            this.browser = null;
-            this.idle = [];
-            this.pages = 0;
-          }),
-        () => {
-          if (this.browser === started) this.browser = null;
-        },
-      );
+  private release(lane: Lane): void {
+    if (lane.browser.dead || this.closed) return;
+    lane.browser.idle.push(lane);
+  }
+
+  /** A page whose render failed is closed, so its state cannot leak into the next invoice. */
+  private discard(lane: Lane): void {
+    const b = lane.browser;
+    if (b.dead) return;
+    b.lanes--;
+    b.live?.send('Target.closeTarget', { targetId: lane.targetId }).catch(() => undefined);
+  }
+
+  private kill(b: Browser): void {
+    if (b.dead) return;
+    b.dead = true;
+    const i = this.browsers.indexOf(b);
+    if (i >= 0) this.browsers[i] = null;
+    b.live?.kill();
+    b.pipe.then((p) => p.kill(), () => undefined);
+  }
+
+  /** An idle page, or a new one on the browser with the fewest (launched when needed). */
+  private async lane(): Promise<Lane> {
+    for (const b of this.browsers) {
+      const idle = b && !b.dead ? b.idle.pop() : undefined;
+      if (idle) return idle;
     }
-    return this.browser;
+    let slot = 0;
+    for (let i = 1; i < this.browsers.length; i++) {
+      if ((this.browsers[i]?.lanes ?? 0) < (this.browsers[slot]?.lanes ?? 0)) slot = i;
+    }
+    const b = this.browsers[slot] ?? this.launch(slot);
+    b.lanes++;
+    try {
+      const pipe = await b.pipe;
+      const { targetId } = (await pipe.send('Target.createTarget', { url: 'about:blank', background: true })) as { targetId: string };
+      const { sessionId } = (await pipe.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+      const lane = { browser: b, sessionId, targetId };
+      await pipe.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] }, sessionId);
+      return lane;
+    } catch (err) {
+      b.lanes--;
+      if (err instanceof BrowserGoneError && !b.live) {
+        // It never started (or died starting): forget it, so that the next render tries again.
+        this.kill(b);
+        throw new OperationalError(`cannot start Chromium: ${err.message}`, { cause: err });
+      }
+      throw err; // BrowserGoneError: it went away while the page was being made (lost, retried)
+    }
+  }
+
+  private launch(slot: number): Browser {
+    const b: Browser = { pipe: null as unknown as Promise<ChromiumPipe>, live: null, idle: [], lanes: 0, dead: false };
+    b.pipe = ChromiumPipe.launch(this.options.executablePath, RENDERER_ARGS, 30_000, (method, params, sessionId) => this.onEvent(b, method, params, sessionId));
+    this.browsers[slot] = b;
+    b.pipe.then(
+      (pipe) => {
+        b.live = pipe;
+        void pipe.exited.then(() => {
+          if (b.dead) return;
+          // Crashed or killed from outside: forget it and its pages; the next render launches a new one.
+          this.options.logger.warn('PDF renderer: Chromium went away; it is relaunched on the next render', { pid: pipe.pid });
+          this.kill(b);
+        });
+      },
+      () => undefined,
+    );
+    return b;
+  }
+
+  private onEvent(b: Browser, method: string, params: Record<string, unknown>, sessionId: string | undefined): void {
+    if (method !== 'Fetch.requestPaused' || !sessionId || !b.live) return;
+    const url = String((params.request as { url?: string } | undefined)?.url ?? '');
+    const requestId = params.requestId;
+    if (url.startsWith('data:') || url === 'about:blank') {
+      b.live.send('Fetch.continueRequest', { requestId }, sessionId).catch(() => undefined);
+    } else {
+      this.options.logger.warn('PDF render: network request refused', { url: url.slice(0, 200) });
+      b.live.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' }, sessionId).catch(() => undefined);
+    }
   }
 }

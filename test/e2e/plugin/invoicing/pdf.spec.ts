@@ -106,19 +106,60 @@ describe('invoice PDFs from Chromium', function () {
     expect(await renderer.browserPid()).to.not.equal(pid);
   });
 
-  it('gives up on a render that overruns its timeout, and the next render works', async () => {
-    const quick = new PdfRenderer({ executablePath: CHROMIUM, poolSize: 1, queueLimit: 1, timeoutMs: 1500, logger: nullLogger });
+  it('renders that were in flight when Chromium crashed are rendered again on a relaunched one, none lost', async () => {
+    const one = new PdfRenderer({ executablePath: CHROMIUM, poolSize: 3, queueLimit: 8, timeoutMs: 30_000, logger: nullLogger, browsers: 1 });
     try {
-      const hung = quick.render({ html: '<html><body><script>for(;;){}</script></body></html>', issuedAt: new Date() });
+      await one.render({ html: template(invoiceView()), issuedAt: new Date() });
+      const pid = (await one.browserPid())!;
+      const views = [1, 2, 3, 4, 5].map((i) => invoiceView({ number: `INV-2026-90000${i}` }));
+      const renders = views.map((v) => one.render({ html: template(v), issuedAt: new Date(v.issuedAtIso) }));
+      await new Promise((r) => setTimeout(r, 20)); // three on their pages, two queued
+      process.kill(pid, 'SIGKILL');
+      const pdfs = await Promise.all(renders);
+      pdfs.forEach((pdf, i) => expect(pdfText(dir, pdf.bytes)).to.include(views[i]!.number));
+      expect(await one.browserPid()).to.be.a('number').and.not.equal(pid);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('on a render that overruns its timeout: fails it (retryable), kills its Chromium, re-renders its neighbours, and the next render works on a new one', async () => {
+    const warned: string[] = [];
+    const logger = { ...nullLogger, warn: (m: string) => void warned.push(m) };
+    const quick = new PdfRenderer({ executablePath: CHROMIUM, poolSize: 2, queueLimit: 1, timeoutMs: 1500, logger, browsers: 1 });
+    const hangs = '<html><body><script>for(;;){}</script></body></html>';
+    try {
+      // Not an invoice first: the invoice's Content-Security-Policy stays on its page and would stop the loop below.
+      await quick.render({ html: '<html><body>warm</body></html>', issuedAt: new Date() });
+      const pid = (await quick.browserPid())!;
+      const hung = quick.render({ html: hangs, issuedAt: new Date() });
+      // The hung page blocks every page of its (single-process) browser: this one is caught in it.
+      const v = invoiceView();
+      const neighbour = quick.render({ html: template(v), issuedAt: new Date(v.issuedAtIso) });
       const err = await hung.then(() => null, (e: unknown) => e);
       expect(err).to.be.instanceOf(OperationalError);
+      expect((err as OperationalError).message).to.match(/timed out after 1500 ms/);
       expect((err as OperationalError).retryable).to.equal(true);
-      const v = invoiceView();
+      expect(pdfText(dir, (await neighbour).bytes)).to.include(v.number);
+      expect(warned.some((m) => /overran/.test(m))).to.equal(true);
+      // SIGKILLed: the old process is gone (signal 0 probes it).
+      expect(() => process.kill(pid, 0)).to.throw();
       const pdf = await quick.render({ html: template(v), issuedAt: new Date(v.issuedAtIso) });
       expect(pdfText(dir, pdf.bytes)).to.include(v.number);
+      expect(await quick.browserPid()).to.be.a('number').and.not.equal(pid);
     } finally {
       await quick.close();
     }
+  });
+
+  it('close() returns within seconds while a render hangs, and that render fails', async () => {
+    const stuck = new PdfRenderer({ executablePath: CHROMIUM, poolSize: 1, queueLimit: 1, timeoutMs: 60_000, logger: nullLogger });
+    const hung = stuck.render({ html: '<html><body><script>for(;;){}</script></body></html>', issuedAt: new Date() }).then(() => null, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 1500)); // launched and looping
+    const t0 = Date.now();
+    await stuck.close();
+    expect(Date.now() - t0).to.be.below(5000);
+    expect(await hung).to.be.instanceOf(OperationalError);
   });
 
   it('refuses a render when the queue is full instead of queueing without bound', async () => {
