@@ -252,6 +252,22 @@ function dayStart(period: Period, day: number, timezone: string): number {
   return localMidnight(date, timezone);
 }
 
+// Prorated parts remembered per fee (the same tariff objects rate every account of a run): exact, the part depends on nothing else.
+const parts = new WeakMap<Dec, Map<string, bigint>>();
+
+function prorated(fee: Dec, days: number, fromDay: number, toDay: number, currency: string, rounding: Scenario['rounding']): bigint {
+  let of = parts.get(fee);
+  if (!of) parts.set(fee, (of = new Map()));
+  const key = `${days}|${fromDay}|${toDay}|${currency}|${rounding}`;
+  let v = of.get(key);
+  if (v === undefined) {
+    v = proratedPart(fee, days, { fromDay, toDay }, currency, rounding);
+    if (of.size > 10_000) of.clear();
+    of.set(key, v);
+  }
+  return v;
+}
+
 export function rateScenario(s: Scenario): RatingResult {
   const spec = cycleFor(s.cycle, s.timezone, s.startMs);
   const tz = s.timezone;
@@ -297,7 +313,7 @@ export function rateScenario(s: Scenario): RatingResult {
         const fromDay = dayOffset(c.startMs, p, tz, 'floor');
         const endDay = knownEnd === null ? p.days : knownEnd <= p.fromMs ? 0 : dayOffset(knownEnd, p, tz, c.endMode);
         const toDay = ownEnd === null ? endDay : Math.min(endDay, ownEnd <= p.fromMs ? 0 : dayOffset(ownEnd, p, tz, 'floor'));
-        const part = () => (c.curve ? c.curve(p.days)[toDay]! - c.curve(p.days)[fromDay]! : proratedPart(c.fee, p.days, { fromDay, toDay }, s.currency, s.rounding));
+        const part = () => (c.curve ? c.curve(p.days)[toDay]! - c.curve(p.days)[fromDay]! : prorated(c.fee, p.days, fromDay, toDay, s.currency, s.rounding));
         const owed: Billed = toDay > fromDay ? { minor: part(), fromDay, toDay } : { minor: 0n, fromDay, toDay: fromDay };
         const before = billed.get(key) ?? { minor: 0n, fromDay, toDay: fromDay };
         const delta = owed.minor - before.minor;
