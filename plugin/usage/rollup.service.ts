@@ -28,6 +28,18 @@ export interface RollupOptions {
    * (plugin/jobs/lease.ts); throwing rolls the chunk back and stops the run.
    */
   fence?: (t: Transaction) => Promise<void>;
+  /**
+   * Read the next chunk while this one writes (default on MariaDB; SQLite has one writer and
+   * in-process reads, so it gains nothing there). See rollupPipelined.
+   */
+  pipeline?: boolean;
+}
+
+/** A chunk read ahead, outside any transaction: its pending observations and their sessions. */
+interface ReadAhead {
+  pending: StoredObservation[];
+  byKey: Map<string, StoredObservation[]>;
+  sessions: Map<string, SessionRow>;
 }
 
 /**
@@ -50,6 +62,9 @@ export class RollupService {
   async rollupPending(options: RollupOptions = {}): Promise<RollupStats> {
     const stats: RollupStats = { sessions: 0, observations: 0, chunks: 0 };
     const size = options.chunkSessions ?? 2000;
+    if (options.pipeline ?? this.deps.db.dialect === 'mysql') await this.rollupPipelined(size, options.fence, stats);
+    // What the pipelined pass left (all, without it): observations that committed below its
+    // cursor while it ran, read fresh under the fence until none is pending.
     for (;;) {
       // A cheap look first, so an idle round opens no transaction; what counts is read below.
       if ((await this.deps.usage.pendingSessionKeys(1)).length === 0) break;
@@ -67,6 +82,70 @@ export class RollupService {
       stats.chunks++;
     }
     return stats;
+  }
+
+  /**
+   * One pass over the pending observations in id order (a keyset cursor), where chunk k+1's
+   * observations and sessions are read, on another pooled connection and outside any
+   * transaction, while chunk k's statements and commit run. Chunk k+1's transaction still
+   * begins with the fence and does all its writes and the hourly reads after chunk k committed.
+   *
+   * Why the read ahead may stand in for a read under the fence: the fence proves, in the
+   * transaction that writes, that no one took the lease since this run acquired it (a token
+   * never comes back), so no other instance has folded in anything since before the read, and
+   * only the lease's holder changes observations' rolled_up or sessions' rows. Within the run,
+   * chunk k's uncommitted writes are not in the read: its observations are at or below the
+   * cursor, and if chunk k+1 holds any session of chunk k (a session's observations cut between
+   * chunks, or a late one chunk k recomputed whole), the read ahead is dropped and chunk k+1 is
+   * read again under its fence, after chunk k's commit. An observation that commits below the
+   * cursor while the pass runs is left to the fresh reads after it (rollupPending).
+   */
+  private async rollupPipelined(size: number, fence: RollupOptions['fence'], stats: RollupStats): Promise<void> {
+    const { usage, db } = this.deps;
+    if ((await usage.pendingSessionKeys(1)).length === 0) return;
+    let cursor = '0';
+    // Set inside a chunk's transaction: the read of the next one.
+    const next: { ahead: Promise<ReadAhead | Error> | null } = { ahead: null };
+    let previous = new Set<string>();
+    for (;;) {
+      const got: ReadAhead | Error | null = next.ahead ? await next.ahead : null;
+      next.ahead = null;
+      if (got instanceof Error) this.deps.logger.warn('reading the next rollup chunk ahead failed; reading it in its transaction', { error: got.message });
+      const read = got instanceof Error || got === null ? null : got;
+      if (read && read.pending.length === 0) return;
+      const reuse = read !== null && ![...read.byKey.keys()].some((k) => previous.has(k));
+      const done = await db.transaction(async (t) => {
+        await fence?.(t);
+        let chunk: ReadAhead | null = reuse ? read : null;
+        if (!chunk) {
+          const pending = await usage.pendingObservationsAfter(cursor, size, t);
+          chunk = { pending, byKey: groupByKey(pending), sessions: new Map() };
+          if (pending.length === 0) return null;
+          chunk.sessions = await usage.loadSessions([...chunk.byKey.keys()], t);
+        }
+        const after = chunk.pending[chunk.pending.length - 1]!.id;
+        // Caught here, so a failure of this chunk leaves no rejected promise behind.
+        next.ahead = this.readAhead(after, size).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        const observations = await this.rollupSessions([...chunk.byKey.keys()], chunk.byKey, t, chunk.sessions);
+        return { after, keys: new Set(chunk.byKey.keys()), sessions: chunk.byKey.size, observations };
+      }).catch(async (err: unknown) => {
+        if (next.ahead) await next.ahead;
+        throw err;
+      });
+      if (!done) return;
+      cursor = done.after;
+      previous = done.keys;
+      stats.sessions += done.sessions;
+      stats.observations += done.observations;
+      stats.chunks++;
+    }
+  }
+
+  private async readAhead(after: string, size: number): Promise<ReadAhead> {
+    const pending = await this.deps.usage.pendingObservationsAfter(after, size);
+    const byKey = groupByKey(pending);
+    const sessions = pending.length > 0 ? await this.deps.usage.loadSessions([...byKey.keys()]) : new Map<string, SessionRow>();
+    return { pending, byKey, sessions };
   }
 
   /** Recomputes every session from all its stored observations (the proof that the increments add up). */
@@ -95,9 +174,9 @@ export class RollupService {
    * session's. A session with a late observation (sorting before L) is recomputed whole.
    * Returns how many observations were read.
    */
-  private async rollupSessions(keys: readonly string[], pending: ReadonlyMap<string, StoredObservation[]>, t: Transaction): Promise<number> {
+  private async rollupSessions(keys: readonly string[], pending: ReadonlyMap<string, StoredObservation[]>, t: Transaction, loaded?: Map<string, SessionRow>): Promise<number> {
     const { usage } = this.deps;
-    const sessions = await usage.loadSessions(keys, t);
+    const sessions = loaded ?? (await usage.loadSessions(keys, t));
     const rows: SessionRow[] = [];
     const added = new Map<string, Map<number, HourUsage>>();
     const late: string[] = [];

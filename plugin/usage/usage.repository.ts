@@ -140,6 +140,21 @@ export class UsageRepository {
     return rows.map(observationOf);
   }
 
+  /**
+   * The same, after observation `afterId` (a keyset cursor: the range starts past the entries
+   * earlier chunks of the run just marked, which stay in the (rolled_up = 0) part of the index,
+   * delete-marked, until InnoDB's purge removes them; a purge held back by a long transaction
+   * made every chunk's scan walk all of them again).
+   */
+  async pendingObservationsAfter(afterId: string, limit: number, t?: Transaction): Promise<StoredObservation[]> {
+    const rows = await this.q<Record<string, unknown>>(
+      `SELECT ${observationColumns(this.db.dialect)} FROM usage_observations WHERE rolled_up = 0 AND id > ${sqlLiteral(this.db.dialect, BigInt(afterId))} ORDER BY id LIMIT ${sqlLiteral(this.db.dialect, limit)}`,
+      [],
+      t,
+    );
+    return rows.map(observationOf);
+  }
+
   async loadObservations(keys: readonly string[], t?: Transaction, onlyPending = false): Promise<StoredObservation[]> {
     const out: StoredObservation[] = [];
     for (const part of chunks(keys)) {
@@ -413,7 +428,7 @@ export class UsageRepository {
 
   /** In id order: the rows and their (rolled_up) index entries are then visited in key order. */
   async markRolledUp(observationIds: readonly string[], t: Transaction): Promise<void> {
-    for (const part of chunks([...observationIds].sort(compareIds), 10_000)) await this.run(`UPDATE usage_observations SET rolled_up = 1 WHERE id IN ${this.list(part.map(BigInt))}`, [], t);
+    for (const part of chunks([...observationIds].sort(compareIds), 10_000)) await this.run(`UPDATE usage_observations SET rolled_up = 1 WHERE ${idRanges(part.map(BigInt))}`, [], t);
   }
 
   async deleteObservations(observationIds: readonly string[], t: Transaction): Promise<void> {
@@ -431,4 +446,23 @@ function maxHour(rows: ReadonlyArray<{ hourMs: number }>): number {
   let hi = -Infinity;
   for (const r of rows) if (r.hourMs > hi) hi = r.hourMs;
   return hi;
+}
+
+/**
+ * A WHERE for exactly these ids (ascending, distinct): runs of consecutive ids as BETWEEN ranges,
+ * the rest as one IN list. A chunk's observations are mostly one run (they are read in id order),
+ * so the statement carries two numbers instead of thousands.
+ */
+export function idRanges(ids: readonly bigint[]): string {
+  const ranges: string[] = [];
+  const single: bigint[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1n) j++;
+    if (j - i >= 2) ranges.push(`id BETWEEN ${ids[i]} AND ${ids[j]}`);
+    else for (let k = i; k <= j; k++) single.push(ids[k]!);
+    i = j + 1;
+  }
+  if (single.length > 0) ranges.push(`id IN (${single.join(', ')})`);
+  return ranges.length > 0 ? ranges.join(' OR ') : '1 = 0';
 }
