@@ -8,7 +8,7 @@ import { hourlyRows } from './hourly-rows.js';
 import type { SessionTime } from './source-choice.js';
 import { incrementalStep, sessionUsage, type SessionUsage } from './session-usage.js';
 import type { CounterPoint } from './counters.js';
-import type { SessionRow, StoredObservation, UsageRepository } from './usage.repository.js';
+import type { PreparedSessions, SessionRow, StoredObservation, UsageRepository } from './usage.repository.js';
 
 export interface RollupStats {
   sessions: number;
@@ -35,11 +35,20 @@ export interface RollupOptions {
   pipeline?: boolean;
 }
 
-/** A chunk read ahead, outside any transaction: its pending observations and their sessions. */
+/** A chunk read ahead, outside any transaction: its pending observations, folded with their sessions. */
 interface ReadAhead {
   pending: StoredObservation[];
   byKey: Map<string, StoredObservation[]>;
-  sessions: Map<string, SessionRow>;
+  fold: Fold | null;
+}
+
+interface Fold {
+  rows: SessionRow[];
+  added: Map<string, Map<number, HourUsage>>;
+  late: string[];
+  read: number;
+  prepared?: PreparedSessions;
+  preparedHours?: string[];
 }
 
 /**
@@ -119,14 +128,13 @@ export class RollupService {
         let chunk: ReadAhead | null = reuse ? read : null;
         if (!chunk) {
           const pending = await usage.pendingObservationsAfter(cursor, size, t);
-          chunk = { pending, byKey: groupByKey(pending), sessions: new Map() };
           if (pending.length === 0) return null;
-          chunk.sessions = await usage.loadSessions([...chunk.byKey.keys()], t);
+          chunk = { pending, byKey: groupByKey(pending), fold: null };
         }
         const after = chunk.pending[chunk.pending.length - 1]!.id;
         // Caught here, so a failure of this chunk leaves no rejected promise behind.
         next.ahead = this.readAhead(after, size).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-        const observations = await this.rollupSessions([...chunk.byKey.keys()], chunk.byKey, t, chunk.sessions);
+        const observations = await this.rollupSessions([...chunk.byKey.keys()], chunk.byKey, t, chunk.fold ?? undefined);
         return { after, keys: new Set(chunk.byKey.keys()), sessions: chunk.byKey.size, observations };
       }).catch(async (err: unknown) => {
         if (next.ahead) await next.ahead;
@@ -144,8 +152,9 @@ export class RollupService {
   private async readAhead(after: string, size: number): Promise<ReadAhead> {
     const pending = await this.deps.usage.pendingObservationsAfter(after, size);
     const byKey = groupByKey(pending);
-    const sessions = pending.length > 0 ? await this.deps.usage.loadSessions([...byKey.keys()]) : new Map<string, SessionRow>();
-    return { pending, byKey, sessions };
+    if (pending.length === 0) return { pending, byKey, fold: null };
+    const keys = [...byKey.keys()];
+    return { pending, byKey, fold: this.fold(keys, byKey, await this.deps.usage.loadSessions(keys), true) };
   }
 
   /** Recomputes every session from all its stored observations (the proof that the increments add up). */
@@ -174,9 +183,30 @@ export class RollupService {
    * session's. A session with a late observation (sorting before L) is recomputed whole.
    * Returns how many observations were read.
    */
-  private async rollupSessions(keys: readonly string[], pending: ReadonlyMap<string, StoredObservation[]>, t: Transaction, loaded?: Map<string, SessionRow>): Promise<number> {
+  private async rollupSessions(keys: readonly string[], pending: ReadonlyMap<string, StoredObservation[]>, t: Transaction, folded?: Fold): Promise<number> {
     const { usage } = this.deps;
-    const sessions = loaded ?? (await usage.loadSessions(keys, t));
+    const { rows, added, late, read, prepared, preparedHours } = folded ?? this.fold(keys, pending, await usage.loadSessions(keys, t));
+    if (rows.length > 0) {
+      const ids = await usage.saveSessions(rows, this.deps.clock.now(), t, prepared);
+      const byId = new Map([...added].map(([key, hours]) => [ids.get(key)!, hours]));
+      await usage.addSessionHours(1, byId, t, preparedHours);
+      const range = hourRange([...added.values()], null);
+      // A session's time grew even where it added no bytes (a repeat), and its time decides
+      // which polled sessions it duplicates: rewrite from its latest observations too.
+      const widened = widen(range, rows);
+      if (widened) await this.recomputeHourly(uniq(rows.map((r) => r.login)), widened.minMs, widened.maxMs, t, false);
+      await usage.markRolledUp(rows.flatMap((r) => (pending.get(r.sessionKey) ?? []).map((o) => o.id)), t);
+    }
+    if (late.length > 0) await this.recomputeSessions(late, t);
+    return read;
+  }
+
+  /**
+   * The sessions' new rows and added hours from their pending observations (no I/O); `late`
+   * are the sessions to recompute whole. With `prepare`, the statements that write the known
+   * sessions' rows are built here too (a chunk read ahead builds them while the one before writes).
+   */
+  private fold(keys: readonly string[], pending: ReadonlyMap<string, StoredObservation[]>, sessions: ReadonlyMap<string, SessionRow>, prepare = false): Fold {
     const rows: SessionRow[] = [];
     const added = new Map<string, Map<number, HourUsage>>();
     const late: string[] = [];
@@ -199,19 +229,11 @@ export class RollupService {
       rows.push(sessionRow(key, existing, points, su, existing?.ignoredLate ?? 0));
       added.set(key, su.hours);
     }
-    if (rows.length > 0) {
-      const ids = await usage.saveSessions(rows, this.deps.clock.now(), t);
-      const byId = new Map([...added].map(([key, hours]) => [ids.get(key)!, hours]));
-      await usage.addSessionHours(1, byId, t);
-      const range = hourRange([...added.values()], null);
-      // A session's time grew even where it added no bytes (a repeat), and its time decides
-      // which polled sessions it duplicates: rewrite from its latest observations too.
-      const widened = widen(range, rows);
-      if (widened) await this.recomputeHourly(uniq(rows.map((r) => r.login)), widened.minMs, widened.maxMs, t, false);
-      await usage.markRolledUp(rows.flatMap((r) => (pending.get(r.sessionKey) ?? []).map((o) => o.id)), t);
-    }
-    if (late.length > 0) await this.recomputeSessions(late, t);
-    return read;
+    if (!prepare || rows.length === 0) return { rows, added, late, read };
+    const prepared = this.deps.usage.prepareSessions(rows, this.deps.clock.now());
+    // The hours' statements need every session's id: known unless a session is new.
+    const preparedHours = prepared.fresh.length === 0 ? this.deps.usage.prepareSessionHours(1, new Map(rows.map((r) => [r.id!, added.get(r.sessionKey)!]))) : undefined;
+    return { rows, added, late, read, prepared, preparedHours };
   }
 
   /** Recomputes sessions' live hours from their anchor and all their stored observations. */

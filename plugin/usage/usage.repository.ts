@@ -41,6 +41,13 @@ export interface SessionRow {
   ignoredLate: number;
 }
 
+/** saveSessions' work, built: the known sessions (by id), the new ones, and the statements. */
+export interface PreparedSessions {
+  known: SessionRow[];
+  fresh: SessionRow[];
+  statements: string[];
+}
+
 const IN_CHUNK = 2000;
 
 const observationColumns = (d: 'mysql' | 'sqlite') => `CAST(id AS CHAR) AS id, session_key, agent_id, source, source_name, session_id, login,
@@ -212,7 +219,20 @@ export class UsageRepository {
    * auto-increment id, meets the unique key and undoes the insert (most of a round's cost of this
    * statement at 100,000 sessions). Only new sessions go by key.
    */
-  async saveSessions(rows: readonly SessionRow[], now: Date, t: Transaction): Promise<Map<string, string>> {
+  async saveSessions(rows: readonly SessionRow[], now: Date, t: Transaction, prepared?: PreparedSessions): Promise<Map<string, string>> {
+    const { known, fresh, statements } = prepared ?? this.prepareSessions(rows, now);
+    for (const sql of statements) await this.run(sql, [], t);
+    const ids = new Map<string, string>();
+    for (const r of known) ids.set(r.sessionKey, r.id!);
+    for (const part of chunks(fresh.map((r) => r.sessionKey))) {
+      const found = await this.q<{ id: string; k: string }>(`SELECT CAST(id AS CHAR) AS id, session_key AS k FROM usage_sessions WHERE session_key IN ${this.list(part)}`, [], t);
+      for (const f of found) ids.set(f.k, String(f.id));
+    }
+    return ids;
+  }
+
+  /** saveSessions' statements, built ahead of the transaction that runs them (no I/O). */
+  prepareSessions(rows: readonly SessionRow[], now: Date): PreparedSessions {
     const cols = ['session_key', 'agent_id', 'source', 'source_name', 'session_id', 'login', 'session_start', 'first_observed_at', 'last_observed_at',
       'last_download', 'last_upload', 'ended', 'framed_ip', 'anchor_observed_at', 'anchor_download', 'anchor_upload', 'ignored_late', 'updated_at'];
     const updates = cols.filter((c) => c !== 'session_key');
@@ -227,19 +247,14 @@ export class UsageRepository {
     ];
     const known = rows.filter((r) => r.id !== null).sort((a, b) => compareIds(a.id!, b.id!));
     const fresh = rows.filter((r) => r.id === null);
+    const statements: string[] = [];
     for (const part of chunks(known, 2500)) {
-      await this.run(`INSERT INTO usage_sessions (id, ${cols.join(', ')}) VALUES ${this.rows(part.map((s) => [s.id, ...values(s)]))} ${onConflict('id')}`, [], t);
+      statements.push(`INSERT INTO usage_sessions (id, ${cols.join(', ')}) VALUES ${this.rows(part.map((s) => [s.id, ...values(s)]))} ${onConflict('id')}`);
     }
     for (const part of chunks(fresh, 1000)) {
-      await this.run(`INSERT INTO usage_sessions (${cols.join(', ')}) VALUES ${this.rows(part.map(values))} ${onConflict('session_key')}`, [], t);
+      statements.push(`INSERT INTO usage_sessions (${cols.join(', ')}) VALUES ${this.rows(part.map(values))} ${onConflict('session_key')}`);
     }
-    const ids = new Map<string, string>();
-    for (const r of known) ids.set(r.sessionKey, r.id!);
-    for (const part of chunks(fresh.map((r) => r.sessionKey))) {
-      const found = await this.q<{ id: string; k: string }>(`SELECT CAST(id AS CHAR) AS id, session_key AS k FROM usage_sessions WHERE session_key IN ${this.list(part)}`, [], t);
-      for (const f of found) ids.set(f.k, String(f.id));
-    }
-    return ids;
+    return { known, fresh, statements };
   }
 
   /** The hour range a set of sessions' stored hours cover (part 1, or both parts). */
@@ -278,7 +293,12 @@ export class UsageRepository {
   }
 
   /** Adds usage to the given part of sessions' hours (rows created as needed). */
-  async addSessionHours(part: 0 | 1, bySession: ReadonlyMap<string, ReadonlyMap<number, HourUsage>>, t: Transaction): Promise<void> {
+  async addSessionHours(part: 0 | 1, bySession: ReadonlyMap<string, ReadonlyMap<number, HourUsage>>, t: Transaction, prepared?: readonly string[]): Promise<void> {
+    for (const sql of prepared ?? this.prepareSessionHours(part, bySession)) await this.run(sql, [], t);
+  }
+
+  /** addSessionHours' statements, built ahead of the transaction that runs them (no I/O). */
+  prepareSessionHours(part: 0 | 1, bySession: ReadonlyMap<string, ReadonlyMap<number, HourUsage>>): string[] {
     const rows: SqlValue[][] = [];
     // In primary-key order (session, part, bucket): each statement walks the table's pages once.
     for (const id of [...bySession.keys()].sort(compareIds)) {
@@ -286,9 +306,7 @@ export class UsageRepository {
       for (const [h, u] of hours.size > 1 ? [...hours].sort((a, b) => a[0] - b[0]) : hours) rows.push([id, part, this.t(h), u.download, u.upload]);
     }
     const onConflict = this.onConflict('session_pk, part, hour_start', [['download', 'add'], ['upload', 'add']]);
-    for (const p of chunks(rows, 2500)) {
-      await this.run(`INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${this.rows(p)} ${onConflict}`, [], t);
-    }
+    return chunks(rows, 2500).map((p) => `INSERT INTO usage_session_hours (session_pk, part, hour_start, download, upload) VALUES ${this.rows(p)} ${onConflict}`);
   }
 
   /**
