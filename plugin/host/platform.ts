@@ -110,7 +110,19 @@ export interface HostCharge {
    * invoices rather than single records puts the charges of one document into one host invoice,
    * idempotent by `document.key`.
    */
-  document?: { key: string; number: string; issueDate: string; dueDate: string | null };
+  document?: {
+    key: string;
+    number: string;
+    issueDate: string;
+    dueDate: string | null;
+    /**
+     * Added 2026-12-02 (optional; absent reads as invoice): a `credit_note` document's charges are
+     * credits. Their amounts are as on Octet's credit note (positive; a discount taken back
+     * negative), and the provider posts them as the host's credit records (Splynx credit
+     * transactions or credit notes, UISP CRM credit notes), idempotent by the same keys.
+     */
+    type?: 'invoice' | 'credit_note';
+  };
 }
 
 export interface PostedCharge {

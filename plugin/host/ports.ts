@@ -36,19 +36,20 @@ export function hostSyncPorts(m: {
     },
     invoices: {
       // The invoices port lists newest first by offset; walk down to the cursor and hand the
-      // ones above it back oldest first.
+      // ones above it back oldest first. No type filter: invoices and credit notes share the
+      // table and its id series, so one cursor covers both.
       async issuedAfter(afterId, limit) {
         const after = BigInt(afterId);
         const found: Awaited<ReturnType<HostSyncPorts['invoices']['issuedAfter']>> = [];
         for (let offset = 0; ; offset += PAGE) {
-          const { rows } = await m.invoices.list({ type: 'invoice' }, { limit: PAGE, offset });
+          const { rows } = await m.invoices.list({}, { limit: PAGE, offset });
           let reached = rows.length < PAGE;
           for (const r of rows) {
             if (BigInt(r.id) <= after) {
               reached = true;
               break;
             }
-            if (ISSUED.has(r.status)) found.push({ id: r.id, accountId: r.accountId, number: r.number, issueDate: r.issueDate, dueDate: r.dueDate, currency: r.currency });
+            if (ISSUED.has(r.status)) found.push({ id: r.id, type: r.type, accountId: r.accountId, number: r.number, issueDate: r.issueDate, dueDate: r.dueDate, currency: r.currency });
           }
           if (reached) break;
         }

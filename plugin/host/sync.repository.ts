@@ -1,7 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Clock } from '../common/clock.js';
 import { isDuplicateKey, type Database } from '../db/database.js';
-import { fromSqlTimeOrNull, insertIgnore, sqlTime } from '../db/sql.js';
+import { fromSqlTimeOrNull, insertIgnore, sqlTime, valuesPlaceholders } from '../db/sql.js';
 
 export const SYNC_STREAMS = ['customers', 'services', 'charges', 'payments', 'blocking'] as const;
 export type SyncStream = (typeof SYNC_STREAMS)[number];
@@ -26,6 +26,17 @@ export interface StreamState {
   nextAttemptAt: Date | null;
 }
 
+/** An Octet document the charges stream passed while its account had no link (migration 0027). */
+export interface HeldDocument {
+  id: string;
+  type: 'invoice' | 'credit_note';
+  accountId: number;
+  number: string | null;
+  issueDate: string | null;
+  dueDate: string | null;
+  currency: string;
+}
+
 export interface SyncErrorRow {
   stream: string;
   externalId: string | null;
@@ -35,7 +46,7 @@ export interface SyncErrorRow {
 
 type Raw = Record<string, unknown>;
 
-/** host_links, host_sync_state, host_posted_charges, host_sync_errors (migration 0019). */
+/** host_links, host_sync_state, host_posted_charges, host_sync_errors (migration 0019), host_held_documents (0027). */
 export class HostSyncRepository {
   constructor(
     private readonly db: Database,
@@ -87,16 +98,72 @@ export class HostSyncRepository {
         replacements: [...args, this.host, kind, link.externalId],
         transaction: t,
       });
-    if (await this.link(kind, link.externalId, t)) return void (await update());
-    try {
-      await this.q.query('INSERT INTO host_links (host, kind, external_id, octet_id, parent_external_id, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', {
-        replacements: [this.host, kind, link.externalId, ...args],
-        transaction: t,
-      });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      await update();
+    if (await this.link(kind, link.externalId, t)) await update();
+    else {
+      try {
+        await this.q.query('INSERT INTO host_links (host, kind, external_id, octet_id, parent_external_id, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', {
+          replacements: [this.host, kind, link.externalId, ...args],
+          transaction: t,
+        });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        await update();
+      }
     }
+    // The account's held documents (if any) become due: the next charges pass posts them.
+    if (kind === 'customer') {
+      await this.q.query('UPDATE host_held_documents SET ready = 1 WHERE host = ? AND account_id = ? AND ready = 0', { replacements: [this.host, link.octetId], transaction: t });
+    }
+  }
+
+  /**
+   * Holds documents of accounts without a link (a document held already stays as it is). Written
+   * first, then checked against the links: a link saved meanwhile makes them ready at once.
+   */
+  async hold(docs: HeldDocument[], t?: Transaction): Promise<void> {
+    if (!docs.length) return;
+    const now = this.now();
+    await this.q.query(`${insertIgnore(this.db.dialect)} INTO host_held_documents (host, invoice_id, account_id, doc_type, number, issue_date, due_date, currency, ready, held_at) VALUES ${valuesPlaceholders(docs.length, 10)}`, {
+      replacements: docs.flatMap((d) => [this.host, d.id, d.accountId, d.type, d.number, d.issueDate, d.dueDate, d.currency, 0, now]),
+      transaction: t,
+    });
+    await this.q.query(
+      "UPDATE host_held_documents SET ready = 1 WHERE host = ? AND ready = 0 AND account_id IN (?) AND account_id IN (SELECT octet_id FROM host_links WHERE host = ? AND kind = 'customer')",
+      { replacements: [this.host, [...new Set(docs.map((d) => d.accountId))], this.host], transaction: t },
+    );
+  }
+
+  /** Ready held documents (their account was linked since), oldest first, after `afterId`. */
+  async readyHeld(afterId: string, limit: number, t?: Transaction): Promise<HeldDocument[]> {
+    const rows = await this.q.query<Raw>(
+      'SELECT CAST(invoice_id AS CHAR) AS id, doc_type, account_id, number, issue_date, due_date, currency FROM host_held_documents WHERE host = ? AND ready = 1 AND invoice_id > ? ORDER BY invoice_id LIMIT ?',
+      { replacements: [this.host, afterId, limit], type: QueryTypes.SELECT, transaction: t },
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      type: r.doc_type === 'credit_note' ? 'credit_note' : 'invoice',
+      accountId: Number(r.account_id),
+      number: (r.number as string | null) ?? null,
+      issueDate: (r.issue_date as string | null) ?? null,
+      dueDate: (r.due_date as string | null) ?? null,
+      currency: String(r.currency),
+    }));
+  }
+
+  /** Back to waiting: the accounts' links are gone (or moved to another account). */
+  async unready(accountIds: number[], t?: Transaction): Promise<void> {
+    if (!accountIds.length) return;
+    await this.q.query('UPDATE host_held_documents SET ready = 0 WHERE host = ? AND account_id IN (?)', { replacements: [this.host, accountIds], transaction: t });
+  }
+
+  /** The document reached the host (or had nothing to post): no longer held. */
+  async release(invoiceId: string, t?: Transaction): Promise<void> {
+    await this.q.query('DELETE FROM host_held_documents WHERE host = ? AND invoice_id = ?', { replacements: [this.host, invoiceId], transaction: t });
+  }
+
+  async heldCount(t?: Transaction): Promise<number> {
+    const rows = await this.q.query<Raw>('SELECT COUNT(*) AS n FROM host_held_documents WHERE host = ?', { replacements: [this.host], type: QueryTypes.SELECT, transaction: t });
+    return Number(rows[0]?.n ?? 0);
   }
 
   async setBlocked(externalId: string, blocked: boolean, t?: Transaction): Promise<void> {

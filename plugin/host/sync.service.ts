@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.js';
 import { ConflictError, errorMessage, OperationalError, ValidationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { HostCharge, HostCustomer, HostPlatform, HostService } from './platform.js';
-import type { HostSyncRepository, StreamState, SyncStream } from './sync.repository.js';
+import type { HeldDocument, HostSyncRepository, StreamState, SyncStream } from './sync.repository.js';
 
 /**
  * The host sync: one use case per stream, each resumable where it stopped.
@@ -13,10 +13,12 @@ import type { HostSyncRepository, StreamState, SyncStream } from './sync.reposit
  *   subscribers port (so usage keeps being assigned by login); a link row per record with a
  *   fingerprint of what was copied, so an unchanged record writes nothing and a second run
  *   creates nothing. The cursor is saved after every page.
- * - charges: every line of every issued Octet invoice of a linked account, posted once by its key
- *   `octet:inv:<invoice id>:<line index>`. The provider writes the key into the host record and
- *   looks it up before posting, so a run that crashed after the host took the POST but before
- *   host_posted_charges was written finds it there and records it without posting again.
+ * - charges: every line of every issued Octet invoice and credit note of a linked account, posted
+ *   once by its key `octet:inv:<invoice id>:<line index>` (`octet:cn:…` for a credit note). The
+ *   provider writes the key into the host record and looks it up before posting, so a run that
+ *   crashed after the host took the POST but before host_posted_charges was written finds it
+ *   there and records it without posting again. A document of an account without a link is held
+ *   (host_held_documents) and posted by the first pass after the account is linked.
  * - payments (dunning: octet): host payments into Octet's payments, source = the host kind,
  *   external id = the host's payment id (the payments module's unique index makes it once).
  * - blocking (dunning: host): the host's blocked customers mirrored into enforcement's desired
@@ -60,8 +62,11 @@ export interface HostSyncPorts {
     liveServicesOf(accountId: number): Promise<SyncService[]>;
   };
   invoices: {
-    /** Issued invoices (not drafts, not void) with an id above `afterId`, oldest first. */
-    issuedAfter(afterId: string, limit: number): Promise<Array<{ id: string; accountId: number; number: string | null; issueDate: string | null; dueDate: string | null; currency: string }>>;
+    /**
+     * Issued documents (not drafts, not void) with an id above `afterId`, oldest first: invoices
+     * and credit notes (`type`; absent reads as invoice), one id series.
+     */
+    issuedAfter(afterId: string, limit: number): Promise<Array<{ id: string; type?: 'invoice' | 'credit_note'; accountId: number; number: string | null; issueDate: string | null; dueDate: string | null; currency: string }>>;
     lines(invoiceId: string): Promise<Array<{ description: string; quantity: string; unit: string; netMinor: bigint; taxPercent: string; periodFrom: string | null; periodTo: string | null; serviceId: number | null }>>;
   };
   payments: {
@@ -87,7 +92,9 @@ export interface HostSyncOptions {
   pageSize?: number;
 }
 
-export type StreamCounts = Record<'created' | 'updated' | 'unchanged' | 'skipped' | 'failed', number>;
+export type CountKey = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+/** `held` (charges only): documents waiting for their account's link after the pass. */
+export type StreamCounts = Record<CountKey, number> & { held?: number };
 
 export interface StreamResult {
   stream: SyncStream;
@@ -161,7 +168,7 @@ export class HostSyncService {
   }
 
   /** A record-level refusal is recorded and skipped; anything operational ends the stream. */
-  private async each<T>(stream: SyncStream, externalId: string, counts: StreamCounts, fn: () => Promise<keyof StreamCounts>): Promise<T | void> {
+  private async each<T>(stream: SyncStream, externalId: string, counts: StreamCounts, fn: () => Promise<CountKey>): Promise<T | void> {
     try {
       counts[await fn()]++;
     } catch (err) {
@@ -183,7 +190,7 @@ export class HostSyncService {
   }
 
   /** The account of a host customer, created or brought up to date. */
-  async upsertCustomer(c: HostCustomer): Promise<keyof StreamCounts> {
+  async upsertCustomer(c: HostCustomer): Promise<CountKey> {
     const fields = {
       externalId: `${this.host.kind}:${c.externalId}`,
       name: c.name.slice(0, 200),
@@ -193,7 +200,7 @@ export class HostSyncService {
     };
     const print = fingerprint(fields);
     const link = await this.repo.link('customer', c.externalId);
-    let outcome: keyof StreamCounts;
+    let outcome: CountKey;
     let accountId: number;
     if (link && link.fingerprint === print) {
       outcome = 'unchanged';
@@ -259,7 +266,7 @@ export class HostSyncService {
     return this.o.tariffMap[name] ?? (s.tariffExternalId ? this.o.tariffMap[s.tariffExternalId] : undefined) ?? name;
   }
 
-  async upsertService(s: HostService): Promise<keyof StreamCounts> {
+  async upsertService(s: HostService): Promise<CountKey> {
     const link = await this.repo.link('service', s.externalId);
     const subs = this.o.ports.subscribers;
     if (!s.login) return 'skipped';
@@ -288,7 +295,7 @@ export class HostSyncService {
       }
     };
     let serviceId: number;
-    let outcome: keyof StreamCounts;
+    let outcome: CountKey;
     if (link) {
       await withTariff((f) => subs.updateService(link.octetId, f, this.actor));
       serviceId = link.octetId;
@@ -313,49 +320,85 @@ export class HostSyncService {
     return outcome;
   }
 
+  /**
+   * First the held documents whose account was linked since (ready), then the documents above
+   * the cursor. A document of an account without a link is held (host_held_documents) before the
+   * cursor passes it, and posted by a later pass once the account is linked.
+   */
   private async charges(state: StreamState, counts: StreamCounts): Promise<void> {
+    await this.postHeld(counts);
     let after = state.cursor ?? '0';
     for (;;) {
-      const invoices = await this.o.ports.invoices.issuedAfter(after, this.pageSize);
-      for (const inv of invoices) {
-        const [account] = [...(await this.repo.linksByOctet('customer', [inv.accountId])).values()];
-        if (!account) {
-          counts.skipped++;
-          continue;
-        }
-        const lines = await this.o.ports.invoices.lines(inv.id);
-        const serviceLinks = await this.repo.linksByOctet('service', lines.map((l) => l.serviceId).filter((x): x is number => x !== null));
-        const charges: HostCharge[] = lines
-          .map((l, i) => ({ l, i }))
-          .filter(({ l }) => l.netMinor !== 0n)
-          .map(({ l, i }) => ({
-            key: `octet:inv:${inv.id}:${i}`,
-            customerExternalId: account.externalId,
-            serviceExternalId: l.serviceId === null ? null : (serviceLinks.get(l.serviceId)?.externalId ?? null),
-            description: l.description,
-            quantity: l.quantity,
-            unit: l.unit || null,
-            amountMinor: l.netMinor,
-            taxPercent: l.taxPercent,
-            currency: inv.currency,
-            date: inv.issueDate ?? this.today(),
-            periodFrom: l.periodFrom,
-            periodTo: l.periodTo,
-            document: { key: `octet:inv:${inv.id}`, number: inv.number ?? inv.id, issueDate: inv.issueDate ?? this.today(), dueDate: inv.dueDate },
-          }));
-        const done = await this.repo.postedKeys(charges.map((c) => c.key));
-        const todo = charges.filter((c) => !done.has(c.key));
-        counts.unchanged += charges.length - todo.length;
-        if (todo.length) {
-          const posted = await this.host.postCharges(todo);
-          await this.repo.savePosted(posted.map((p) => ({ key: p.key, invoiceId: inv.id, externalId: p.externalId, foundExisting: p.duplicate })));
-          for (const p of posted) counts[p.duplicate ? 'unchanged' : 'created']++;
-        }
-        after = inv.id;
+      const docs = await this.o.ports.invoices.issuedAfter(after, this.pageSize);
+      const links = await this.repo.linksByOctet('customer', [...new Set(docs.map((d) => d.accountId))]);
+      const unlinked = docs.filter((d) => !links.has(d.accountId));
+      await this.repo.hold(unlinked.map((d) => ({ ...d, type: d.type ?? 'invoice' })));
+      for (const doc of docs) {
+        const account = links.get(doc.accountId);
+        if (!account) counts.skipped++;
+        else await this.postDocument({ ...doc, type: doc.type ?? 'invoice' }, account.externalId, counts);
+        after = doc.id;
         await this.repo.saveState('charges', { cursor: after });
       }
-      if (invoices.length < this.pageSize) return;
+      if (docs.length < this.pageSize) break;
     }
+    counts.held = await this.repo.heldCount();
+  }
+
+  /** Held documents of accounts linked since they were held, a page at a time, each posted and then released. */
+  private async postHeld(counts: StreamCounts): Promise<void> {
+    let after = '0';
+    for (;;) {
+      const rows = await this.repo.readyHeld(after, this.pageSize);
+      const links = await this.repo.linksByOctet('customer', [...new Set(rows.map((r) => r.accountId))]);
+      await this.repo.unready([...new Set(rows.filter((r) => !links.has(r.accountId)).map((r) => r.accountId))]);
+      for (const doc of rows) {
+        const account = links.get(doc.accountId);
+        if (account) {
+          await this.postDocument(doc, account.externalId, counts);
+          await this.repo.release(doc.id);
+        }
+        after = doc.id;
+      }
+      if (rows.length < this.pageSize) return;
+    }
+  }
+
+  /**
+   * Every non-zero line of one Octet document, once by its key: `octet:inv:<id>:<line>` for an
+   * invoice, `octet:cn:<id>:<line>` for a credit note (its amounts as on the credit note: positive,
+   * a discount taken back negative; the provider turns them into the host's credit records).
+   */
+  private async postDocument(doc: HeldDocument, customerExternalId: string, counts: StreamCounts): Promise<void> {
+    const lines = await this.o.ports.invoices.lines(doc.id);
+    const serviceLinks = await this.repo.linksByOctet('service', lines.map((l) => l.serviceId).filter((x): x is number => x !== null));
+    const prefix = doc.type === 'credit_note' ? 'octet:cn' : 'octet:inv';
+    const issueDate = doc.issueDate ?? this.today();
+    const charges: HostCharge[] = lines
+      .map((l, i) => ({ l, i }))
+      .filter(({ l }) => l.netMinor !== 0n)
+      .map(({ l, i }) => ({
+        key: `${prefix}:${doc.id}:${i}`,
+        customerExternalId,
+        serviceExternalId: l.serviceId === null ? null : (serviceLinks.get(l.serviceId)?.externalId ?? null),
+        description: l.description,
+        quantity: l.quantity,
+        unit: l.unit || null,
+        amountMinor: l.netMinor,
+        taxPercent: l.taxPercent,
+        currency: doc.currency,
+        date: issueDate,
+        periodFrom: l.periodFrom,
+        periodTo: l.periodTo,
+        document: { key: `${prefix}:${doc.id}`, number: doc.number ?? doc.id, issueDate, dueDate: doc.dueDate, type: doc.type },
+      }));
+    const done = await this.repo.postedKeys(charges.map((c) => c.key));
+    const todo = charges.filter((c) => !done.has(c.key));
+    counts.unchanged += charges.length - todo.length;
+    if (!todo.length) return;
+    const posted = await this.host.postCharges(todo);
+    await this.repo.savePosted(posted.map((p) => ({ key: p.key, invoiceId: doc.id, externalId: p.externalId, foundExisting: p.duplicate })));
+    for (const p of posted) counts[p.duplicate ? 'unchanged' : 'created']++;
   }
 
   private async payments(state: StreamState, counts: StreamCounts): Promise<void> {
@@ -380,9 +423,9 @@ export class HostSyncService {
   }
 
   /** What the /host page and GET /api/v1/host/sync show. */
-  async status(): Promise<{ kind: string; owns: HostPlatform['owns']; streams: Array<StreamState & { active: boolean }>; postedCharges: number; errors: Awaited<ReturnType<HostSyncRepository['recentErrors']>> }> {
+  async status(): Promise<{ kind: string; owns: HostPlatform['owns']; streams: Array<StreamState & { active: boolean }>; postedCharges: number; heldDocuments: number; errors: Awaited<ReturnType<HostSyncRepository['recentErrors']>> }> {
     const active = new Set(this.streams());
     const streams = (await this.repo.states()).filter((s) => s.stream !== 'blocking').map((s) => ({ ...s, active: active.has(s.stream) }));
-    return { kind: this.host.kind, owns: this.host.owns, streams, postedCharges: await this.repo.postedCount(), errors: await this.repo.recentErrors() };
+    return { kind: this.host.kind, owns: this.host.owns, streams, postedCharges: await this.repo.postedCount(), heldDocuments: await this.repo.heldCount(), errors: await this.repo.recentErrors() };
   }
 }

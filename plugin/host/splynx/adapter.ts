@@ -22,6 +22,7 @@ const CUSTOMERS = 'admin/customers/customer';
 const TARIFFS = 'admin/tariffs/internet';
 const TRANSACTIONS = 'admin/finance/transactions';
 const INVOICES = 'admin/finance/invoices';
+const CREDIT_NOTES = 'admin/finance/credit-notes';
 const PAYMENTS = 'admin/finance/payments';
 const ADMINS = 'admin/administration/administrators';
 
@@ -66,7 +67,7 @@ export interface SplynxHostDeps {
 /**
  * The Splynx host (API v2.0). Splynx owns customers, services and finance; blocking too when
  * `dunning: splynx`. Charges are idempotent by Octet's key written into the record itself
- * (a transaction's `comment`, an invoice's `memo`) and looked up before every POST, so a POST
+ * (a transaction's `comment`, an invoice's `memo`, a credit note's `note`) and looked up before every POST, so a POST
  * whose answer was lost, or a run that crashed before saving the answer, never posts twice.
  */
 export class SplynxHost implements HostPlatform {
@@ -151,7 +152,7 @@ export class SplynxHost implements HostPlatform {
    * Look up by the key, then POST; a POST that failed in a way that may have applied it (cut
    * off, 5xx) is followed by another look-up rather than a blind second POST.
    */
-  private async postOnce(path: string, keyField: 'comment' | 'memo', key: string, body: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
+  private async postOnce(path: string, keyField: 'comment' | 'memo' | 'note', key: string, body: Record<string, unknown>): Promise<{ id: string; duplicate: boolean }> {
     const attempts = Math.max(1, this.deps.settings.retries + 1);
     let lastError: unknown;
     for (let i = 0; i < attempts; i++) {
@@ -171,8 +172,10 @@ export class SplynxHost implements HostPlatform {
   private async postTransaction(c: HostCharge): Promise<PostedCharge> {
     // Quantity 1 at the line's amount: Splynx multiplies quantity by price, and a per-GB price
     // would have to be rounded; the usage quantity goes into the description instead.
+    // 'debit' is "+ Income" on the customer's account, 'credit' "- Charge" (API v2.0 Transaction
+    // Base): a credit note's line is a credit at its amount as on the credit note.
     const body: Record<string, unknown> = {
-      type: 'debit',
+      type: isCredit(c) ? 'credit' : 'debit',
       customer_id: Number(c.customerExternalId),
       quantity: 1,
       price: minorToAmount(c.amountMinor, c.currency),
@@ -194,6 +197,7 @@ export class SplynxHost implements HostPlatform {
   private async postInvoice(docKey: string, group: HostCharge[]): Promise<PostedCharge[]> {
     const first = group[0]!;
     const doc = first.document;
+    if (isCredit(first)) return this.postCreditNote(docKey, group);
     const body: Record<string, unknown> = {
       customer_id: Number(first.customerExternalId),
       date_created: doc?.issueDate ?? first.date,
@@ -210,6 +214,28 @@ export class SplynxHost implements HostPlatform {
     };
     if (doc?.dueDate) body.date_till = doc.dueDate;
     const r = await this.postOnce(INVOICES, 'memo', docKey, body);
+    return group.map((c) => ({ key: c.key, externalId: r.id, duplicate: r.duplicate }));
+  }
+
+  /**
+   * An Octet credit note as a Splynx credit note (POST admin/finance/credit-notes, Credit note
+   * Base): status not_refunded, Octet's number, an item per line at its amount as on the credit
+   * note (a discount taken back with a negative price). Splynx credit notes have no memo, so the
+   * document's key goes into `note`, which main_attributes searches, and is looked up first.
+   * Items: quantity 1 at the line's amount (as invoices), `unit` is required by the blueprint
+   * (typed number there) and the usage unit is already in the description, so it is sent empty.
+   */
+  private async postCreditNote(docKey: string, group: HostCharge[]): Promise<PostedCharge[]> {
+    const first = group[0]!;
+    const body: Record<string, unknown> = {
+      customer_id: Number(first.customerExternalId),
+      date_created: first.document?.issueDate ?? first.date,
+      status: 'not_refunded',
+      number: first.document?.number ?? docKey,
+      note: docKey,
+      items: group.map((c) => ({ description: describe(c), quantity: 1, unit: '', price: minorToAmount(c.amountMinor, c.currency), tax: c.taxPercent })),
+    };
+    const r = await this.postOnce(CREDIT_NOTES, 'note', docKey, body);
     return group.map((c) => ({ key: c.key, externalId: r.id, duplicate: r.duplicate }));
   }
 
@@ -261,6 +287,8 @@ export class SplynxHost implements HostPlatform {
     };
   }
 }
+
+const isCredit = (c: HostCharge) => c.document?.type === 'credit_note';
 
 function describe(c: HostCharge): string {
   const qty = c.unit ? ` (${c.quantity} ${c.unit})` : '';

@@ -114,7 +114,8 @@ export class UispPlatform implements HostPlatform {
    * total (quantity 1: the CRM would multiply a rounded unit price) with the CRM tax of the same
    * rate. The document's (or charge's) key goes into the invoice's admin notes, and the client's
    * invoices of that date are searched for it first, so a post that reached the CRM before a
-   * crash is found, not made again.
+   * crash is found, not made again. A credit note document becomes a CRM credit note
+   * (POST clients/{id}/credit-note), found again the same way through GET credit-notes.
    */
   async postCharges(charges: HostCharge[]): Promise<PostedCharge[]> {
     const groups = new Map<string, HostCharge[]>();
@@ -130,24 +131,34 @@ export class UispPlatform implements HostPlatform {
       }
       const note = `${KEY_PREFIX}${key}`;
       const date = first.document?.issueDate ?? first.date;
-      const existing = await this.invoiceWithNote(first.customerExternalId, date, note);
+      const credit = first.document?.type === 'credit_note';
+      const existing = credit ? await this.creditNoteWithNote(first.customerExternalId, date, note) : await this.invoiceWithNote(first.customerExternalId, date, note);
       let id: string;
       if (existing) id = String(existing.id);
       else {
         const items: Array<Record<string, unknown>> = [];
         for (const c of group) {
-          const item: Record<string, unknown> = { label: `${c.description} (${c.quantity}${c.unit ? ` ${c.unit}` : ''})`.slice(0, 255), price: minorToAmount(c.amountMinor, c.currency), quantity: 1 };
+          // A CRM credit note's items carry negative prices (CreditNoteItem: price -10.0 credits 10):
+          // Octet's credit line of 10 goes as -10, a discount taken back (-2) as +2.
+          const amount = credit ? -c.amountMinor : c.amountMinor;
+          const item: Record<string, unknown> = { label: `${c.description} (${c.quantity}${c.unit ? ` ${c.unit}` : ''})`.slice(0, 255), price: minorToAmount(amount, c.currency), quantity: 1 };
           if (c.unit) item.unit = c.unit;
           const taxId = await this.taxIdFor(c.taxPercent);
           if (taxId !== null) item.tax1Id = taxId;
           items.push(item);
         }
-        const body: Record<string, unknown> = { items, createdDate: `${date}T00:00:00+0000`, adminNotes: note, applyCredit: true };
-        if (first.document) {
-          body.notes = `Octet invoice ${first.document.number}`;
-          if (first.document.dueDate) body.maturityDays = Math.max(0, Math.round((Date.parse(first.document.dueDate) - Date.parse(date)) / 86_400_000));
+        if (credit) {
+          // CreditNoteNew: no maturity, no applyCredit; the key in adminNotes, never shown to the client.
+          const body: Record<string, unknown> = { items, createdDate: `${date}T00:00:00+0000`, adminNotes: note, notes: `Octet credit note ${first.document!.number}` };
+          id = String((await this.client.post<CrmInvoice>(`clients/${first.customerExternalId}/credit-note`, body)).id);
+        } else {
+          const body: Record<string, unknown> = { items, createdDate: `${date}T00:00:00+0000`, adminNotes: note, applyCredit: true };
+          if (first.document) {
+            body.notes = `Octet invoice ${first.document.number}`;
+            if (first.document.dueDate) body.maturityDays = Math.max(0, Math.round((Date.parse(first.document.dueDate) - Date.parse(date)) / 86_400_000));
+          }
+          id = String((await this.client.post<CrmInvoice>(`clients/${first.customerExternalId}/invoices`, body)).id);
         }
-        id = String((await this.client.post<CrmInvoice>(`clients/${first.customerExternalId}/invoices`, body)).id);
       }
       for (const c of group) posted.set(c.key, { key: c.key, externalId: id, duplicate: existing !== null });
     }
@@ -245,6 +256,16 @@ export class UispPlatform implements HostPlatform {
   private async invoiceWithNote(clientId: string, date: string, note: string): Promise<CrmInvoice | null> {
     for (let offset = 0; ; offset += MAX_PAGE) {
       const rows = await this.client.page<CrmInvoice>('invoices', { clientId, createdDateFrom: date, createdDateTo: date }, offset, MAX_PAGE);
+      const hit = rows.find((i) => i.adminNotes === note);
+      if (hit) return hit;
+      if (rows.length < MAX_PAGE) return null;
+    }
+  }
+
+  /** GET /credit-notes filters by client and created date (Group Credit Notes); the key is matched in adminNotes. */
+  private async creditNoteWithNote(clientId: string, date: string, note: string): Promise<CrmInvoice | null> {
+    for (let offset = 0; ; offset += MAX_PAGE) {
+      const rows = await this.client.page<CrmInvoice>('credit-notes', { clientId, createdDateFrom: date, createdDateTo: date }, offset, MAX_PAGE);
       const hit = rows.find((i) => i.adminNotes === note);
       if (hit) return hit;
       if (rows.length < MAX_PAGE) return null;

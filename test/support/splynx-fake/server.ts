@@ -16,7 +16,19 @@ import type { AddressInfo } from 'node:net';
 type Row = Record<string, unknown>;
 const FIXTURES = new URL('../../fixtures/splynx/', import.meta.url);
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
-export const SPLYNX_FIELDS = fixture<Record<string, string[]>>('splynx-fields.json');
+/**
+ * Body fields per kind. Credit notes from the API v2.0 blueprint ("Credit note Base", "Credit note
+ * item"): required customer_id, status (not_refunded, refunded, deleted), number, items; each item
+ * requires description, quantity and unit.
+ */
+export const SPLYNX_FIELDS: Record<string, string[]> = {
+  ...fixture<Record<string, string[]>>('splynx-fields.json'),
+  creditNote: ['customer_id', 'date_created', 'date_updated', 'date_payment', 'status', 'number', 'payment_id', 'note', 'is_sent', 'items'],
+  creditNoteRequired: ['customer_id', 'status', 'number', 'items'],
+  creditNoteStatus: ['not_refunded', 'refunded', 'deleted'],
+  creditNoteItem: ['description', 'quantity', 'unit', 'price', 'tax', 'sub_account_id'],
+  creditNoteItemRequired: ['description', 'quantity', 'unit'],
+};
 
 export interface Fault {
   /** HTTP status to answer (429, 500, 503…), or 'drop' to apply the request and then cut the connection. */
@@ -62,6 +74,7 @@ export class SplynxFake {
   readonly tariffs = new Map<number, Row>();
   readonly transactions = new Map<number, Row>();
   readonly invoices = new Map<number, Row>();
+  readonly creditNotes = new Map<number, Row>();
   readonly payments = new Map<number, Row>();
   readonly administrators = new Map<number, Row>();
   /** Admin session hashes (what Splynx puts in an add-on page's ?sash=) → administrator id. */
@@ -249,6 +262,7 @@ export class SplynxFake {
       [/^admin\/tariffs\/internet(?:\/(\d+))?$/, this.tariffs, null],
       [/^admin\/finance\/transactions(?:\/(\d+))?$/, this.transactions, 'transaction'],
       [/^admin\/finance\/invoices(?:\/(\d+))?$/, this.invoices, 'invoice'],
+      [/^admin\/finance\/credit-notes(?:\/(\d+))?$/, this.creditNotes, 'creditNote'],
       [/^admin\/finance\/payments(?:\/(\d+))?$/, this.payments, 'payment'],
       [/^admin\/administration\/administrators(?:\/(\d+))?$/, this.administrators, null],
     ];
@@ -258,7 +272,7 @@ export class SplynxFake {
       if (method === 'GET' || method === 'HEAD') return this.list(method, [...table.values()], parseNested(query));
       if (method === 'POST' && kind) {
         this.validate(kind, body, true);
-        const row = this.put(table, { ...(body as Row), ...(kind === 'transaction' || kind === 'invoice' ? { total: totalOf(kind, body as Row) } : {}) });
+        const row = this.put(table, { ...(body as Row), ...(kind === 'transaction' || kind === 'invoice' || kind === 'creditNote' ? { total: totalOf(kind, body as Row) } : {}) });
         return { status: 201, body: { id: Number(row.id) } };
       }
       throw new FakeError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed');
@@ -306,12 +320,13 @@ export class SplynxFake {
     }
     if (kind === 'customer' && b.status !== undefined && !SPLYNX_FIELDS.customerStatus!.includes(String(b.status))) throw new FakeError(422, 'INVALID_INPUT_DATA', `status must be one of ${SPLYNX_FIELDS.customerStatus!.join(', ')}`);
     if (kind === 'transaction' && b.type !== undefined && b.type !== 'debit' && b.type !== 'credit') throw new FakeError(422, 'INVALID_INPUT_DATA', "type must be 'debit' or 'credit'");
-    if (kind === 'invoice' && b.items !== undefined) {
+    if (kind === 'creditNote' && b.status !== undefined && !SPLYNX_FIELDS.creditNoteStatus!.includes(String(b.status))) throw new FakeError(422, 'INVALID_INPUT_DATA', `status must be one of ${SPLYNX_FIELDS.creditNoteStatus!.join(', ')}`);
+    if ((kind === 'invoice' || kind === 'creditNote') && b.items !== undefined) {
       if (!Array.isArray(b.items) || !b.items.length) throw new FakeError(422, 'INVALID_INPUT_DATA', 'items must be a list');
       for (const item of b.items as Row[]) {
-        const bad = Object.keys(item).filter((k) => !SPLYNX_FIELDS.invoiceItem!.includes(k));
+        const bad = Object.keys(item).filter((k) => !SPLYNX_FIELDS[`${kind}Item`]!.includes(k));
         if (bad.length) throw new FakeError(422, 'INVALID_INPUT_DATA', `Unknown item fields: ${bad.join(', ')}`);
-        const missing = SPLYNX_FIELDS.invoiceItemRequired!.filter((k) => item[k] === undefined);
+        const missing = SPLYNX_FIELDS[`${kind}ItemRequired`]!.filter((k) => item[k] === undefined);
         if (missing.length) throw new FakeError(422, 'INVALID_INPUT_DATA', `Required item fields: ${missing.join(', ')}`);
       }
     }
@@ -336,10 +351,11 @@ function stringify(row: Row): Row {
 
 function totalOf(kind: string, b: Row): string {
   // Enough for the fake: totals in ten-thousandths as Splynx prints them (never used for money in Octet).
-  const lines = kind === 'invoice' ? (b.items as Row[]) : [b];
+  const lines = kind === 'invoice' || kind === 'creditNote' ? (b.items as Row[]) : [b];
   let t = 0n;
   for (const l of lines) t += BigInt(Math.round(Number(l.price ?? 0) * 10000)) * BigInt(Math.round(Number(l.quantity ?? 1)));
-  return `${t / 10000n}.${String(t % 10000n).padStart(4, '0')}`;
+  const a = t < 0n ? -t : t;
+  return `${t < 0n ? '-' : ''}${a / 10000n}.${String(a % 10000n).padStart(4, '0')}`;
 }
 
 /** PHP-style nested query (`a[b][0]=x`) into objects and arrays. */

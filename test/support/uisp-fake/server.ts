@@ -44,6 +44,7 @@ export interface UispFake {
   services: Json[];
   payments: Json[];
   invoices: Json[];
+  creditNotes: Json[];
   taxes: Json[];
   webhookEvents: Json[];
   /** PHPSESSID (or nms-crm-php-session-id) → the user /current-user answers with. */
@@ -101,6 +102,26 @@ const INVOICE_NEW: Record<string, FieldType> = {
   invoiceTemplateId: 'number', applyCredit: 'boolean', draft: 'boolean', attributes: 'array', proforma: 'boolean', payAutomatically: 'boolean',
 };
 
+/** CreditNoteItem and CreditNoteNew (= CreditNote + items) of the blueprint; label and price are required per item. */
+const CREDIT_NOTE_ITEM: Record<string, FieldType> = { label: 'string', price: 'number', quantity: 'number', unit: 'string', tax1Id: 'number', tax2Id: 'number', tax3Id: 'number' };
+const CREDIT_NOTE_NEW: Record<string, FieldType> = Object.fromEntries(
+  [
+    ...['createdDate', 'notes', 'adminNotes', 'organizationName', 'organizationRegistrationNumber', 'organizationTaxId', 'organizationStreet1', 'organizationStreet2', 'organizationCity', 'organizationZipCode'],
+    ...['organizationBankAccountName', 'organizationBankAccountField1', 'organizationBankAccountField2', 'clientFirstName', 'clientLastName', 'clientCompanyName', 'clientCompanyRegistrationNumber'],
+    ...['clientCompanyTaxId', 'clientStreet1', 'clientStreet2', 'clientCity', 'clientZipCode'],
+  ]
+    .map((k): [string, FieldType] => [k, 'string'])
+    .concat([
+      ['emailSentDate', 'nullable-string'],
+      ['creditNoteTemplateId', 'number'],
+      ['organizationCountryId', 'number'],
+      ['organizationStateId', 'number'],
+      ['clientCountryId', 'number'],
+      ['clientStateId', 'number'],
+      ['items', 'array'],
+    ]),
+);
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let data = '';
@@ -131,6 +152,7 @@ export async function startUispFake(): Promise<UispFake> {
     services: [fixture<Json>('service.json')],
     payments: [fixture<Json>('payment.json')],
     invoices: [],
+    creditNotes: [],
     taxes: [fixture<Json>('tax.json')],
     webhookEvents: [fixture<Json>('webhook-event.json')],
     sessions: new Map(),
@@ -230,6 +252,49 @@ export async function startUispFake(): Promise<UispFake> {
       const invoice: Json = { ...clone(b), id, clientId: Number(client.id), number: String(2016050000 + id), createdDate: b.createdDate ?? new Date().toISOString(), adminNotes: b.adminNotes ?? null, status: b.draft ? 0 : 1, currencyCode: client.currencyCode, items: clone(lines), total };
       fake.invoices.push(invoice);
       return { status: 201, json: invoice };
+    }
+    if (method === 'GET' && path === 'credit-notes') {
+      checkQuery(query, ['organizationId', 'clientId', 'createdDateFrom', 'createdDateTo', 'number', 'query', 'limit', 'offset', 'order', 'direction']);
+      const clientId = query.get('clientId');
+      const from = query.get('createdDateFrom');
+      const to = query.get('createdDateTo');
+      const rows = fake.creditNotes.filter((i) => {
+        const day = String(i.createdDate).slice(0, 10);
+        return (clientId === null || String(i.clientId) === clientId) && (from === null || day >= from) && (to === null || day <= to);
+      });
+      return { status: 200, json: paged(rows, query) };
+    }
+    if ((m = /^clients\/(\d+)\/credit-note$/.exec(path)) && method === 'POST') {
+      const client = byId(fake.clients, m[1]!);
+      if (!client) throw notFound();
+      const b = checkBody(body, CREDIT_NOTE_NEW);
+      const items = (b.items ?? []) as unknown[];
+      if (!items.length) throw invalid({ items: ['This collection should contain 1 element or more.'] });
+      items.forEach((item, i) => {
+        try {
+          const it = checkBody(item, CREDIT_NOTE_ITEM, ['label', 'price']);
+          if (it.tax1Id !== undefined && !byId(fake.taxes, String(it.tax1Id))) throw invalid({ tax1Id: ['Tax not found.'] });
+        } catch (err) {
+          if (err instanceof HttpFailure) throw invalid(Object.fromEntries(Object.entries((err.body.errors ?? {}) as Record<string, string[]>).map(([k, v]) => [`items[${i}].${k}`, v])));
+          throw err;
+        }
+      });
+      const id = fake.creditNotes.length + 1;
+      const lines = items as Json[];
+      const total = lines.reduce((s, it) => s + Number(it.price ?? 0) * Number(it.quantity ?? 1), 0);
+      const note: Json = {
+        ...clone(b),
+        id,
+        clientId: Number(client.id),
+        number: String(2016050000 + id),
+        createdDate: b.createdDate ?? new Date().toISOString(),
+        adminNotes: b.adminNotes ?? null,
+        items: lines.map((it, j) => ({ id: j + 1, quantity: 1, ...it, total: Number(it.price) * Number(it.quantity ?? 1), type: 'other' })),
+        total,
+        currencyCode: client.currencyCode ?? 'USD',
+      };
+      fake.creditNotes.push(note);
+      return { status: 201, json: note };
     }
     if (method === 'GET' && path === 'taxes') {
       checkQuery(query, []);

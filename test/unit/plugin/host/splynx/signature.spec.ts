@@ -26,18 +26,36 @@ describe('Splynx API key signature', () => {
 });
 
 describe('Splynx nonces', () => {
-  it('start at hundredths of a second and grow by one per request', () => {
-    const n = new NonceSource(() => 1_700_000_000_000);
-    expect(n.next()).to.equal(170_000_000_000);
-    expect(n.next()).to.equal(170_000_000_001);
+  it('are the clock in microseconds since the epoch, one more per request within the same microsecond', () => {
+    const n = new NonceSource(() => 1_700_000_000_000_000);
+    expect(n.next()).to.equal(1_700_000_000_000_000);
+    expect(n.next()).to.equal(1_700_000_000_000_001);
   });
 
   it('keep growing when the clock steps back', () => {
-    let now = 1_700_000_000_000;
+    let now = 1_700_000_000_000_000;
     const n = new NonceSource(() => now);
     const first = n.next();
-    now -= 3_600_000;
+    now -= 3_600_000_000;
     expect(n.next()).to.equal(first + 1);
+  });
+
+  it('of two sources on one key (two processes) keep increasing in the order they are taken', () => {
+    let now = 1_700_000_000_000_000;
+    const clock = () => (now += 7);
+    const a = new NonceSource(clock);
+    const b = new NonceSource(clock);
+    const taken: number[] = [];
+    for (let i = 0; i < 50; i++) taken.push((i % 3 === 0 ? b : a).next());
+    expect(taken.every((x, i) => i === 0 || x > taken[i - 1]!)).to.equal(true);
+  });
+
+  it('by default read the wall clock in microseconds: a restarted process starts above the last nonce of the one before', () => {
+    const before = new NonceSource().next();
+    const after = new NonceSource().next();
+    expect(after).to.be.greaterThan(before);
+    expect(Math.abs(before - Date.now() * 1000)).to.be.lessThan(5_000_000);
+    expect(Number.isSafeInteger(before)).to.equal(true);
   });
 });
 
