@@ -1,7 +1,13 @@
 /**
  * Rollup of one 5-minute round of interims on MariaDB, measured at the full size.
  *
- *   npx tsx test/bench/rollup.bench.ts [--services 100000] [--chunk 2000] [--history-hours 6] [--rounds 3]
+ *   npx tsx test/bench/rollup.bench.ts [--services 100000] [--chunk 2000] [--history-hours 6] [--rounds 3] [--pipeline on|off|alternate]
+ *
+ * `--pipeline alternate` runs the rounds with the next chunk read ahead (rollup.service.ts
+ * rollupPipelined) and without it by turns, on the same state (off, on, off, on, ...; with 6
+ * rounds each mode gets two rounds within a bucket and one crossing into a new bucket), and
+ * prints the median of each: a ratio that load from elsewhere on the machine moves less than
+ * two runs minutes apart. The default is the product's (on, on MariaDB).
  *
  * The state before the round is what the rollup leaves behind after `--history-hours` of
  * 5-minute interims (sessions with their latest observation and counters, their 15-minute
@@ -43,12 +49,15 @@ const { values } = parseArgs({
     'history-hours': { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
+    pipeline: { type: 'string', default: 'on' },
   },
 });
 const SERVICES = Number(values.services);
 const CHUNK = Number(values.chunk);
 const HISTORY = Number(values['history-hours']);
 const ROUNDS = Number(values.rounds);
+if (!['on', 'off', 'alternate'].includes(values.pipeline!)) throw new Error('--pipeline is on, off or alternate');
+const pipelineOf = (round: number): boolean => (values.pipeline === 'alternate' ? round % 2 === 1 : values.pipeline === 'on');
 const T0 = '2026-03-03 00:00:00.000';
 const HISTORY_INTERIMS = HISTORY * 12;
 const BUCKETS = HISTORY * 4;
@@ -151,7 +160,7 @@ try {
     const d0 = serverCpu();
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const stats = await usage.rollup.rollupPending({ chunkSessions: CHUNK, fence: (t) => leases.prove(lease, t) });
+    const stats = await usage.rollup.rollupPending({ chunkSessions: CHUNK, fence: (t) => leases.prove(lease, t), pipeline: pipelineOf(r) });
     const s = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(c0);
     const d1 = serverCpu();
@@ -161,7 +170,7 @@ try {
     innodb.push(Object.fromEntries(COUNTERS.map((c) => [c, (st1.get(c) ?? 0) - (st0.get(c) ?? 0)])));
     await leases.release(lease);
     times.push(s);
-    process.stdout.write(`round ${r + 1}: one interim for each of ${SERVICES} sessions rolled up in ${s.toFixed(2)} s (${stats.observations} observations, ${stats.chunks} chunks, ${Math.round(stats.observations / s)} obs/s; plugin CPU ${cpuSeconds.at(-1)!.toFixed(2)} s, database CPU ${dbCpuSeconds.at(-1) ?? '?'} s)\n`);
+    process.stdout.write(`round ${r + 1} (read ahead ${pipelineOf(r) ? 'on' : 'off'}): one interim for each of ${SERVICES} sessions rolled up in ${s.toFixed(2)} s (${stats.observations} observations, ${stats.chunks} chunks, ${Math.round(stats.observations / s)} obs/s; plugin CPU ${cpuSeconds.at(-1)!.toFixed(2)} s, database CPU ${dbCpuSeconds.at(-1) ?? '?'} s)\n`);
     process.stdout.write(`  innodb: ${Object.entries(innodb.at(-1)!).map(([k, v]) => `${k.replace(/^Innodb_/, '')} ${v}`).join(', ')}\n`);
   }
   if (values.profile) for (const [k, ms] of [...spent].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${k}: ${(ms / 1000).toFixed(2)} s\n`);
@@ -173,6 +182,11 @@ try {
   const median = sorted[Math.floor(sorted.length / 2)]!;
   const loadAfter = loadavg();
   process.stdout.write(`load average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' ')}\n`);
+  const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const byMode = values.pipeline === 'alternate'
+    ? { off: medianOf(times.filter((_, r) => !pipelineOf(r))), on: medianOf(times.filter((_, r) => pipelineOf(r))) }
+    : null;
+  if (byMode) process.stdout.write(`read ahead off: median ${byMode.off.toFixed(2)} s; on: median ${byMode.on.toFixed(2)} s (on/off ${(byMode.on / byMode.off).toFixed(3)})\n`);
   process.stdout.write(`median ${median.toFixed(2)} s (range ${sorted[0]!.toFixed(2)}-${sorted[sorted.length - 1]!.toFixed(2)} s) for ${SERVICES} services; unassigned rows afterwards: ${check?.n}\n`);
   process.stdout.write(
     JSON.stringify({
@@ -181,6 +195,9 @@ try {
       services: SERVICES,
       historyHours: HISTORY,
       chunkSessions: CHUNK,
+      pipeline: values.pipeline,
+      roundPipelined: times.map((_, r) => pipelineOf(r)),
+      ...(byMode ? { medianRoundSecondsByPipeline: { off: Number(byMode.off.toFixed(2)), on: Number(byMode.on.toFixed(2)) } } : {}),
       bufferPoolMb: Math.round(poolBytes / 1048576),
       generateSeconds: Number(generated.toFixed(2)),
       roundSeconds: times.map((t) => Number(t.toFixed(2))),
