@@ -1,4 +1,4 @@
-import { DataTypes, QueryTypes } from 'sequelize';
+import { DataTypes, QueryTypes, type Sequelize } from 'sequelize';
 import type { MigrationContext } from '../plugin/db/migrator.js';
 
 /**
@@ -32,16 +32,21 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
   await q.addIndex('host_held_documents', ['host', 'ready', 'invoice_id'], { name: 'host_held_documents_ready' });
   await q.addIndex('host_held_documents', ['host', 'account_id'], { name: 'host_held_documents_account' });
 
-  const states = await q.sequelize.query<{ host: string; cursor_text: string | null }>("SELECT host, cursor_text FROM host_sync_state WHERE stream = 'charges' AND cursor_text IS NOT NULL", { type: QueryTypes.SELECT });
+  await backfillHeldDocuments(q.sequelize, dialect);
+}
+
+/** The backfill of the header comment (exported for its spec). */
+export async function backfillHeldDocuments(sequelize: Sequelize, dialect: MigrationContext['dialect']): Promise<void> {
+  const states = await sequelize.query<{ host: string; cursor_text: string | null }>("SELECT host, cursor_text FROM host_sync_state WHERE stream = 'charges' AND cursor_text IS NOT NULL", { type: QueryTypes.SELECT });
   const day = (col: string) => (dialect === 'sqlite' ? `substr(${col}, 1, 10)` : `DATE_FORMAT(${col}, '%Y-%m-%d')`);
   for (const s of states) {
     if (!s.cursor_text || !/^\d{1,19}$/.test(s.cursor_text)) continue;
-    await q.sequelize.query(
-      `INSERT INTO host_held_documents (host, invoice_id, account_id, doc_type, number, issue_date, due_date, currency, ready, held_at)
+    await sequelize.query(
+      `${dialect === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE'} INTO host_held_documents (host, invoice_id, account_id, doc_type, number, issue_date, due_date, currency, ready, held_at)
        SELECT ?, i.id, i.account_id, i.type, i.number, ${day('i.issue_date')}, ${day('i.due_date')}, i.currency,
               CASE WHEN EXISTS (SELECT 1 FROM host_links l WHERE l.host = ? AND l.kind = 'customer' AND l.octet_id = i.account_id) THEN 1 ELSE 0 END, CURRENT_TIMESTAMP
          FROM invoices i
-        WHERE i.id <= ? AND i.status IN ('issued', 'sent', 'paid')
+        WHERE i.id <= ? AND (i.status IN ('issued', 'sent', 'paid') OR (i.status = 'void' AND i.issued_at IS NOT NULL AND i.number IS NOT NULL))
           AND NOT EXISTS (SELECT 1 FROM host_posted_charges p WHERE p.host = ? AND p.invoice_id = i.id)`,
       { replacements: [s.host, s.host, s.cursor_text, s.host] },
     );

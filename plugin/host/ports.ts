@@ -49,7 +49,9 @@ export function hostSyncPorts(m: {
               reached = true;
               break;
             }
-            if (ISSUED.has(r.status)) found.push({ id: r.id, type: r.type, accountId: r.accountId, number: r.number, issueDate: r.issueDate, dueDate: r.dueDate, currency: r.currency });
+            // An invoice voided after it was issued (number given) was voided by its credit note,
+            // which the host gets too: the host gets both, so its ledger nets them out as Octet's does.
+            if (ISSUED.has(r.status) || (r.status === 'void' && r.issuedAt !== null && r.number !== null)) found.push({ id: r.id, type: r.type, accountId: r.accountId, number: r.number, issueDate: r.issueDate, dueDate: r.dueDate, currency: r.currency });
           }
           if (reached) break;
         }

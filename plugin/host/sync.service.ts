@@ -63,8 +63,9 @@ export interface HostSyncPorts {
   };
   invoices: {
     /**
-     * Issued documents (not drafts, not void) with an id above `afterId`, oldest first: invoices
-     * and credit notes (`type`; absent reads as invoice), one id series.
+     * Issued documents (not drafts; an invoice voided by its credit note counts, as it was issued)
+     * with an id above `afterId`, oldest first: invoices and credit notes (`type`; absent reads as
+     * invoice), one id series.
      */
     issuedAfter(afterId: string, limit: number): Promise<Array<{ id: string; type?: 'invoice' | 'credit_note'; accountId: number; number: string | null; issueDate: string | null; dueDate: string | null; currency: string }>>;
     lines(invoiceId: string): Promise<Array<{ description: string; quantity: string; unit: string; netMinor: bigint; taxPercent: string; periodFrom: string | null; periodTo: string | null; serviceId: number | null }>>;

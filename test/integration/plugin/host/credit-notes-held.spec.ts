@@ -10,6 +10,7 @@ import { SplynxClient } from '../../../../plugin/host/splynx/client.js';
 import { HostSyncRepository } from '../../../../plugin/host/sync.repository.js';
 import { HostSyncService } from '../../../../plugin/host/sync.service.js';
 import { uispSettingsSchema, UispPlatform } from '../../../../plugin/host/uisp/index.js';
+import { backfillHeldDocuments } from '../../../../migrations/0027-host-held-documents.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { expectValidResponse } from '../../../support/openapi.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
@@ -162,6 +163,48 @@ forEachDatabase('host sync: credit notes and documents of accounts linked later 
     const rerun = await sync(plugin).runStream('charges', true);
     expect([rerun.error, rerun.counts.unchanged, rerun.counts.created, rerun.counts.held]).to.deep.equal([null, lines.length, 0, 0]);
     expect(fake.transactions.size).to.equal(lines.length);
+  });
+
+  slowIt('posts an invoice voided by its credit note before the pass reached it together with the credit note, so Splynx nets them out', async () => {
+    plugin = await splynxPlugin();
+    await sync(plugin).runStream('customers');
+    const john = await accountByExternal(plugin, 'splynx:2');
+    const [invoice] = await issue(plugin.ctx, plugin.services.invoicing.invoices, [newDocument(john.id, 'k-void')]);
+    const cn = await plugin.services.invoicing.credits.creditNote(invoice!.id, { reason: 'cancelled', by: 'test', void: true });
+    expect((await plugin.services.invoicing.invoices.get(invoice!.id)).status).to.equal('void');
+    expect((await sync(plugin).runStream('charges')).error).to.equal(null);
+    const rows = [...fake.transactions.values()];
+    const sum = (type: string) => rows.filter((t) => t.type === type).reduce((a, t) => a + Math.round(Number(t.price) * 100), 0);
+    expect(rows.some((t) => String(t.comment).startsWith(`octet:inv:${invoice!.id}:`))).to.equal(true);
+    expect(rows.some((t) => String(t.comment).startsWith(`octet:cn:${cn.creditNoteId}:`))).to.equal(true);
+    expect(sum('debit')).to.equal(sum('credit'));
+  });
+
+  slowIt('migration 0027 holds what the stream passed before it (a credit note, an invoice of an unlinked account), and the next passes post them once', async () => {
+    plugin = await splynxPlugin();
+    await sync(plugin).runStream('customers');
+    const john = await accountByExternal(plugin, 'splynx:2');
+    const later = await plugin.services.subscribers.subscribers.createAccount({ name: 'Later Linked', currency: 'EUR', externalId: 'splynx:7' }, 'test');
+    const { invoice, creditNote, lines } = await invoiceAndCreditNote(plugin, john.id, 'k-backfill');
+    const [unlinked] = await issue(plugin.ctx, plugin.services.invoicing.invoices, [newDocument(later.id, 'k-backfill-later')]);
+    // Where the old stream left things: John's invoice posted, the cursor past every document.
+    const repo = new HostSyncRepository(plugin.ctx.db, plugin.ctx.clock, 'splynx');
+    const invLines = (await plugin.services.invoicing.invoices.snapshot(invoice.id)).document.lines;
+    await repo.savePosted(invLines.map((_l, i) => ({ key: `octet:inv:${invoice.id}:${i}`, invoiceId: invoice.id, externalId: '0', foundExisting: false })));
+    await repo.saveState('charges', { cursor: unlinked!.id });
+    await backfillHeldDocuments(plugin.ctx.db.sequelize, plugin.ctx.db.dialect);
+    await backfillHeldDocuments(plugin.ctx.db.sequelize, plugin.ctx.db.dialect);
+    expect(await repo.heldCount()).to.equal(2);
+
+    const first = await sync(plugin).runStream('charges', true);
+    expect([first.error, first.counts.created, first.counts.held]).to.deep.equal([null, lines.length, 1]);
+    expect([...fake.transactions.values()].map((t) => [t.type, t.comment]).sort()).to.deep.equal(lines.map((l) => ['credit', `octet:cn:${creditNote.creditNoteId}:${l.i}`]).sort());
+    fake.put(fake.customers, { id: 7, name: 'Later Linked', status: 'active', last_update: '2026-03-02 10:00:00' });
+    await sync(plugin).runStream('customers', true);
+    const second = await sync(plugin).runStream('charges', true);
+    expect([second.error, second.counts.held]).to.deep.equal([null, 0]);
+    expect([...fake.transactions.values()].filter((t) => t.customer_id === '7' && String(t.comment).startsWith(`octet:inv:${unlinked!.id}:`)).length).to.equal(second.counts.created);
+    expect(second.counts.created).to.be.greaterThan(0);
   });
 });
 
