@@ -316,15 +316,16 @@ export class UsageRepository {
   async sessionTimes(logins: readonly string[], fromMs: number, toMs: number, t?: Transaction): Promise<SessionTime[]> {
     const out: SessionTime[] = [];
     const start = 'CASE WHEN session_start IS NOT NULL AND session_start <= first_observed_at THEN session_start ELSE first_observed_at END';
-    for (const part of chunks(logins, 500)) {
+    // One statement per chunk of the rollup (literals written by sql.ts, times read as epoch ms).
+    for (const part of chunks(logins)) {
       const rows = await this.q<{ id: string; login: string; source: string; st: unknown; en: unknown }>(
-        `SELECT CAST(id AS CHAR) AS id, login, source, ${start} AS st, last_observed_at AS en
-           FROM usage_sessions WHERE login IN (?) AND ${start} <= ? AND last_observed_at >= ?`,
-        [part, this.t(toMs), this.t(fromMs)],
+        `SELECT CAST(id AS CHAR) AS id, login, source, ${this.ms(start)} AS st, ${this.ms('last_observed_at')} AS en
+           FROM usage_sessions WHERE login IN ${this.list(part)} AND ${start} <= ${this.tl(toMs)} AND last_observed_at >= ${this.tl(fromMs)}`,
+        [],
         t,
       );
       for (const r of rows) {
-        out.push({ id: String(r.id), login: String(r.login), source: r.source as ObservationSource, startMs: fromSqlTime(r.st).getTime(), endMs: fromSqlTime(r.en).getTime() });
+        out.push({ id: String(r.id), login: String(r.login), source: r.source as ObservationSource, startMs: msOf(r.st)!, endMs: msOf(r.en)! });
       }
     }
     return out;
