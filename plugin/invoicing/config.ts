@@ -5,10 +5,15 @@ import type { SmtpSettings } from './mail/invoice-mailer.js';
 /** The `pdf` section of the plugin's config file (plugin/config.ts): the invoice renderer. */
 export const pdfConfigSchema = z
   .strictObject({
-    /** Debian's Chromium; puppeteer-core never downloads a browser. */
+    /** Debian's Chromium, launched by puppeteer-core (which never downloads a browser). */
     chromium: z.string().min(1).default('/usr/bin/chromium'),
-    /** Pages kept open in the one browser and reused. */
+    /** Pages kept open and reused (one render at a time each), spread over the browsers. */
     poolSize: z.number().int().min(1).max(32).default(4),
+    /**
+     * Single-process Chromiums the pages are spread over: each runs all its pages on one thread, so
+     * one per core. More than poolSize are never launched (each browser needs a page).
+     */
+    browsers: z.number().int().min(1).max(32).default(2),
     /** Renders allowed to wait for a page; more are refused (and retried by the job). */
     queueLimit: z.number().int().min(0).max(100_000).default(256),
     timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
@@ -49,7 +54,7 @@ export type PdfConfig = z.output<typeof pdfConfigSchema>;
 export type SmtpConfig = z.output<typeof smtpConfigSchema>;
 
 export function pdfRendererOptions(c: PdfConfig): Omit<PdfRendererOptions, 'logger'> {
-  return { executablePath: c.chromium, poolSize: c.poolSize, queueLimit: c.queueLimit, timeoutMs: c.timeoutMs };
+  return { executablePath: c.chromium, poolSize: c.poolSize, browsers: c.browsers, queueLimit: c.queueLimit, timeoutMs: c.timeoutMs };
 }
 
 /** null when no SMTP host is configured. */

@@ -2,6 +2,11 @@
  * The invoicing module's port (so far: the document, its PDF and its e-mail). The billing run
  * builds an InvoiceView from a rated document (pure), renders it with the one EJS template,
  * turns that into a PDF through the shared PdfRenderer, and mails it with InvoiceMailer.
+ *
+ * The PdfRenderer keeps a pool of reused pages in two single-process Chromiums (launched with
+ * puppeteer-core over the DevTools pipe; `pdf.browsers`), writes each invoice into a page and
+ * prints it with Page.printToPDF on a raw CDP session; an overrun SIGKILLs that browser, and renders
+ * lost with it are retried once on a relaunched one.
  */
 export { buildInvoiceView, checkedBranding, DEFAULT_BRANDING, type Branding, type InvoiceLineView, type InvoiceView, type InvoiceViewInput, type Party } from './document/invoice-view.js';
 export { DEFAULT_NUMBER_FORMAT, formatAmount, type NumberFormat } from './document/number-format.js';

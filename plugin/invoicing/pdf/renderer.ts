@@ -1,6 +1,6 @@
 import { OperationalError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { BrowserGoneError, ChromiumPipe } from './cdp-pipe.js';
+import puppeteer, { ConnectionClosedError, type Browser as Chromium, type CDPSession, type Protocol } from 'puppeteer-core';
 import { sha256Hex, stampPdfDates } from './deterministic.js';
 
 export interface PdfRendererOptions {
@@ -40,7 +40,7 @@ export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu',
 export const RENDERER_ARGS = [...CHROMIUM_ARGS, '--single-process', '--disable-extensions', '--mute-audio', '--hide-scrollbars', '--disable-breakpad', '--disable-crash-reporter'];
 
 /** A4 and no margins: the template's @page sets size and margins (preferCSSPageSize). */
-const PRINT = {
+const PRINT: Protocol.Page.PrintToPDFRequest = {
   paperWidth: 8.27,
   paperHeight: 11.7,
   marginTop: 0,
@@ -63,16 +63,28 @@ const writeAndSettle = (html: string) =>
   `(async () => { document.open(); document.write(${JSON.stringify(html)}); document.close();` +
   ` await document.fonts.ready; await Promise.all(Array.from(document.images, (i) => i.complete ? 0 : i.decode().catch(() => 0))); })()`;
 
+/** The browser went away (crashed, was killed, or never started): what was sent to it is lost. */
+class BrowserGoneError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BrowserGoneError';
+  }
+}
+
 interface Lane {
   browser: Browser;
-  sessionId: string;
   targetId: string;
+  /** A raw DevTools session on the page: the renderer's commands go through it (no puppeteer Page on it). */
+  session: CDPSession;
 }
 
 interface Browser {
-  pipe: Promise<ChromiumPipe>;
+  launched: Promise<Chromium>;
   /** Set once the launch has succeeded. */
-  live: ChromiumPipe | null;
+  live: Chromium | null;
+  /** A session on the browser target: makes and closes the pages. */
+  root: Promise<CDPSession> | null;
+  pid: number | null;
   idle: Lane[];
   lanes: number;
   dead: boolean;
@@ -86,18 +98,31 @@ interface Queued {
   lost: number;
 }
 
+/** SIGKILL to a browser's process group (puppeteer launches it detached: its own group). */
+function killGroup(pid: number | null | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+const sleep = (ms: number) => new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref());
+
 /**
  * Renders HTML documents to PDF through a pool of reused pages in `browsers` single-process
  * Chromiums (two by default: one process runs all its pages' layout and printing on one thread, so
- * two use both cores), launched on first use and spoken to over the DevTools pipe.
+ * two use both cores), launched with puppeteer-core on first use and spoken to over the DevTools
+ * pipe. Each page's render is two raw commands on its own CDP session (write-and-settle, print).
  *
  * - Every network request is refused and logged (the template is self-contained; a stray URL fails,
  *   it never fetches).
- * - A render that overruns its timeout fails (retryable) and its browser is killed with SIGKILL; a
- *   hung page would otherwise hang every page of that process. The other renders that were on that
- *   browser, and those on a browser that crashed, are queued again at the front, once; a render lost
- *   twice fails with a retryable OperationalError (the PDF job retries it later). The next render
- *   launches a new browser.
+ * - A render that overruns its timeout fails (retryable) and its browser's process group is killed
+ *   with SIGKILL; a hung page would otherwise hang every page of that process. The other renders
+ *   that were on that browser, and those on a browser that crashed, are queued again at the front,
+ *   once; a render lost twice fails with a retryable OperationalError (the PDF job retries it
+ *   later). The next render launches a new browser.
  * - close() refuses what is queued, kills what is running, and returns within a few seconds.
  */
 export class PdfRenderer {
@@ -124,8 +149,8 @@ export class PdfRenderer {
   /** The first running Chromium's process id, or null before the first render (operators and tests). */
   async browserPid(): Promise<number | null> {
     for (const b of this.browsers) {
-      const pipe = b && !b.dead ? await b.pipe.catch(() => null) : null;
-      if (pipe?.alive) return pipe.pid;
+      const browser = b && !b.dead ? await b.launched.catch(() => null) : null;
+      if (browser?.connected && b?.pid) return b.pid;
     }
     return null;
   }
@@ -138,8 +163,17 @@ export class PdfRenderer {
       browsers.map(async (b) => {
         if (!b) return;
         b.dead = true;
-        const pipe = await b.pipe.catch(() => null);
-        await pipe?.close();
+        // A launch still under way is killed when it lands; close() does not wait for it.
+        b.launched.then((c) => !c.connected || killGroup(c.process()?.pid), () => undefined);
+        const browser = await Promise.race([b.launched.catch(() => null), sleep(2000)]);
+        if (!browser || browser === 'late') return;
+        const proc = browser.process();
+        const exited = proc && proc.exitCode === null && proc.signalCode === null ? new Promise<void>((r) => proc.once('exit', () => r())) : Promise.resolve();
+        // Asked to quit; a browser whose one thread is stuck in a page never answers: killed after 2 s.
+        if ((await Promise.race([browser.close().catch(() => undefined), sleep(2000)])) === 'late') {
+          killGroup(b.pid);
+          await Promise.race([exited, sleep(2000)]);
+        }
       }),
     );
   }
@@ -178,22 +212,35 @@ export class PdfRenderer {
     }
   }
 
+  /** A command failed because its browser went away (killed, crashed, closing), not because of the document. */
+  private gone(b: Browser, err: unknown): boolean {
+    // TargetCloseError (pending commands when the pipe closed) is not in puppeteer-core's public types: known by name.
+    const gone = b.dead || b.live?.connected === false || err instanceof ConnectionClosedError || (err instanceof Error && err.name === 'TargetCloseError');
+    if (gone) this.kill(b); // before 'disconnected' arrives: what is queued again must not land on it
+    return gone;
+  }
+
   private async renderOn(lane: Lane, job: PdfJob): Promise<Buffer> {
-    const pipe = lane.browser.live!;
+    const b = lane.browser;
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.options.logger.warn('PDF render overran its timeout: its Chromium is killed', { timeoutMs: this.options.timeoutMs, pid: pipe.pid });
+        this.options.logger.warn('PDF render overran its timeout: its Chromium is killed', { timeoutMs: this.options.timeoutMs, pid: b.pid });
         reject(new OperationalError(`PDF render timed out after ${this.options.timeoutMs} ms`));
-        this.kill(lane.browser);
+        this.kill(b);
       }, this.options.timeoutMs);
     });
     try {
       const work = (async () => {
-        const written = await pipe.send('Runtime.evaluate', { expression: writeAndSettle(job.html), awaitPromise: true, returnByValue: true }, lane.sessionId);
-        if (written.exceptionDetails) throw new Error(`the document failed: ${JSON.stringify(written.exceptionDetails).slice(0, 300)}`);
-        const printed = await pipe.send('Page.printToPDF', PRINT, lane.sessionId);
-        return Buffer.from(printed.data as string, 'base64');
+        try {
+          const written = await lane.session.send('Runtime.evaluate', { expression: writeAndSettle(job.html), awaitPromise: true, returnByValue: true });
+          if (written.exceptionDetails) throw new Error(`the document failed: ${JSON.stringify(written.exceptionDetails).slice(0, 300)}`);
+          const printed = await lane.session.send('Page.printToPDF', PRINT);
+          return Buffer.from(printed.data, 'base64');
+        } catch (err) {
+          if (this.gone(b, err)) throw new BrowserGoneError(`Chromium went away: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          throw err;
+        }
       })();
       work.catch(() => undefined); // after an overrun its rejection is nobody's business
       // The render that overran fails with the timeout; the others on its browser get BrowserGoneError (lost, retried).
@@ -213,7 +260,7 @@ export class PdfRenderer {
     const b = lane.browser;
     if (b.dead) return;
     b.lanes--;
-    b.live?.send('Target.closeTarget', { targetId: lane.targetId }).catch(() => undefined);
+    void b.root?.then((root) => root.send('Target.closeTarget', { targetId: lane.targetId })).catch(() => undefined);
   }
 
   private kill(b: Browser): void {
@@ -221,8 +268,8 @@ export class PdfRenderer {
     b.dead = true;
     const i = this.browsers.indexOf(b);
     if (i >= 0) this.browsers[i] = null;
-    b.live?.kill();
-    b.pipe.then((p) => p.kill(), () => undefined);
+    killGroup(b.pid);
+    b.launched.then((c) => killGroup(c.process()?.pid), () => undefined);
   }
 
   /** An idle page, or a new one on the browser with the fewest (launched when needed). */
@@ -237,35 +284,61 @@ export class PdfRenderer {
     }
     const b = this.browsers[slot] ?? this.launch(slot);
     b.lanes++;
+    let browser: Chromium;
     try {
-      const pipe = await b.pipe;
-      const { targetId } = (await pipe.send('Target.createTarget', { url: 'about:blank', background: true })) as { targetId: string };
-      const { sessionId } = (await pipe.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
-      const lane = { browser: b, sessionId, targetId };
-      await pipe.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] }, sessionId);
-      return lane;
+      browser = await b.launched;
     } catch (err) {
       b.lanes--;
-      if (err instanceof BrowserGoneError && !b.live) {
-        // It never started (or died starting): forget it, so that the next render tries again.
-        this.kill(b);
-        throw new OperationalError(`cannot start Chromium: ${err.message}`, { cause: err });
-      }
-      throw err; // BrowserGoneError: it went away while the page was being made (lost, retried)
+      // It never started (or died starting): forget it, so that the next render tries again.
+      this.kill(b);
+      throw new OperationalError(`cannot start Chromium: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    try {
+      // Not browser.newPage(): a puppeteer Page enables Network, Log, lifecycle events, isolated worlds, ... on its
+      // target, and every render would pay for their events. A bare target with one session has only what is below.
+      const root = await (b.root ??= browser.target().createCDPSession());
+      const { targetId } = await root.send('Target.createTarget', { url: 'about:blank', background: true });
+      const { sessionId } = await root.send('Target.attachToTarget', { targetId, flatten: true });
+      const session = root.connection()?.session(sessionId);
+      if (!session) throw new Error(`no session ${sessionId} on the connection`);
+      session.on('Fetch.requestPaused', (e) => this.onRequest(session, e));
+      await session.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] });
+      return { browser: b, targetId, session };
+    } catch (err) {
+      b.lanes--;
+      if (this.gone(b, err)) throw new BrowserGoneError(`Chromium went away while a page was made: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw err;
     }
   }
 
   private launch(slot: number): Browser {
-    const b: Browser = { pipe: null as unknown as Promise<ChromiumPipe>, live: null, idle: [], lanes: 0, dead: false };
-    b.pipe = ChromiumPipe.launch(this.options.executablePath, RENDERER_ARGS, 30_000, (method, params, sessionId) => this.onEvent(b, method, params, sessionId));
+    const b: Browser = { launched: null as unknown as Promise<Chromium>, live: null, root: null, pid: null, idle: [], lanes: 0, dead: false };
+    b.launched = puppeteer.launch({
+      executablePath: this.options.executablePath,
+      pipe: true,
+      headless: true,
+      // Exactly the renderer's flags (puppeteer adds --remote-debugging-pipe and a temporary --user-data-dir).
+      ignoreDefaultArgs: true,
+      args: [...RENDERER_ARGS, 'about:blank'],
+      defaultViewport: null,
+      // The plugin shuts down on these itself; puppeteer still kills the browser when Node exits.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      timeout: 30_000,
+      // The renderer's own timer ends a render first (and kills the browser).
+      protocolTimeout: this.options.timeoutMs + 30_000,
+    });
     this.browsers[slot] = b;
-    b.pipe.then(
-      (pipe) => {
-        b.live = pipe;
-        void pipe.exited.then(() => {
+    b.launched.then(
+      (browser) => {
+        b.live = browser;
+        b.pid = browser.process()?.pid ?? null;
+        if (b.dead) return killGroup(b.pid);
+        browser.once('disconnected', () => {
           if (b.dead) return;
           // Crashed or killed from outside: forget it and its pages; the next render launches a new one.
-          this.options.logger.warn('PDF renderer: Chromium went away; it is relaunched on the next render', { pid: pipe.pid });
+          this.options.logger.warn('PDF renderer: Chromium went away; it is relaunched on the next render', { pid: b.pid });
           this.kill(b);
         });
       },
@@ -274,15 +347,13 @@ export class PdfRenderer {
     return b;
   }
 
-  private onEvent(b: Browser, method: string, params: Record<string, unknown>, sessionId: string | undefined): void {
-    if (method !== 'Fetch.requestPaused' || !sessionId || !b.live) return;
-    const url = String((params.request as { url?: string } | undefined)?.url ?? '');
-    const requestId = params.requestId;
+  private onRequest(session: CDPSession, e: Protocol.Fetch.RequestPausedEvent): void {
+    const url = e.request.url;
     if (url.startsWith('data:') || url === 'about:blank') {
-      b.live.send('Fetch.continueRequest', { requestId }, sessionId).catch(() => undefined);
+      session.send('Fetch.continueRequest', { requestId: e.requestId }).catch(() => undefined);
     } else {
       this.options.logger.warn('PDF render: network request refused', { url: url.slice(0, 200) });
-      b.live.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' }, sessionId).catch(() => undefined);
+      session.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'BlockedByClient' }).catch(() => undefined);
     }
   }
 }
