@@ -18,6 +18,7 @@
  * `--trace` prints the time per statement kind; `--worker` rates the chunks after the first on
  * the run's rating worker thread (off by default), to compare.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { QueryTypes } from 'sequelize';
@@ -119,17 +120,22 @@ try {
       statements.set(key, { n: cur.n + 1, ms: cur.ms + ms });
     };
   }
+  const load0 = loadavg()[0]!;
+  let loadPeak = load0;
+  const loadSampler = setInterval(() => (loadPeak = Math.max(loadPeak, loadavg()[0]!)), 1000);
   const t0 = performance.now();
   // --worker: chunks after the first rated on the run's rating worker (opt-in), to compare.
   const billing = values.worker ? new BillingService({ ...(services.invoicing.billing as unknown as { deps: BillingDeps }).deps, ratingWorker: true }) : services.invoicing.billing;
   const run = await billing.run('2026-12', { dryRun: false, by: 'bench' });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
+  clearInterval(loadSampler);
+  const load1 = loadavg()[0]!;
   for (const [k, v] of [...statements.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) process.stdout.write(`  ${(v.ms / 1000).toFixed(2)} s ${v.n}x ${k}\n`);
   const [c] = await db.sequelize.query<{ n: string; line_count: string }>("SELECT CAST(COUNT(*) AS CHAR) AS n, (SELECT CAST(COUNT(*) AS CHAR) FROM invoice_lines) AS line_count FROM invoices WHERE type = 'invoice'", { type: QueryTypes.SELECT });
-  process.stdout.write(`billing run: ${run.status}, ${run.invoicesIssued} invoices (${c!.line_count} lines), ${run.accountsFailed} failed, in ${seconds.toFixed(1)} s: ${(N / seconds).toFixed(0)} accounts/s; peak RSS ${(peak / 1048576).toFixed(0)} MB\n`);
+  process.stdout.write(`billing run: ${run.status}, ${run.invoicesIssued} invoices (${c!.line_count} lines), ${run.accountsFailed} failed, in ${seconds.toFixed(1)} s: ${(N / seconds).toFixed(0)} accounts/s; peak RSS ${(peak / 1048576).toFixed(0)} MB; load average (1 min) ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end, ${loadPeak.toFixed(2)} at most\n`);
   process.stdout.write(`target: under 60 s for 100,000 accounts: ${N === 100000 ? (seconds < 60 ? 'met' : 'NOT met') : 'not measured at that size'}\n`);
-  process.stdout.write(`${JSON.stringify({ accounts: N, hours: HOURS, ratingWorker: values.worker, seconds: Number(seconds.toFixed(2)), accountsPerSecond: Math.round(N / seconds), invoices: run.invoicesIssued, failed: run.accountsFailed, peakRssMb: Math.round(peak / 1048576), bufferPoolMb: Math.round(poolBytes / 1048576), seedSeconds: Number(seeded.toFixed(1)) })}\n`);
+  process.stdout.write(`${JSON.stringify({ accounts: N, hours: HOURS, ratingWorker: values.worker, seconds: Number(seconds.toFixed(2)), accountsPerSecond: Math.round(N / seconds), invoices: run.invoicesIssued, failed: run.accountsFailed, peakRssMb: Math.round(peak / 1048576), bufferPoolMb: Math.round(poolBytes / 1048576), seedSeconds: Number(seeded.toFixed(1)), load: [Number(load0.toFixed(2)), Number(load1.toFixed(2)), Number(loadPeak.toFixed(2))] })}\n`);
 } finally {
   await db.close();
   await database.drop();
