@@ -2,6 +2,7 @@
  * The rating module's port: pure rules (no I/O) that the billing run, the tariff pages and
  * `octet rate` call with plain values. Time is always an argument.
  */
+export { lateUsageDiscountMinor, type LateDiscountIn } from './late-discount.js';
 export { applyChargeModel, tierIssues, type ChargeDetail, type ChargeModel, type ChargeResult, type Tier } from './charge-models.js';
 export { discountCurve, discountIssues, overlappingDiscounts, discountSpan, lineDiscount, DISCOUNT_KINDS, DISCOUNT_TARGETS, type Discount, type DiscountKind, type DiscountTarget } from './discounts.js';
 export { cycleFor, dayOffset, localMidnight, nextPeriod, periodAt, CYCLES, type Cycle, type CycleSpec, type Period } from './periods.js';

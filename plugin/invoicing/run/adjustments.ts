@@ -2,8 +2,7 @@ import { DateTime } from 'luxon';
 import type { Transaction } from 'sequelize';
 import { formatBytes } from '../../common/bytes.js';
 import { Dec, fromMinor } from '../../common/money.js';
-import { cycleFor, periodAt, pricedOf, taxInvoice, type RatedLine, type UsageRow } from '../../rating/index.js';
-import { lateUsageDiscountMinor } from '../../rating/late-discount.js';
+import { cycleFor, lateUsageDiscountMinor, periodAt, pricedOf, taxInvoice, type RatedLine, type UsageRow } from '../../rating/index.js';
 import type { BilledUsageRow } from '../invoices.repository.js';
 import { rateAccount, usageWindow, type AccountDocument, type AccountIn, type RunRules } from './account-rating.js';
 
