@@ -1,5 +1,8 @@
 import { OperationalError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer, { ConnectionClosedError, type Browser as Chromium, type CDPSession, type Protocol } from 'puppeteer-core';
 import { sha256Hex, stampPdfDates } from './deterministic.js';
 
@@ -313,13 +316,22 @@ export class PdfRenderer {
 
   private launch(slot: number): Browser {
     const b: Browser = { launched: null as unknown as Promise<Chromium>, live: null, root: null, pid: null, idle: [], lanes: 0, dead: false };
+    // Its own profile, removed when it exits or fails to start (puppeteer's own is left behind when the spawn fails).
+    const profile = mkdtempSync(join(tmpdir(), 'octet-chromium-'));
+    const removeProfile = () => {
+      try {
+        rmSync(profile, { recursive: true, force: true });
+      } catch {
+        /* left for the system's tmp cleaning */
+      }
+    };
     b.launched = puppeteer.launch({
       executablePath: this.options.executablePath,
       pipe: true,
       headless: true,
-      // Exactly the renderer's flags (puppeteer adds --remote-debugging-pipe and a temporary --user-data-dir).
+      // Exactly the renderer's flags (puppeteer adds --remote-debugging-pipe).
       ignoreDefaultArgs: true,
-      args: [...RENDERER_ARGS, 'about:blank'],
+      args: [...RENDERER_ARGS, `--user-data-dir=${profile}`, 'about:blank'],
       defaultViewport: null,
       // The plugin shuts down on these itself; puppeteer still kills the browser when Node exits.
       handleSIGINT: false,
@@ -333,7 +345,10 @@ export class PdfRenderer {
     b.launched.then(
       (browser) => {
         b.live = browser;
-        b.pid = browser.process()?.pid ?? null;
+        const proc = browser.process();
+        b.pid = proc?.pid ?? null;
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) removeProfile();
+        else proc.once('exit', removeProfile);
         if (b.dead) return killGroup(b.pid);
         browser.once('disconnected', () => {
           if (b.dead) return;
@@ -342,7 +357,7 @@ export class PdfRenderer {
           this.kill(b);
         });
       },
-      () => undefined,
+      removeProfile,
     );
     return b;
   }
