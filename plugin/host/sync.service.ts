@@ -64,10 +64,9 @@ export interface HostSyncPorts {
   invoices: {
     /**
      * Issued documents (not drafts; an invoice voided by its credit note counts, as it was issued)
-     * with an id above `afterId`, oldest first: invoices and credit notes (`type`; absent reads as
-     * invoice), one id series.
+     * with an id above `afterId`, oldest first: invoices and credit notes (`type`), one id series.
      */
-    issuedAfter(afterId: string, limit: number): Promise<Array<{ id: string; type?: 'invoice' | 'credit_note'; accountId: number; number: string | null; issueDate: string | null; dueDate: string | null; currency: string }>>;
+    issuedAfter(afterId: string, limit: number): Promise<HeldDocument[]>;
     lines(invoiceId: string): Promise<Array<{ description: string; quantity: string; unit: string; netMinor: bigint; taxPercent: string; periodFrom: string | null; periodTo: string | null; serviceId: number | null }>>;
   };
   payments: {
@@ -333,11 +332,11 @@ export class HostSyncService {
       const docs = await this.o.ports.invoices.issuedAfter(after, this.pageSize);
       const links = await this.repo.linksByOctet('customer', [...new Set(docs.map((d) => d.accountId))]);
       const unlinked = docs.filter((d) => !links.has(d.accountId));
-      await this.repo.hold(unlinked.map((d) => ({ ...d, type: d.type ?? 'invoice' })));
+      await this.repo.hold(unlinked);
       for (const doc of docs) {
         const account = links.get(doc.accountId);
         if (!account) counts.skipped++;
-        else await this.postDocument({ ...doc, type: doc.type ?? 'invoice' }, account.externalId, counts);
+        else await this.postDocument(doc, account.externalId, counts);
         after = doc.id;
         await this.repo.saveState('charges', { cursor: after });
       }
