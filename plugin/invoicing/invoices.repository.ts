@@ -5,6 +5,7 @@ import type { Clock } from '../common/clock.js';
 import { NotFoundError, OperationalError } from '../common/errors.js';
 import type { Database } from '../db/database.js';
 import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from '../db/sql.js';
+import { discountOn } from '../rating/index.js';
 import { assertMove, formatNumber, SERIES, type DocumentType, type InvoiceStatus } from './invoice.js';
 import { decodeSnapshot, encodeSnapshot, type InvoiceSnapshot } from './snapshot.js';
 
@@ -367,20 +368,19 @@ export class InvoicesRepository {
     const withDiscount = new Set<string>();
     for (const r of rows) {
       const id = String(r.id);
-      if (r.kind === 'discount') withDiscount.add(id);
-      else (withBase.add(id), (charged += (r.type === 'credit_note' ? -1n : 1n) * BigInt(r.s ?? '0')));
+      if (r.kind === 'discount') {
+        withDiscount.add(id);
+      } else {
+        withBase.add(id);
+        charged += (r.type === 'credit_note' ? -1n : 1n) * BigInt(r.s ?? '0');
+      }
     }
     let discount = 0n;
     for (const id of [...withDiscount].filter((x) => withBase.has(x)).sort()) {
       const snap = await this.snapshot(id, t);
-      const lines = snap.document.lines;
       const sign = snap.type === 'credit_note' ? -1n : 1n;
-      lines.forEach((l, j) => {
-        if (l.kind !== 'discount' || l.reduces === undefined) return;
-        const k = j + l.reduces;
-        const base = lines[k];
-        if (!base || (base.kind !== 'usage' && base.kind !== 'adjustment') || snap.lineServices[k] !== serviceId || base.fromMs !== fromMs || base.toMs !== toMs) return;
-        discount += sign * -l.amountMinor;
+      snap.document.lines.forEach((base, k) => {
+        if ((base.kind === 'usage' || base.kind === 'adjustment') && snap.lineServices[k] === serviceId && base.fromMs === fromMs && base.toMs === toMs) discount += sign * discountOn(snap.document.lines, k);
       });
     }
     return { periodKey: w.k, chargedMinor: charged, discountMinor: discount };

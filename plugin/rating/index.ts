@@ -7,7 +7,7 @@ export { applyChargeModel, tierIssues, type ChargeDetail, type ChargeModel, type
 export { discountCurve, discountIssues, overlappingDiscounts, discountSpan, lineDiscount, DISCOUNT_KINDS, DISCOUNT_TARGETS, type Discount, type DiscountKind, type DiscountTarget } from './discounts.js';
 export { cycleFor, dayOffset, localMidnight, nextPeriod, periodAt, CYCLES, type Cycle, type CycleSpec, type Period } from './periods.js';
 export { allocateByDays, cumulativeShare, proratedPart, unusedCredit, type DayRange } from './proration.js';
-export { pricedOf, rateScenario, sumBuckets, type RatedDocument, type RatedLine, type RatingResult, type UsageSummary } from './rate-scenario.js';
+export { discountOn, pricedOf, rateScenario, sumBuckets, type RatedDocument, type RatedLine, type RatingResult, type UsageSummary } from './rate-scenario.js';
 export { ratingJson } from './rating-view.js';
 export { parseScenarioText, scenarioIssues, type Scenario, type UsageRow } from './scenario.js';
 export { tariffSchema, type Tariff, type TariffInput } from './tariff.js';

@@ -370,6 +370,15 @@ function document(type: RatedDocument['type'], T: number, period: Period, lines:
 }
 
 /** What tax needs of a line: its amount, how it is priced, and the line a discount reduces. */
+/** What the discount lines reducing line `at` take off it, counted positive (a discount line names its line by `reduces`). */
+export function discountOn(lines: readonly RatedLine[], at: number): bigint {
+  let off = 0n;
+  lines.forEach((l, j) => {
+    if (l.kind === 'discount' && l.reduces !== undefined && j + l.reduces === at) off -= l.amountMinor;
+  });
+  return off;
+}
+
 export function pricedOf(l: RatedLine): { amountMinor: bigint; taxInclusive: boolean; reduces?: number } {
   return l.reduces === undefined ? { amountMinor: l.amountMinor, taxInclusive: l.taxInclusive } : { amountMinor: l.amountMinor, taxInclusive: l.taxInclusive, reduces: l.reduces };
 }

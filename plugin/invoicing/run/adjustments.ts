@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Transaction } from 'sequelize';
 import { formatBytes } from '../../common/bytes.js';
 import { Dec, fromMinor } from '../../common/money.js';
-import { cycleFor, lateUsageDiscountMinor, periodAt, pricedOf, taxInvoice, type RatedLine, type UsageRow } from '../../rating/index.js';
+import { cycleFor, discountOn, lateUsageDiscountMinor, periodAt, pricedOf, taxInvoice, type RatedLine, type UsageRow } from '../../rating/index.js';
 import type { BilledUsageRow } from '../invoices.repository.js';
 import { rateAccount, usageWindow, type AccountDocument, type AccountIn, type RunRules } from './account-rating.js';
 
@@ -77,11 +77,9 @@ export async function adjustmentLines(pending: PendingAdjustment[], input: Accou
           delta = line.amountMinor - billed.chargedMinor;
           tariff = line.tariff;
           taxInclusive = line.taxInclusive;
-          lines.forEach((d, j) => {
-            if (d.kind !== 'discount' || d.reduces === undefined || j + d.reduces !== at) return;
-            reratedDiscount += -d.amountMinor;
-            discountWording ??= { text: d.description, of: line.description };
-          });
+          reratedDiscount = discountOn(lines, at);
+          const named = lines.find((d, j) => d.kind === 'discount' && d.reduces !== undefined && j + d.reduces === at);
+          if (named) discountWording = { text: named.description, of: line.description };
         }
       }
     }
