@@ -4,7 +4,7 @@ import { toBigInt } from '../common/bytes.js';
 import type { Clock } from '../common/clock.js';
 import { NotFoundError, OperationalError } from '../common/errors.js';
 import type { Database } from '../db/database.js';
-import { fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from '../db/sql.js';
+import { bindPlaceholders, fromSqlTime, fromSqlTimeOrNull, sqlTime, valuesPlaceholders } from '../db/sql.js';
 import { discountOn } from '../rating/index.js';
 import { assertMove, formatNumber, SERIES, type DocumentType, type InvoiceStatus } from './invoice.js';
 import { decodeSnapshot, encodeSnapshot, type InvoiceSnapshot } from './snapshot.js';
@@ -141,6 +141,19 @@ export class InvoicesRepository {
     return this.deps.db.sequelize.query(sql, { replacements, transaction: t });
   }
 
+  /**
+   * `INSERT INTO <into> VALUES` `rows` rows of `columns` values (flat). On MySQL the values are
+   * bound parameters of a prepared statement (one per row count, reused by the connection), not
+   * escaped into the SQL text and parsed back: escaping was the largest cost of issuing a chunk
+   * (CPU profile of test/bench/billing.bench.ts). SQLite takes them as replacements.
+   */
+  private insertRows(into: string, columns: number, flat: unknown[], t: Transaction): Promise<unknown> {
+    const rows = flat.length / columns;
+    return this.dialect === 'mysql'
+      ? this.deps.db.sequelize.query(`INSERT INTO ${into} VALUES ${bindPlaceholders(rows, columns)}`, { bind: flat, type: QueryTypes.INSERT, transaction: t })
+      : this.exec(`INSERT INTO ${into} VALUES ${valuesPlaceholders(rows, columns)}`, flat, t);
+  }
+
   /** Which of these idempotency keys already have a document. */
   async existingKeys(keys: string[], t?: Transaction): Promise<Set<string>> {
     const out = new Set<string>();
@@ -204,9 +217,10 @@ export class InvoicesRepository {
       });
       for (let i = 0; i < list.length; i += 200) {
         const n = Math.min(200, list.length - i);
-        await this.exec(
-          `INSERT INTO invoices (type, series, sequence, number, idempotency_key, account_id, period_key, period_from, period_to, status, currency, issued_at, issue_date, due_date,
-             net_minor, tax_minor, total_minor, credited_invoice_id, billing_run_id, document, content_sha256, created_by, created_at, updated_at) VALUES ${valuesPlaceholders(n, 24)}`,
+        await this.insertRows(
+          `invoices (type, series, sequence, number, idempotency_key, account_id, period_key, period_from, period_to, status, currency, issued_at, issue_date, due_date,
+             net_minor, tax_minor, total_minor, credited_invoice_id, billing_run_id, document, content_sha256, created_by, created_at, updated_at)`,
+          24,
           rows.slice(i * 24, (i + n) * 24),
           t,
         );
@@ -238,7 +252,7 @@ export class InvoicesRepository {
     const per = Math.floor(4000 / columns);
     for (let i = 0; i < flat.length; i += per * columns) {
       const part = flat.slice(i, i + per * columns);
-      await this.exec(`INSERT INTO ${table} VALUES ${valuesPlaceholders(part.length / columns, columns)}`, part, t);
+      await this.insertRows(table, columns, part, t);
     }
   }
 
