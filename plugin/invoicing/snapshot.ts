@@ -61,7 +61,41 @@ export function decodeValue(v: Json): unknown {
 }
 
 export function encodeSnapshot(s: InvoiceSnapshot): string {
-  return JSON.stringify(encodeValue(s));
+  return stringifyEncoded(s);
+}
+
+/**
+ * `JSON.stringify(encodeValue(v))` in one pass, character for character the same text (a unit
+ * property test holds the two together), without building the encoded copy of the tree first:
+ * encoding every issued document was a tenth of a billing run's CPU.
+ */
+export function stringifyEncoded(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return `{"$big":"${v.toString()}"}`;
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new RangeError(`a snapshot holds no fractional or unsafe number (${v}): use a decimal`);
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v === null || v === undefined) return 'null';
+  if (Dec.isDecimal(v)) return `{"$dec":"${(v as Dec).toFixed()}"}`;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + stringifyEncoded(v[i]);
+    return `${out}]`;
+  }
+  if (typeof v === 'object') {
+    let out = '{';
+    let first = true;
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x === undefined) continue;
+      out += `${first ? '' : ','}${JSON.stringify(k)}:${stringifyEncoded(x)}`;
+      first = false;
+    }
+    return `${out}}`;
+  }
+  throw new TypeError(`a snapshot holds no ${typeof v}`);
 }
 
 export function decodeSnapshot(text: string): InvoiceSnapshot {
