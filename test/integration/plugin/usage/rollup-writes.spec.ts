@@ -73,4 +73,29 @@ forEachDatabase('the rollup writing known rows in place', (dialect) => {
     const bySession = indexes.filter((i) => i.fields[0]?.attribute === 'session_key');
     expect(bySession.map((i) => [i.name, i.fields.map((f) => f.attribute)])).to.deep.equal([['usage_observations_session_key', ['session_key']]]);
   });
+
+  it('reads pending observations in numeric id order, across a change in the number of digits', async () => {
+    await send([carol('2026-03-02T11:00:00Z', 9000, { sessionId: 'C9' }), carol('2026-03-02T11:05:00Z', 9500, { sessionId: 'C9' })]);
+    const db = plugin.ctx.db.sequelize;
+    const pendingIds = async () => (await db.query<{ id: string }>('SELECT CAST(id AS CHAR) AS id FROM usage_observations WHERE rolled_up = 0 ORDER BY usage_observations.id', { type: QueryTypes.SELECT })).map((r) => String(r.id));
+    const [first, second] = await pendingIds();
+    // The later one gets more digits than the earlier: as text, '1000000' sorts before '999999'.
+    await db.query(`UPDATE usage_observations SET id = 1000000 WHERE id = ${second}`);
+    await db.query(`UPDATE usage_observations SET id = 999999 WHERE id = ${first}`);
+    expect(await pendingIds()).to.deep.equal(['999999', '1000000']);
+    expect((await usage.usage.pendingObservations(1)).map((o) => o.id)).to.deep.equal(['999999']);
+    expect((await usage.usage.pendingObservationsAfter('0', 1)).map((o) => o.id)).to.deep.equal(['999999']);
+    expect((await usage.usage.pendingObservationsAfter('999999', 5)).map((o) => o.id)).to.deep.equal(['1000000']);
+    const stats = await usage.rollup.rollupPending({ chunkSessions: 1 });
+    expect(stats.observations).to.equal(2);
+    expect(await pendingIds()).to.deep.equal([]);
+  });
+
+  it('indexes sessions by nothing a round rewrites (latest observation, counters), so updating a running session moves no index entry', async () => {
+    const indexes = (await plugin.ctx.db.sequelize.getQueryInterface().showIndex('usage_sessions')) as Array<{ name: string; primary?: boolean; fields: Array<{ attribute: string }> }>;
+    const perRound = ['last_observed_at', 'last_download', 'last_upload', 'framed_ip', 'updated_at', 'first_observed_at', 'ignored_late'];
+    const secondary = indexes.filter((i) => !i.primary && i.name !== 'PRIMARY');
+    expect(secondary.filter((i) => i.fields.some((f) => perRound.includes(f.attribute))).map((i) => i.name)).to.deep.equal([]);
+    expect(secondary.find((i) => i.name === 'usage_sessions_running')?.fields.map((f) => f.attribute)).to.deep.equal(['ended', 'source_name', 'login']);
+  });
 });
