@@ -108,6 +108,24 @@ try {
   process.stdout.write(`generated ${SERVICES} services with ${HISTORY} h of rolled-up 5-minute interims in ${generated.toFixed(1)} s\n`);
 
   const spent = new Map<string, number>();
+  // With --profile, the time of each kind of statement (its text with literals and lists folded),
+  // measured around sequelize.query: what each statement costs the round, database and driver.
+  const statements = new Map<string, { ms: number; n: number }>();
+  if (values.profile) {
+    const query = db.sequelize.query.bind(db.sequelize) as (...a: unknown[]) => Promise<unknown>;
+    const digest = (sql: string) =>
+      sql.replace(/\s+/g, ' ').replace(/'(?:[^'\\]|\\.)*'/g, '?').replace(/\b\d+\b/g, 'N').replace(/\((?:\s*(?:\?|N|NULL|true|false)\s*,?)+\)(?:\s*,\s*\((?:\s*(?:\?|N|NULL|true|false)\s*,?)+\))*/gi, '(...)').slice(0, 150);
+    (db.sequelize as unknown as { query: unknown }).query = (sql: unknown, ...rest: unknown[]) => {
+      const t0 = performance.now();
+      const key = typeof sql === 'string' ? digest(sql) : 'other';
+      return query(sql, ...rest).finally(() => {
+        const e = statements.get(key) ?? { ms: 0, n: 0 };
+        e.ms += performance.now() - t0;
+        e.n++;
+        statements.set(key, e);
+      });
+    };
+  }
   if (values.profile) {
     // Time per repository call, to see where a round goes.
     for (const [name, target] of [['usage', usage.usage], ['assignment', usage.assignment]] as const) {
@@ -143,6 +161,11 @@ try {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   };
   const COUNTERS = ['Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests', 'Innodb_pages_written', 'Innodb_data_fsyncs', 'Com_select', 'Com_insert', 'Com_update'];
+  // With --profile, the handler calls of the round too (rows read through an index, written,
+  // updated, deleted): rows examined against rows written, per round (the whole server's).
+  if (values.profile) {
+    COUNTERS.push('Handler_read_key', 'Handler_read_next', 'Handler_read_rnd_next', 'Handler_write', 'Handler_update', 'Handler_delete', 'Innodb_rows_read', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted');
+  }
   const status = async (): Promise<Map<string, number>> => {
     const rows = await db.sequelize.query<{ Variable_name: string; Value: string }>(`SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map((c) => `'${c}'`).join(', ')})`, { type: QueryTypes.SELECT });
     return new Map(rows.map((r) => [r.Variable_name, Number(r.Value)]));
@@ -174,6 +197,10 @@ try {
     process.stdout.write(`  innodb: ${Object.entries(innodb.at(-1)!).map(([k, v]) => `${k.replace(/^Innodb_/, '')} ${v}`).join(', ')}\n`);
   }
   if (values.profile) for (const [k, ms] of [...spent].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${k}: ${(ms / 1000).toFixed(2)} s\n`);
+  if (values.profile) {
+    process.stdout.write(`statements of the ${ROUNDS} rounds (wall time around each; the read ahead overlaps the writes):\n`);
+    for (const [k, e] of [...statements].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) process.stdout.write(`  ${(e.ms / 1000).toFixed(2)} s ${e.n}x ${k}\n`);
+  }
   const [check] = await db.sequelize.query<{ n: number | string }>(
     `SELECT COUNT(*) AS n FROM usage_hourly WHERE service_id IS NULL`,
     { type: QueryTypes.SELECT },
