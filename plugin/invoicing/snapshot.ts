@@ -40,7 +40,7 @@ export function encodeValue(v: unknown): Json {
   if (v === null || v === undefined) return null;
   if (typeof v === 'object') {
     const out: Record<string, Json> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = encodeValue(x);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) setOwn(out, k, encodeValue(x));
     return out;
   }
   if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`a snapshot holds no fractional or unsafe number (${v}): use a decimal`);
@@ -54,10 +54,19 @@ export function decodeValue(v: Json): unknown {
     if (keys.length === 1 && keys[0] === '$big') return BigInt(v.$big as string);
     if (keys.length === 1 && keys[0] === '$dec') return new Dec(v.$dec as string);
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = decodeValue(x);
+    for (const [k, x] of Object.entries(v)) setOwn(out, k, decodeValue(x));
     return out;
   }
   return v;
+}
+
+/**
+ * An own, enumerable property, whatever its name: `out[k] = x` with k "__proto__" would set the
+ * object's prototype instead and the key would vanish from the text (as JSON.parse keeps it).
+ */
+function setOwn(out: Record<string, unknown>, k: string, x: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else out[k] = x;
 }
 
 export function encodeSnapshot(s: InvoiceSnapshot): string {

@@ -34,6 +34,17 @@ describe('invoice snapshot text', () => {
     expect((back.b as Dec).toFixed()).to.equal('0.3');
   });
 
+  it('keeps a key named __proto__ as a key through encoding, text and decoding (not as a prototype)', () => {
+    const v = JSON.parse('{"__proto__":{"n":1},"a":[{"__proto__":""}]}') as unknown;
+    const text = '{"__proto__":{"n":1},"a":[{"__proto__":""}]}';
+    expect(stringifyEncoded(v)).to.equal(text);
+    expect(JSON.stringify(encodeValue(v))).to.equal(text);
+    const back = decodeSnapshot(text) as unknown as Record<string, unknown>;
+    expect(Object.keys(back)).to.deep.equal(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(back)).to.equal(Object.prototype);
+    expect(stringifyEncoded(back)).to.equal(text);
+  });
+
   it('refuses a fractional or unsafe number, as the codec always did', () => {
     expect(() => stringifyEncoded({ amount: 0.1 })).to.throw(RangeError, /use a decimal/);
     expect(() => stringifyEncoded([2 ** 60])).to.throw(RangeError);
