@@ -16,6 +16,12 @@
  * at 4 x 64 it drops a few dozen requests per run and its figure then includes the 2 s
  * retransmission timeout of the generator.
  *
+ * --also DIR (repeatable): also runs the agent harness of another source tree (e.g. an export of
+ * the previous commit, `git archive HEAD | tar -x -C DIR` plus a node_modules link) in the same
+ * alternating rounds, against the same generators: an A/B comparison of two versions of the agent
+ * that the load on a shared machine hits alike. Its rounds, median and per-round quotients against
+ * this tree's agent are printed after the agent's.
+ *
  * Environment: HARNESS_NODE_FLAGS (node flags for the agent's process, e.g. --cpu-prof) and
  * HARNESS_ARGS (harness options, e.g. --gc-stats: GC pauses and event-loop delay on stderr).
  *
@@ -46,6 +52,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     shapes: { type: 'string', default: 'templates,fresh' },
     'fresh-window': { type: 'string', default: '32' },
+    also: { type: 'string', multiple: true, default: [] },
   },
 });
 const SHAPES = values.shapes.split(',').map((x) => x.trim()).filter(Boolean);
@@ -153,8 +160,8 @@ async function measuredFresh(name: string, pid: number, port: number, tag: strin
   };
 }
 
-async function startAgentHarness(): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...(process.env.HARNESS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', HARNESS, '--dir', join(work, 'agent'), '--secret', SECRET, ...(process.env.HARNESS_ARGS ?? '').split(' ').filter(Boolean)], {
+async function startAgentHarness(harness = HARNESS, dirName = 'agent'): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...(process.env.HARNESS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', harness, '--dir', join(work, dirName), '--secret', SECRET, ...(process.env.HARNESS_ARGS ?? '').split(' ').filter(Boolean)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -267,26 +274,55 @@ const loadBefore = loadavg()[0]!;
 try {
   const warm = templates(3000, 'warm');
   const agent = await startAgentHarness();
+  const others: Array<{ dir: string; port: number; child: ChildProcess }> = [];
+  for (const [i, dir] of values.also.entries()) {
+    others.push({ dir, ...(await startAgentHarness(join(dir, 'test/e2e/agent/crash/harness.ts'), `also${i}`)) });
+  }
   const fr = await startFreeRadius();
   await load(agent.port, warm);
+  for (const o of others) await load(o.port, warm);
   await load(fr.port, warm);
   // Alternate the servers (and the shapes), fresh packets each round, so that noise from other
   // load on the machine hits both alike; report each side's median round, per shape.
   type Run = Awaited<ReturnType<typeof measured>> & { generatorCpuMicrosPerRequest?: number; generatorCpuShare?: number };
-  const runs = new Map<string, { agent: Run[]; fr: Run[] }>(SHAPES.map((shape) => [shape, { agent: [], fr: [] }]));
+  const runs = new Map<string, { agent: Run[]; fr: Run[]; others: Run[][] }>(SHAPES.map((shape) => [shape, { agent: [], fr: [], others: others.map(() => []) }]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const shape of SHAPES) {
       const r = runs.get(shape)!;
-      if (shape === 'fresh') {
-        r.agent.push(await measuredFresh('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, `fa${round}`));
-        r.fr.push(await measuredFresh('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, `ff${round}`));
+      const agentRun = async () => {
+        r.agent.push(
+          shape === 'fresh'
+            ? await measuredFresh('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, `fa${round}`)
+            : await measured('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, templates(REQUESTS, `a${round}`)),
+        );
+      };
+      const otherRuns = async () => {
+        for (const [i, o] of others.entries()) {
+          const name = `octet-agent of ${o.dir}`;
+          r.others[i]!.push(
+            shape === 'fresh'
+              ? await measuredFresh(name, o.child.pid!, o.port, `fo${i}-${round}`)
+              : await measured(name, o.child.pid!, o.port, templates(REQUESTS, `o${i}-${round}`)),
+          );
+        }
+      };
+      // With --also, which agent goes first alternates from round to round.
+      if (round % 2 === 0) {
+        await agentRun();
+        await otherRuns();
       } else {
-        r.agent.push(await measured('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, templates(REQUESTS, `a${round}`)));
-        r.fr.push(await measured('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, templates(REQUESTS, `f${round}`)));
+        await otherRuns();
+        await agentRun();
       }
+      r.fr.push(
+        shape === 'fresh'
+          ? await measuredFresh('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, `ff${round}`)
+          : await measured('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, templates(REQUESTS, `f${round}`)),
+      );
     }
   }
   await stop(agent.child);
+  for (const o of others) await stop(o.child);
   await stop(fr.child);
   const median = (xs: Run[]) => [...xs].sort((x, y) => x.perSecond - y.perSecond)[Math.floor(xs.length / 2)]!;
   const spread = (xs: Run[]) => {
@@ -318,7 +354,22 @@ try {
     }
     const cpuRatio = frResult.cpuMicrosPerRequest / agentResult.cpuMicrosPerRequest;
     console.log(`  ratio agent/freeradius: ${ratio.toFixed(2)}x requests/s (target >= 1.0x); per round ${pairRatios.map((x) => x.toFixed(2)).join(', ')} (median ${pairMedian.toFixed(2)}x); ${cpuRatio.toFixed(2)}x in CPU per request (>1 means the agent uses less)`);
-    json[shape] = { agent: agentResult, freeradius: frResult, ratio: Number(ratio.toFixed(3)), roundRatios: pairRatios.map((x) => Number(x.toFixed(3))), roundRatioMedian: Number(pairMedian.toFixed(3)), cpuRatio: Number(cpuRatio.toFixed(3)), agentRounds: r.agent.map((x) => x.perSecond), freeradiusRounds: r.fr.map((x) => x.perSecond) };
+    const othersJson: unknown[] = [];
+    for (const [i, o] of others.entries()) {
+      const rounds = r.others[i]!;
+      const m = median(rounds);
+      const vsAgent = r.agent.map((a, j) => a.perSecond / rounds[j]!.perSecond).sort((x, y) => x - y);
+      const vsFr = rounds.map((a, j) => a.perSecond / r.fr[j]!.perSecond).sort((x, y) => x - y);
+      console.log(`  also ${o.dir}: rounds req/s ${rounds.map((x) => x.perSecond).join(', ')} (spread ${spread(rounds)}); CPU µs/req ${rounds.map((x) => x.cpuMicrosPerRequest).join(', ')}`);
+      console.log(
+        `    ${'median round'.padEnd(44)} ${String(m.perSecond).padStart(7)} req/s  p50 ${m.p50ms.toFixed(2)} ms  p99 ${m.p99ms.toFixed(2)} ms  CPU ${m.cpuMicrosPerRequest} µs/req  answered ${m.answered}/${m.requests}  retransmissions ${m.retransmissions}`,
+      );
+      console.log(
+        `    ratio to freeradius ${(m.perSecond / frResult.perSecond).toFixed(2)}x (per round ${vsFr.map((x) => x.toFixed(2)).join(', ')}); this tree's agent / it per round ${vsAgent.map((x) => x.toFixed(2)).join(', ')} (median ${vsAgent[Math.floor(vsAgent.length / 2)]!.toFixed(2)}x)`,
+      );
+      othersJson.push({ dir: o.dir, median: m, rounds: rounds.map((x) => x.perSecond), cpu: rounds.map((x) => x.cpuMicrosPerRequest), ratioToFreeradius: Number((m.perSecond / frResult.perSecond).toFixed(3)), agentOverIt: vsAgent.map((x) => Number(x.toFixed(3))) });
+    }
+    json[shape] = { ...(others.length > 0 ? { also: othersJson } : {}), agent: agentResult, freeradius: frResult, ratio: Number(ratio.toFixed(3)), roundRatios: pairRatios.map((x) => Number(x.toFixed(3))), roundRatioMedian: Number(pairMedian.toFixed(3)), cpuRatio: Number(cpuRatio.toFixed(3)), agentRounds: r.agent.map((x) => x.perSecond), freeradiusRounds: r.fr.map((x) => x.perSecond) };
   }
   console.log(`load average after ${loadavg()[0]!.toFixed(1)}`);
   console.log(JSON.stringify(json));
