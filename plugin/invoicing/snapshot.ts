@@ -39,9 +39,9 @@ export function encodeValue(v: unknown): Json {
   if (Array.isArray(v)) return v.map(encodeValue);
   if (v === null || v === undefined) return null;
   if (typeof v === 'object') {
-    const out: Record<string, Json> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) setOwn(out, k, encodeValue(x));
-    return out;
+    // Object.fromEntries makes own properties whatever the key: `out[k] = x` with k "__proto__"
+    // would set the prototype instead, and the key would vanish from the text.
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, encodeValue(x)]));
   }
   if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`a snapshot holds no fractional or unsafe number (${v}): use a decimal`);
   return v as Json;
@@ -53,20 +53,9 @@ export function decodeValue(v: Json): unknown {
     const keys = Object.keys(v);
     if (keys.length === 1 && keys[0] === '$big') return BigInt(v.$big as string);
     if (keys.length === 1 && keys[0] === '$dec') return new Dec(v.$dec as string);
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) setOwn(out, k, decodeValue(x));
-    return out;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decodeValue(x)]));
   }
   return v;
-}
-
-/**
- * An own, enumerable property, whatever its name: `out[k] = x` with k "__proto__" would set the
- * object's prototype instead and the key would vanish from the text (as JSON.parse keeps it).
- */
-function setOwn(out: Record<string, unknown>, k: string, x: unknown): void {
-  if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-  else out[k] = x;
 }
 
 export function encodeSnapshot(s: InvoiceSnapshot): string {

@@ -289,22 +289,14 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const shape of SHAPES) {
       const r = runs.get(shape)!;
+      // A round of this shape against one server; tags keep each round's sessions apart.
+      const roundOn = (name: string, server: { child: ChildProcess; port: number }, tag: string) =>
+        shape === 'fresh' ? measuredFresh(name, server.child.pid!, server.port, `f${tag}`) : measured(name, server.child.pid!, server.port, templates(REQUESTS, tag));
       const agentRun = async () => {
-        r.agent.push(
-          shape === 'fresh'
-            ? await measuredFresh('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, `fa${round}`)
-            : await measured('octet-agent (durable write per group commit)', agent.child.pid!, agent.port, templates(REQUESTS, `a${round}`)),
-        );
+        r.agent.push(await roundOn('octet-agent (durable write per group commit)', agent, `a${round}`));
       };
       const otherRuns = async () => {
-        for (const [i, o] of others.entries()) {
-          const name = `octet-agent of ${o.dir}`;
-          r.others[i]!.push(
-            shape === 'fresh'
-              ? await measuredFresh(name, o.child.pid!, o.port, `fo${i}-${round}`)
-              : await measured(name, o.child.pid!, o.port, templates(REQUESTS, `o${i}-${round}`)),
-          );
-        }
+        for (const [i, o] of others.entries()) r.others[i]!.push(await roundOn(`octet-agent of ${o.dir}`, o, `o${i}-${round}`));
       };
       // With --also, which agent goes first alternates from round to round.
       if (round % 2 === 0) {
@@ -314,11 +306,7 @@ try {
         await otherRuns();
         await agentRun();
       }
-      r.fr.push(
-        shape === 'fresh'
-          ? await measuredFresh('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, `ff${round}`)
-          : await measured('freeradius 3.2 detail (no fsync)', fr.child.pid!, fr.port, templates(REQUESTS, `f${round}`)),
-      );
+      r.fr.push(await roundOn('freeradius 3.2 detail (no fsync)', fr, `f${round}`));
     }
   }
   await stop(agent.child);
