@@ -23,7 +23,8 @@
  *   Windows are instants on 15-minute boundaries (every local midnight is one).
  * - `usageConfigSchema` — the `usage:` section of the plugin config (see config.ts).
  * - Tables other modules may read: `usage_hourly` (login, hour_start UTC, service_id, download,
- *   upload: what invoices are built from; service_id NULL = unassigned), `router_inventory`
+ *   upload: what invoices are built from; service_id NULL = unassigned), `usage_daily` (its
+ *   sums per service and UTC day, kept by triggers on usage_hourly), `router_inventory`
  *   (latest snapshot per agent and router, one row per PPP secret/hotspot user).
  */
 import type { PluginContext } from '../context.js';

@@ -32,6 +32,7 @@ const OWNER: Record<string, string> = {
   usage_job_leases: 'usage',
   usage_adjustments: 'usage',
   usage_billed_periods: 'usage',
+  usage_daily: 'usage',
   job_leases: 'jobs',
   agent_status_reports: 'network',
   enforcement_state: 'enforcement',
