@@ -131,6 +131,8 @@ const sleep = (ms: number) => new Promise<'late'>((r) => setTimeout(() => r('lat
 export class PdfRenderer {
   private readonly browsers: Array<Browser | null>;
   private readonly queue: Queued[] = [];
+  /** Renders under way: close() fails them at once rather than leaving their callers to a dead browser's timeouts. */
+  private readonly running = new Set<Queued>();
   private busy = 0;
   private closed = false;
 
@@ -160,7 +162,9 @@ export class PdfRenderer {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const q of this.queue.splice(0)) q.reject(new OperationalError('the PDF renderer closed', { retryable: false }));
+    // Retryable: the job was not at fault, and a renderer started later can do it.
+    for (const q of this.queue.splice(0)) q.reject(new OperationalError('the PDF renderer closed', { retryable: true }));
+    for (const q of this.running) q.reject(new OperationalError('the PDF renderer closed during the render', { retryable: true }));
     const browsers = this.browsers.splice(0, this.browsers.length, ...this.browsers.map(() => null));
     await Promise.all(
       browsers.map(async (b) => {
@@ -190,7 +194,8 @@ export class PdfRenderer {
   }
 
   /** Frees the render's place before the caller hears of it, so that a render issued in reply finds it free. */
-  private settle(settle: () => void): void {
+  private settle(q: Queued, settle: () => void): void {
+    this.running.delete(q);
     this.busy--;
     settle();
     this.pump();
@@ -198,20 +203,21 @@ export class PdfRenderer {
 
   private async run(q: Queued): Promise<void> {
     let lane: Lane | null = null;
+    this.running.add(q);
     try {
       lane = await this.lane();
       const raw = await this.renderOn(lane, q.job);
       this.release(lane);
       const bytes = stampPdfDates(raw, q.job.issuedAt);
-      this.settle(() => q.resolve({ bytes, sha256: sha256Hex(bytes) }));
+      this.settle(q, () => q.resolve({ bytes, sha256: sha256Hex(bytes) }));
     } catch (err) {
       if (lane && !(err instanceof BrowserGoneError)) this.discard(lane);
       if (err instanceof BrowserGoneError && !this.closed && q.lost++ === 0) {
         this.queue.unshift(q); // its browser went away under it: once more, first in line
-        this.settle(() => undefined);
-      } else if (err instanceof OperationalError) this.settle(() => q.reject(err));
-      else if (err instanceof BrowserGoneError) this.settle(() => q.reject(new OperationalError(`PDF render lost: ${err.message}`, { cause: err })));
-      else this.settle(() => q.reject(new OperationalError(`PDF render failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
+        this.settle(q, () => undefined);
+      } else if (err instanceof OperationalError) this.settle(q, () => q.reject(err));
+      else if (err instanceof BrowserGoneError) this.settle(q, () => q.reject(new OperationalError(`PDF render lost: ${err.message}`, { cause: err })));
+      else this.settle(q, () => q.reject(new OperationalError(`PDF render failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
     }
   }
 

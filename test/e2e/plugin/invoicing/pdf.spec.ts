@@ -162,6 +162,18 @@ describe('invoice PDFs from Chromium', function () {
     expect(await hung).to.be.instanceOf(OperationalError);
   });
 
+  it('close() while Chromium is still starting fails the render at once, as retryable, and leaves no browser behind', async () => {
+    const starting = new PdfRenderer({ executablePath: CHROMIUM, poolSize: 1, queueLimit: 1, timeoutMs: 60_000, logger: nullLogger });
+    const render = starting.render({ html: '<html><body>x</body></html>', issuedAt: new Date() }).then(() => null, (e: unknown) => e);
+    const t0 = Date.now();
+    await starting.close();
+    const err = await render;
+    expect(Date.now() - t0).to.be.below(5000);
+    expect(err).to.be.instanceOf(OperationalError);
+    expect((err as OperationalError).retryable, 'a render cut by a shutdown is tried again later').to.equal(true);
+    expect(await starting.browserPid()).to.equal(null);
+  });
+
   it('refuses a render when the queue is full instead of queueing without bound', async () => {
     const small = new PdfRenderer({ executablePath: CHROMIUM, poolSize: 1, queueLimit: 1, timeoutMs: 30_000, logger: nullLogger });
     try {
