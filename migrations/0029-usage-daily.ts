@@ -19,7 +19,15 @@ import type { MigrationContext } from '../plugin/db/migrator.js';
  *
  * The day is the UTC date of hour_start: DATE() on MariaDB; on SQLite the first ten characters
  * of the stored text, which is always UTC (`YYYY-MM-DD HH:MM:SS.mmm +00:00`, db/sql.ts sqlTime).
+ *
+ * The backfill is bounded, so that an upgrade over years of history does not sum all of it before
+ * the plugin starts: it covers the 100 UTC days up to the latest bucket (what billing runs read),
+ * and `usage_daily_state.complete_from` says from which day on the sums are whole. The billing
+ * port reads days before it from usage_hourly. With no usage older than that, every day is whole
+ * (complete_from 0001-01-01), as on a new installation.
  */
+export const BACKFILL_DAYS = 100;
+
 export async function up({ queryInterface: q, dialect }: MigrationContext): Promise<void> {
   await q.createTable('usage_daily', {
     service_id: { type: DataTypes.INTEGER, allowNull: false, primaryKey: true },
@@ -27,7 +35,31 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
     download: { type: DataTypes.BIGINT, allowNull: false },
     upload: { type: DataTypes.BIGINT, allowNull: false },
   });
+  await q.createTable('usage_daily_state', {
+    id: { type: DataTypes.INTEGER, primaryKey: true },
+    complete_from: { type: DataTypes.DATEONLY, allowNull: false },
+  });
   const run = (sql: string) => q.sequelize.query(sql);
+  const [[span]] = (await q.sequelize.query('SELECT MIN(hour_start) AS lo, MAX(hour_start) AS hi FROM usage_hourly')) as [Array<{ lo: unknown; hi: unknown }>, unknown];
+  const day = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v)).slice(0, 10);
+  let from = '0001-01-01';
+  if (span?.hi !== null && span?.hi !== undefined && span.lo !== null) {
+    const bound = new Date(Date.parse(`${day(span.hi)}T00:00:00Z`) - BACKFILL_DAYS * 86_400_000).toISOString().slice(0, 10);
+    if (day(span.lo) < bound) from = bound;
+  }
+  await q.sequelize.query('INSERT INTO usage_daily_state (id, complete_from) VALUES (1, ?)', { replacements: [from] });
+  // By ranges of 1,000 service ids, so that each statement's grouping stays small and in memory.
+  const backfill = async (dayOf: string, fromTime: string) => {
+    const [[ids]] = (await q.sequelize.query('SELECT MIN(service_id) AS lo, MAX(service_id) AS hi FROM usage_hourly')) as [Array<{ lo: number | null; hi: number | null }>, unknown];
+    if (ids?.lo === null || ids?.lo === undefined || ids.hi === null) return;
+    for (let lo = Number(ids.lo); lo <= Number(ids.hi); lo += 1000) {
+      await q.sequelize.query(
+        `INSERT INTO usage_daily (service_id, day, download, upload) SELECT service_id, ${dayOf}, SUM(download), SUM(upload) FROM usage_hourly
+          WHERE service_id >= ? AND service_id < ? AND hour_start >= ? GROUP BY service_id, ${dayOf}`,
+        { replacements: [lo, lo + 1000, fromTime] },
+      );
+    }
+  };
   if (dialect === 'sqlite') {
     const day = (row: 'NEW' | 'OLD') => `substr(${row}.hour_start, 1, 10)`;
     const add = `INSERT INTO usage_daily (service_id, day, download, upload) SELECT NEW.service_id, ${day('NEW')}, NEW.download, NEW.upload WHERE NEW.service_id IS NOT NULL
@@ -36,7 +68,7 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
     await run(`CREATE TRIGGER usage_hourly_daily_insert AFTER INSERT ON usage_hourly BEGIN ${add} END`);
     await run(`CREATE TRIGGER usage_hourly_daily_update AFTER UPDATE OF service_id, hour_start, download, upload ON usage_hourly BEGIN ${take} ${add} END`);
     await run(`CREATE TRIGGER usage_hourly_daily_delete AFTER DELETE ON usage_hourly BEGIN ${take} END`);
-    await run(`INSERT INTO usage_daily (service_id, day, download, upload) SELECT service_id, substr(hour_start, 1, 10), SUM(download), SUM(upload) FROM usage_hourly WHERE service_id IS NOT NULL GROUP BY 1, 2`);
+    await backfill("substr(hour_start, 1, 10)", `${from} 00:00:00.000 +00:00`);
     return;
   }
   const add = `INSERT INTO usage_daily (service_id, day, download, upload) VALUES (NEW.service_id, DATE(NEW.hour_start), NEW.download, NEW.upload)
@@ -55,5 +87,5 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
       END IF;
     END`);
   await run(`CREATE TRIGGER usage_hourly_daily_delete AFTER DELETE ON usage_hourly FOR EACH ROW BEGIN IF OLD.service_id IS NOT NULL THEN ${take}; END IF; END`);
-  await run(`INSERT INTO usage_daily (service_id, day, download, upload) SELECT service_id, DATE(hour_start), SUM(download), SUM(upload) FROM usage_hourly WHERE service_id IS NOT NULL GROUP BY service_id, DATE(hour_start)`);
+  await backfill('DATE(hour_start)', `${from} 00:00:00.000`);
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../common/logger.js';
 import { Dec } from '../common/money.js';
 import type { Database } from '../db/database.js';
 import type { LeaseRepository } from '../jobs/index.js';
-import { constantOffsetStretches, type AccountTax, type UsageRow } from '../rating/index.js';
+import { constantOffsetStretches, utcBandCuts, type AccountTax, type UsageRow } from '../rating/index.js';
 import type { Branding, Party } from './document/invoice-view.js';
 import { runKey } from './invoice.js';
 import type { BilledUsageRow, InvoiceRecord, InvoicesRepository, NewDocument } from './invoices.repository.js';
@@ -68,8 +68,8 @@ export interface TariffsBilling {
 export interface UsageBilling {
   usageRows(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, UsageRow[]>>;
   usageTotals(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, { download: bigint; upload: bigint }>>;
-  /** Buckets summed by UTC time of day over a window of constant UTC offset (absent: the run reads every bucket). */
-  usageByTimeOfDay?(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, UsageRow[]>>;
+  /** Buckets summed per segment of the UTC day between `cuts` (minutes), over a window of constant UTC offset (absent: the run reads every bucket). */
+  usageBySegments?(serviceIds: number[], fromMs: number, toMs: number, cuts: readonly number[], t?: Transaction): Promise<Map<number, UsageRow[]>>;
   closeWindows(windows: Array<{ serviceId: number; fromMs: number; toMs: number; download: bigint; upload: bigint }>, closedBy: string, t: Transaction): Promise<void>;
   pendingAdjustments(serviceIds: number[], t: Transaction): Promise<PendingAdjustment[]>;
   markCarried(adjustmentIds: string[], carriedBy: string, t: Transaction): Promise<void>;
@@ -380,9 +380,10 @@ export class BillingService {
   private async usageOf(services: ServiceIn[], catalogue: Awaited<ReturnType<TariffsBilling['versionsByCode']>>, T: number): Promise<Map<number, UsageRow[]>> {
     const { rules } = this.deps;
     const simple = new Map<number, number[]>();
-    const banded = new Map<number, number[]>();
+    // Banded services by window start and by the band sets of their tariffs (whose edges cut the day).
+    const banded = new Map<string, { from: number; bandSets: Array<TariffVersionIn['tariff']['timeBands']>; ids: number[] }>();
     const detailed: ServiceIn[] = [];
-    const byTimeOfDay = this.deps.usage.usageByTimeOfDay?.bind(this.deps.usage);
+    const bySegments = this.deps.usage.usageBySegments?.bind(this.deps.usage);
     for (const s of services) {
       const w = usageWindow(s, T, rules);
       if (!w || w.fromMs >= T) continue;
@@ -391,12 +392,15 @@ export class BillingService {
       const bands = versions.some((v) => v.tariff.timeBands.length > 0);
       const span = serviceSpan(s, rules.timezone);
       const cut = span.startMs > w.previousDateMs || (span.endMs !== null && span.endMs < T) || s.tariffs.some((h, i) => i > 0 && h.fromMs > w.previousDateMs && h.fromMs < T);
-      // Time bands alone need only when in the local day the bytes came: the sums per time of day.
-      if (fairUse || cut || (bands && !byTimeOfDay)) detailed.push(s);
-      else {
-        const into = bands ? banded : simple;
-        into.set(w.previousDateMs, [...(into.get(w.previousDateMs) ?? []), s.id]);
-      }
+      // Time bands alone need only where in the local day the bytes came: the sums between band edges.
+      if (fairUse || cut || (bands && !bySegments)) detailed.push(s);
+      else if (bands) {
+        const bandSets = versions.map((v) => v.tariff.timeBands).filter((b) => b.length > 0);
+        const k = `${w.previousDateMs} ${JSON.stringify(bandSets.map((b) => b.map((x) => [x.from, x.to])))}`;
+        const group = banded.get(k) ?? { from: w.previousDateMs, bandSets, ids: [] };
+        group.ids.push(s.id);
+        banded.set(k, group);
+      } else simple.set(w.previousDateMs, [...(simple.get(w.previousDateMs) ?? []), s.id]);
     }
     const out = new Map<number, UsageRow[]>();
     // The three kinds of read go at once, on their own connections (none is in a transaction): the database has more than one core.
@@ -406,9 +410,10 @@ export class BillingService {
       }
     };
     const bandedRows = async () => {
-      for (const [from, ids] of banded) {
+      for (const { from, bandSets, ids } of banded.values()) {
         for (const [a, b] of constantOffsetStretches(from, T, rules.timezone)) {
-          for (const [id, rows] of await byTimeOfDay!(ids, a, b)) out.set(id, [...(out.get(id) ?? []), ...rows]);
+          const cuts = utcBandCuts(bandSets, DateTime.fromMillis(a, { zone: rules.timezone }).offset);
+          for (const [id, rows] of await bySegments!(ids, a, b, cuts)) out.set(id, [...(out.get(id) ?? []), ...rows]);
         }
       }
     };

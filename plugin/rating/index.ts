@@ -12,5 +12,5 @@ export { ratingJson } from './rating-view.js';
 export { parseScenarioText, scenarioIssues, type Scenario, type UsageRow } from './scenario.js';
 export { tariffSchema, type Tariff, type TariffInput } from './tariff.js';
 export { taxInvoice, TAX_MODES, type AccountTax, type TaxMode, type TaxedInvoice } from './tax.js';
-export { constantOffsetStretches, timeBandIssues, weighBandTotals, weighByBands, type BandTotal, type TimeBand, type UsageBucket } from './time-bands.js';
+export { constantOffsetStretches, timeBandIssues, utcBandCuts, weighBandTotals, weighByBands, type BandTotal, type TimeBand, type UsageBucket } from './time-bands.js';
 export { bytesToUnits, countedBytes, unitLabel, DIRECTIONS, UNITS, UNIT_BYTES, type Direction, type Unit } from './units.js';

@@ -74,6 +74,21 @@ export function constantOffsetStretches(fromMs: number, toMs: number, timezone: 
   return out;
 }
 
+/**
+ * Where the bands of these tariffs start or end, as UTC minutes of the day at a constant UTC
+ * offset (ascending, distinct; 24:00 is 0). Between two neighbouring cuts (the last wrapping past
+ * midnight to the first) every bucket lies in the same band of every band set given, or outside
+ * each: the usage there can be summed as one and still be priced exactly. [0] when no band has
+ * an edge to give (one segment, the whole day).
+ */
+export function utcBandCuts(bandSets: ReadonlyArray<readonly Pick<TimeBand, 'from' | 'to'>[]>, offsetMinutes: number): number[] {
+  const cuts = new Set<number>();
+  for (const bands of bandSets) {
+    for (const b of bands) for (const hhmm of [b.from, b.to]) cuts.add((((minuteOfDay(hhmm) - offsetMinutes) % DAY_MIN) + DAY_MIN) % DAY_MIN);
+  }
+  return cuts.size ? [...cuts].sort((a, b) => a - b) : [0];
+}
+
 const offsetsMemo = new Map<string, number[]>();
 
 /** The UTC offsets (minutes) the zone takes over [fromMs, toMs), sampled daily and at both ends (remembered per zone and span). */

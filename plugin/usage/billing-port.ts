@@ -236,15 +236,42 @@ export class BillingUsagePort {
   }
 
   /**
-   * Each service's buckets in [from, to) summed by UTC time of day: one row per time of day that
-   * has usage, dated at its first bucket. Where the zone's UTC offset is constant over [from, to),
-   * every bucket of a row has the same local time of day, so the rows fall in time bands exactly
-   * as the buckets do (the caller splits a window at each offset change). 24 rows a day's worth
-   * instead of a month of buckets.
+   * Each service's buckets in [from, to) summed per segment of the UTC day: `cuts` are UTC minutes
+   * of the day (ascending, on 15-minute boundaries) that cut it into segments [cut i, cut i+1), the
+   * last wrapping past midnight to the first. One row per segment with usage, dated at the first
+   * bucket start in [from, to) that lies in it. Where the zone's UTC offset is constant over
+   * [from, to) and every time band edge is a cut, all buckets of a segment are in one band, so the
+   * rows are priced exactly as the buckets would be (the caller splits a window at each offset
+   * change). The database adds per service in the index's order (no grouping by time of day), and
+   * a month of buckets comes back as two to four rows.
    */
-  async usageByTimeOfDay(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>> {
-    const timeOfDay = this.deps.db.dialect === 'sqlite' ? "strftime('%H:%M:%S', hour_start)" : 'TIME(hour_start)';
-    return this.bucketRows('MIN(hour_start) AS h, CAST(SUM(download) AS CHAR) AS d, CAST(SUM(upload) AS CHAR) AS u', ` GROUP BY service_id, ${timeOfDay}`, serviceIds, fromMs, toMs, t);
+  async usageBySegments(serviceIds: number[], fromMs: number, toMs: number, cuts: readonly number[], t?: Transaction): Promise<Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>> {
+    this.checkWindow(fromMs, toMs);
+    const segments = daySegments(cuts);
+    const minute = this.deps.db.dialect === 'sqlite' ? '(CAST(substr(hour_start, 12, 2) AS INTEGER) * 60 + CAST(substr(hour_start, 15, 2) AS INTEGER))' : '(HOUR(hour_start) * 60 + MINUTE(hour_start))';
+    const inSegment = ([lo, hi]: readonly [number, number]) => (hi <= DAY_MINUTES ? `${minute} >= ${lo} AND ${minute} < ${hi}` : `(${minute} >= ${lo} OR ${minute} < ${hi - DAY_MINUTES})`);
+    const sums = segments.length === 1 ? 'CAST(SUM(download) AS CHAR) AS d0, CAST(SUM(upload) AS CHAR) AS u0' : segments.map((g, i) => `CAST(SUM(CASE WHEN ${inSegment(g)} THEN download ELSE 0 END) AS CHAR) AS d${i}, CAST(SUM(CASE WHEN ${inSegment(g)} THEN upload ELSE 0 END) AS CHAR) AS u${i}`).join(', ');
+    const dated = segments.map((g) => firstInSegment(fromMs, toMs, g));
+    const out = new Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>();
+    for (let i = 0; i < serviceIds.length; i += 500) {
+      const part = serviceIds.slice(i, i + 500);
+      if (part.length === 0) continue;
+      const rows = await this.q<Record<string, string | number>>(
+        `SELECT service_id AS s, ${sums} FROM usage_hourly WHERE service_id IN (${part.map(() => '?').join(', ')}) AND hour_start >= ? AND hour_start < ? GROUP BY service_id`,
+        [...part, this.t(fromMs), this.t(toMs)],
+        t,
+      );
+      for (const r of rows) {
+        const list: Array<{ hourMs: number; download: bigint; upload: bigint }> = [];
+        segments.forEach((_, k) => {
+          const download = toBigInt(String(r[`d${k}`] ?? '0'));
+          const upload = toBigInt(String(r[`u${k}`] ?? '0'));
+          if (dated[k] !== null && (download !== 0n || upload !== 0n)) list.push({ hourMs: dated[k]!, download, upload });
+        });
+        out.set(Number(r.s), list);
+      }
+    }
+    return out;
   }
 
   /** Rows of usage_hourly per service in [from, to), 500 services a query: `columns` select h, d and u. */
@@ -279,7 +306,7 @@ export class BillingUsagePort {
   async usageTotals(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, { download: bigint; upload: bigint }>> {
     this.checkWindow(fromMs, toMs);
     const out = new Map<number, { download: bigint; upload: bigint }>();
-    const { days, edges } = dailyCut(fromMs, toMs);
+    const { days, edges } = dailyCut(fromMs, toMs, await this.dailyCompleteFrom(t));
     for (let i = 0; i < serviceIds.length; i += 500) {
       const part = serviceIds.slice(i, i + 500);
       if (part.length === 0) continue;
@@ -298,6 +325,14 @@ export class BillingUsagePort {
       for (const r of rows) out.set(Number(r.s), { download: toBigInt(r.d), upload: toBigInt(r.u) });
     }
     return out;
+  }
+
+  /** The first UTC day usage_daily holds whole (migration 0029 sums a bounded history; days before come from the buckets). */
+  private async dailyCompleteFrom(t?: Transaction): Promise<number> {
+    const [row] = await this.q<{ d: unknown }>('SELECT complete_from AS d FROM usage_daily_state WHERE id = 1', [], t);
+    if (!row) return Number.POSITIVE_INFINITY;
+    const d = row.d instanceof Date ? row.d.toISOString().slice(0, 10) : String(row.d).slice(0, 10);
+    return Date.parse(`${d}T00:00:00Z`);
   }
 
   async closeWindows(windows: Array<{ serviceId: number; fromMs: number; toMs: number; download: bigint; upload: bigint }>, closedBy: string, t: Transaction): Promise<void> {
@@ -403,15 +438,37 @@ function utcDay(ms: number): string {
 }
 
 /**
- * [from, to) as the whole UTC days inside it (null if none) and the one or two stretches of
- * buckets around them (all of [from, to) when it holds no whole day). Pure; exported for its spec.
+ * [from, to) as the whole UTC days inside it from `completeFromMs` on (null if none) and the one
+ * or two stretches of buckets around them (all of [from, to) when it holds no such day). Pure;
+ * exported for its spec.
  */
-export function dailyCut(fromMs: number, toMs: number): { days: { fromMs: number; toMs: number } | null; edges: Array<{ fromMs: number; toMs: number }> } {
-  const a = Math.ceil(fromMs / DAY_MS) * DAY_MS;
+export function dailyCut(fromMs: number, toMs: number, completeFromMs = Number.NEGATIVE_INFINITY): { days: { fromMs: number; toMs: number } | null; edges: Array<{ fromMs: number; toMs: number }> } {
+  const a = Math.max(Math.ceil(fromMs / DAY_MS) * DAY_MS, Math.ceil(completeFromMs / DAY_MS) * DAY_MS);
   const b = Math.floor(toMs / DAY_MS) * DAY_MS;
   if (a >= b) return { days: null, edges: [{ fromMs, toMs }] };
   const edges = [];
   if (fromMs < a) edges.push({ fromMs, toMs: a });
   if (b < toMs) edges.push({ fromMs: b, toMs });
   return { days: { fromMs: a, toMs: b }, edges };
+}
+
+const DAY_MINUTES = 1440;
+
+/** Cuts of the UTC day (minutes) as segments [lo, hi), the last one's hi past 1440 (it wraps to the first cut). */
+export function daySegments(cuts: readonly number[]): Array<readonly [number, number]> {
+  const sorted = [...new Set(cuts.map((c) => ((c % DAY_MINUTES) + DAY_MINUTES) % DAY_MINUTES))].sort((a, b) => a - b);
+  if (sorted.length === 0) sorted.push(0);
+  return sorted.map((c, i) => [c, i + 1 < sorted.length ? sorted[i + 1]! : sorted[0]! + DAY_MINUTES] as const);
+}
+
+/** The first instant of [from, to) whose UTC time of day lies in the segment (a bucket start when from is), or null if none does. */
+export function firstInSegment(fromMs: number, toMs: number, [lo, hi]: readonly [number, number]): number | null {
+  const day0 = Math.floor(fromMs / DAY_MS) * DAY_MS;
+  for (let k = -1; k <= 1; k++) {
+    const start = day0 + k * DAY_MS + lo * 60_000;
+    const end = day0 + k * DAY_MS + hi * 60_000;
+    const first = Math.max(start, fromMs);
+    if (first < Math.min(end, toMs)) return first;
+  }
+  return null;
 }

@@ -33,6 +33,7 @@ const OWNER: Record<string, string> = {
   usage_adjustments: 'usage',
   usage_billed_periods: 'usage',
   usage_daily: 'usage',
+  usage_daily_state: 'usage',
   job_leases: 'jobs',
   agent_status_reports: 'network',
   enforcement_state: 'enforcement',

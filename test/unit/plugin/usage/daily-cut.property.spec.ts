@@ -35,6 +35,21 @@ describe('dailyCut: a window as whole UTC days and the buckets around them', () 
     );
   });
 
+  it('takes days from the daily sums only from the day they are whole (complete_from), the rest from buckets', () => {
+    fc.assert(
+      fc.property(windowArb, fc.integer({ min: -5, max: 500 }), ([from, to], k) => {
+        const completeFrom = Date.UTC(2025, 0, 1) + k * DAY;
+        const { days, edges } = dailyCut(from, to, completeFrom);
+        const parts = [...edges, ...(days ? [days] : [])].sort((x, y) => x.fromMs - y.fromMs);
+        expect(parts[0]!.fromMs).to.equal(from);
+        expect(parts.at(-1)!.toMs).to.equal(to);
+        for (let i = 1; i < parts.length; i++) expect(parts[i]!.fromMs).to.equal(parts[i - 1]!.toMs);
+        if (days) expect(days.fromMs).to.be.at.least(completeFrom);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('reads a Kolkata month as its 30 whole UTC days and the 5.5 and 18.5 hours around them', () => {
     const { days, edges } = dailyCut(Date.parse('2026-02-28T18:30:00Z'), Date.parse('2026-03-31T18:30:00Z'));
     expect(days).to.deep.equal({ fromMs: Date.parse('2026-03-01T00:00:00Z'), toMs: Date.parse('2026-03-31T00:00:00Z') });
