@@ -4,8 +4,8 @@
  *   npx tsx test/bench/billing.bench.ts [--accounts 100000] [--hours 720] [--chunk 500] [--reuse [--seed-only]] [--trace] [--worker]
  *
  * Every account has one service on one of three tariffs (per unit with an allowance,
- * graduated tiers, packages: every charge model that reads totals; a fourth of the services
- * on a tariff with a night time band, which reads every bucket), and a month of hourly usage
+ * graduated tiers, packages: every charge model that reads totals, from the daily sums; a fourth of the services
+ * on a tariff with a night time band, summed between its edges), and a month of hourly usage
  * (`--hours` rows each, 720 = November 2026), written with INSERT ... SELECT from MariaDB's
  * SEQUENCE engine. The run then bills 2026-12-01: the December fee in advance, November's usage
  * in arrears, one invoice per account with its lines, billed usage and closed usage windows, in
