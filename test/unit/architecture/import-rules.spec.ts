@@ -38,6 +38,7 @@ const DOMAIN_FILES = [
   'plugin/usage/source-choice.ts',
   'plugin/usage/completeness.ts',
   'plugin/usage/bands.ts',
+  'plugin/usage/day-windows.ts',
   'plugin/subscribers/validation.ts',
   'plugin/subscribers/changes.ts',
   'plugin/subscribers/cursor.ts',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { dailyCut } from '../../../../plugin/usage/billing-port.js';
+import { dailyCut } from '../../../../plugin/usage/day-windows.js';
 
 const DAY = 86_400_000;
 const QUARTER = 900_000;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { utcBandCuts } from '../../../../plugin/rating/index.js';
-import { daySegments, firstInSegment } from '../../../../plugin/usage/billing-port.js';
+import { daySegments, firstInSegment } from '../../../../plugin/usage/day-windows.js';
 
 const QUARTER = 900_000;
 const DAY = 86_400_000;
