@@ -49,13 +49,18 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
   }
   await q.sequelize.query('INSERT INTO usage_daily_state (id, complete_from) VALUES (1, ?)', { replacements: [from] });
   // By ranges of 1,000 service ids, so that each statement's grouping stays small and in memory.
+  // Each chunk sets its days to the sum it read, over any row a trigger made meanwhile (an instance
+  // still running the rollup during an upgrade): on MariaDB INSERT ... SELECT reads the buckets
+  // with shared locks, so a change committed before it is in the sum, and one after it waits and
+  // then adds its difference through the trigger.
+  const keep = dialect === 'sqlite' ? 'ON CONFLICT(service_id, day) DO UPDATE SET download = excluded.download, upload = excluded.upload' : 'ON DUPLICATE KEY UPDATE download = VALUES(download), upload = VALUES(upload)';
   const backfill = async (dayOf: string, fromTime: string) => {
     const [[ids]] = (await q.sequelize.query('SELECT MIN(service_id) AS lo, MAX(service_id) AS hi FROM usage_hourly')) as [Array<{ lo: number | null; hi: number | null }>, unknown];
     if (ids?.lo === null || ids?.lo === undefined || ids.hi === null) return;
     for (let lo = Number(ids.lo); lo <= Number(ids.hi); lo += 1000) {
       await q.sequelize.query(
         `INSERT INTO usage_daily (service_id, day, download, upload) SELECT service_id, ${dayOf}, SUM(download), SUM(upload) FROM usage_hourly
-          WHERE service_id >= ? AND service_id < ? AND hour_start >= ? GROUP BY service_id, ${dayOf}`,
+          WHERE service_id >= ? AND service_id < ? AND hour_start >= ? GROUP BY service_id, ${dayOf} ${keep}`,
         { replacements: [lo, lo + 1000, fromTime] },
       );
     }
