@@ -81,6 +81,11 @@ export class DunningService {
    * With `act`, each account whose decision does something is decided again under its lock and
    * acted on.
    */
+  /** The accounts dunning holds suspended now (by this evaluation or an earlier one, on any instance). */
+  async suspendedAccounts(): Promise<number[]> {
+    return this.deps.repo.suspendedAccounts();
+  }
+
   async evaluate(opts: { dryRun: boolean; actor: string; lease?: Lease }): Promise<EvaluationResult> {
     const now = this.deps.clock.now();
     const today = this.today(now);

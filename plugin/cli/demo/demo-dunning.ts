@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { ConflictError } from '../../common/errors.js';
 import type { DemoClock } from './demo-clock.js';
 import type { RunningPlugin } from '../../main.js';
 
@@ -13,7 +14,7 @@ export const OVERDUE_LOGIN = 'user0002';
 export interface DemoOverdue {
   /** The older billing date (the first of last month, the billing date before the latest). */
   period: string;
-  /** Accounts suspended by the dunning evaluation at this start. */
+  /** Accounts dunning holds suspended after this start's evaluation (it or the scheduled one suspended them). */
   suspended: number;
 }
 
@@ -39,8 +40,22 @@ export async function issueOverdueMonth(plugin: RunningPlugin, clock: DemoClock,
   return period;
 }
 
-/** One real (not dry-run) dunning evaluation: the overdue accounts are suspended now. */
+/**
+ * One real (not dry-run) dunning evaluation: the overdue accounts are suspended now. Returns how
+ * many accounts dunning holds suspended after it: the plugin's own scheduled evaluation may have
+ * suspended them a moment before (then this one finds nothing to do), or hold the lease (then this
+ * one waits for it).
+ */
 export async function suspendOverdue(plugin: RunningPlugin): Promise<number> {
-  const result = await plugin.services.dunning.dunning.evaluate({ dryRun: false, actor: 'system:demo' });
-  return result.suspended.length;
+  const { dunning } = plugin.services.dunning;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await dunning.evaluate({ dryRun: false, actor: 'system:demo' });
+      break;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= 40) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return (await dunning.suspendedAccounts()).length;
 }
