@@ -66,10 +66,10 @@ export async function up({ queryInterface: q, dialect }: MigrationContext): Prom
     }
   };
   if (dialect === 'sqlite') {
-    const day = (row: 'NEW' | 'OLD') => `substr(${row}.hour_start, 1, 10)`;
-    const add = `INSERT INTO usage_daily (service_id, day, download, upload) SELECT NEW.service_id, ${day('NEW')}, NEW.download, NEW.upload WHERE NEW.service_id IS NOT NULL
+    const dayOfRow = (row: 'NEW' | 'OLD') => `substr(${row}.hour_start, 1, 10)`;
+    const add = `INSERT INTO usage_daily (service_id, day, download, upload) SELECT NEW.service_id, ${dayOfRow('NEW')}, NEW.download, NEW.upload WHERE NEW.service_id IS NOT NULL
                    ON CONFLICT(service_id, day) DO UPDATE SET download = download + excluded.download, upload = upload + excluded.upload;`;
-    const take = `UPDATE usage_daily SET download = download - OLD.download, upload = upload - OLD.upload WHERE OLD.service_id IS NOT NULL AND service_id = OLD.service_id AND day = ${day('OLD')};`;
+    const take = `UPDATE usage_daily SET download = download - OLD.download, upload = upload - OLD.upload WHERE OLD.service_id IS NOT NULL AND service_id = OLD.service_id AND day = ${dayOfRow('OLD')};`;
     await run(`CREATE TRIGGER usage_hourly_daily_insert AFTER INSERT ON usage_hourly BEGIN ${add} END`);
     await run(`CREATE TRIGGER usage_hourly_daily_update AFTER UPDATE OF service_id, hour_start, download, upload ON usage_hourly BEGIN ${take} ${add} END`);
     await run(`CREATE TRIGGER usage_hourly_daily_delete AFTER DELETE ON usage_hourly BEGIN ${take} END`);

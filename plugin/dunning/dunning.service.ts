@@ -76,16 +76,16 @@ export class DunningService {
     return decideDunning({ outstanding: o ?? null, open, state, policy: this.deps.policy, now });
   }
 
-  /**
-   * Who would be reminded, suspended or restored now, and why (reads only, locks nothing).
-   * With `act`, each account whose decision does something is decided again under its lock and
-   * acted on.
-   */
   /** The accounts dunning holds suspended now (by this evaluation or an earlier one, on any instance). */
   async suspendedAccounts(): Promise<number[]> {
     return this.deps.repo.suspendedAccounts();
   }
 
+  /**
+   * Who would be reminded, suspended or restored now, and why (reads only, locks nothing).
+   * With `act`, each account whose decision does something is decided again under its lock and
+   * acted on.
+   */
   async evaluate(opts: { dryRun: boolean; actor: string; lease?: Lease }): Promise<EvaluationResult> {
     const now = this.deps.clock.now();
     const today = this.today(now);

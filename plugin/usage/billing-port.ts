@@ -233,7 +233,25 @@ export class BillingUsagePort {
    * - `markCarried`: the invoice that carries them (each adjustment is carried once).
    */
   async usageRows(serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>> {
-    return this.bucketRows('hour_start AS h, CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u', '', serviceIds, fromMs, toMs, t);
+    this.checkWindow(fromMs, toMs);
+    const out = new Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>();
+    for (let i = 0; i < serviceIds.length; i += 500) {
+      const part = serviceIds.slice(i, i + 500);
+      if (part.length === 0) continue;
+      const rows = await this.q<{ s: number | string; h: unknown; d: string; u: string }>(
+        `SELECT service_id AS s, hour_start AS h, CAST(download AS CHAR) AS d, CAST(upload AS CHAR) AS u FROM usage_hourly
+          WHERE service_id IN (${part.map(() => '?').join(', ')}) AND hour_start >= ? AND hour_start < ?`,
+        [...part, this.t(fromMs), this.t(toMs)],
+        t,
+      );
+      for (const r of rows) {
+        const id = Number(r.s);
+        let list = out.get(id);
+        if (!list) out.set(id, (list = []));
+        list.push({ hourMs: fromSqlTime(r.h).getTime(), download: toBigInt(r.d), upload: toBigInt(r.u) });
+      }
+    }
+    return out;
   }
 
   /**
@@ -270,29 +288,6 @@ export class BillingUsagePort {
           if (dated[k] !== null && (download !== 0n || upload !== 0n)) list.push({ hourMs: dated[k]!, download, upload });
         });
         out.set(Number(r.s), list);
-      }
-    }
-    return out;
-  }
-
-  /** Rows of usage_hourly per service in [from, to), 500 services a query: `columns` select h, d and u. */
-  private async bucketRows(columns: string, groupBy: string, serviceIds: number[], fromMs: number, toMs: number, t?: Transaction): Promise<Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>> {
-    this.checkWindow(fromMs, toMs);
-    const out = new Map<number, Array<{ hourMs: number; download: bigint; upload: bigint }>>();
-    for (let i = 0; i < serviceIds.length; i += 500) {
-      const part = serviceIds.slice(i, i + 500);
-      if (part.length === 0) continue;
-      const rows = await this.q<{ s: number | string; h: unknown; d: string; u: string }>(
-        `SELECT service_id AS s, ${columns} FROM usage_hourly
-          WHERE service_id IN (${part.map(() => '?').join(', ')}) AND hour_start >= ? AND hour_start < ?${groupBy}`,
-        [...part, this.t(fromMs), this.t(toMs)],
-        t,
-      );
-      for (const r of rows) {
-        const id = Number(r.s);
-        let list = out.get(id);
-        if (!list) out.set(id, (list = []));
-        list.push({ hourMs: fromSqlTime(r.h).getTime(), download: toBigInt(r.d), upload: toBigInt(r.u) });
       }
     }
     return out;
