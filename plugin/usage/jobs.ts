@@ -22,6 +22,8 @@ export class UsageJobs {
   private jobs: schedule.Job[] = [];
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<void> | null = null;
+  /** A nudge came due while a run was going: roll up again right after it. */
+  private nudgedDuringRun = false;
   private started = false;
 
   constructor(
@@ -42,12 +44,18 @@ export class UsageJobs {
     this.jobs.push(schedule.scheduleJob(this.deps.config.pruneCron, () => void this.run('prune')));
   }
 
-  /** Near-synchronous rollup: a batch was accepted; roll up shortly (batches meanwhile share it). */
+  /**
+   * Near-synchronous rollup: a batch was accepted; roll up shortly (batches meanwhile share it).
+   * If a run is going when the delay is over, another follows it at once: the going run may have
+   * made its last read of what is pending before the batch committed, and without a second run
+   * the batch would wait for the next scheduled one (up to rollupCron's interval).
+   */
   nudge(): void {
     if (!this.started || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.run('rollup');
+      if (this.current) this.nudgedDuringRun = true;
+      else void this.run('rollup');
     }, this.deps.config.rollupDelayMs);
     this.timer.unref();
   }
@@ -67,6 +75,10 @@ export class UsageJobs {
     if (this.current) return kind === 'prune' ? this.current.then(() => this.run('prune')) : this.current;
     this.current = this.runLeased(kind).finally(() => {
       this.current = null;
+      if (this.nudgedDuringRun && this.started) {
+        this.nudgedDuringRun = false;
+        void this.run('rollup');
+      }
     });
     return this.current;
   }

@@ -6,7 +6,7 @@ import type { LeaseRepository } from '../../../../plugin/jobs/index.js';
 import type { PruneService } from '../../../../plugin/usage/prune.service.js';
 import type { RollupService } from '../../../../plugin/usage/rollup.service.js';
 
-function fakes(leaseFree = true) {
+function fakes(leaseFree = true, config = usageConfigSchema.parse({})) {
   const calls: string[] = [];
   let release: () => void = () => undefined;
   const rollup = {
@@ -23,7 +23,7 @@ function fakes(leaseFree = true) {
     prove: async () => undefined,
     release: async () => void calls.push('release'),
   } as unknown as LeaseRepository;
-  const jobs = new UsageJobs({ rollup, prune, leases, logger: nullLogger, config: usageConfigSchema.parse({}) });
+  const jobs = new UsageJobs({ rollup, prune, leases, logger: nullLogger, config });
   return { jobs, calls, finish: () => release() };
 }
 
@@ -56,5 +56,25 @@ describe('usage jobs', () => {
     finish();
     await b;
     expect(calls.filter((c) => c !== 'lease' && c !== 'release')).to.deep.equal(['rollup', 'rollup', 'prune']);
+  });
+
+  it('rolls up again right after a run during which a batch nudged, instead of leaving the batch to the next scheduled run', async () => {
+    // The cron is far away, so only the nudge can bring the second rollup.
+    const { jobs, calls, finish } = fakes(true, usageConfigSchema.parse({ rollupDelayMs: 0, rollupCron: '0 0 1 1 *' }));
+    jobs.start();
+    try {
+      const first = jobs.run('rollup');
+      jobs.nudge(); // a batch accepted while the run goes (after its last read, as far as it knows)
+      await new Promise((r) => setTimeout(r, 20)); // the nudge's delay is over; the run still goes
+      expect(calls.filter((c) => c === 'rollup')).to.have.length(1);
+      finish();
+      await first;
+      await new Promise((r) => setTimeout(r, 20));
+      expect(calls.filter((c) => c === 'rollup')).to.have.length(2);
+      finish();
+    } finally {
+      await jobs.stop();
+    }
+    expect(calls.at(-1)).to.equal('release');
   });
 });
