@@ -3,32 +3,41 @@
  * rolled up into usage on MariaDB, against FreeRADIUS 3.2 with rlm_sql (Debian's
  * freeradius-mysql) writing the same packets into its radacct table, in the same script.
  *
- *   npx tsx test/bench/radius-e2e.bench.ts [--sessions 10000] [--interims 10] [--rounds 3] [--sockets 4] [--window 16] [--rollup-delay-ms 2000]
+ *   npx tsx test/bench/radius-e2e.bench.ts [--sessions 10000] [--interims 10] [--rounds 3] [--sockets 4] [--window 16] [--rollup-delay-ms 2000] [--one-process] [--cpu-prof DIR]
  *
  * Each round sends sessions x interims Interim-Updates (default 100,000: 10,000 sessions with 10
  * interims each, 5 minutes apart, new sessions each round) from the same generator
  * (test/e2e/agent/crash/load-generator.ts: 4 sockets x 16 outstanding, retransmitting like a NAS)
  * to each side, alternating:
- * - octet: the real agent (startAgent: RADIUS server, durable spool, shipper) shipping to the real
- *   plugin (startPlugin: agent API ingest and the usage rollup job as configured by default,
- *   except --rollup-delay-ms) on its own MariaDB database. Timed from the first packet until every
+ * - octet: the two programs as they are deployed, each its own process started by the `octet`
+ *   executable: `octet agent --config` (RADIUS server, durable spool, shipper) shipping over HTTP
+ *   to `octet serve --config` (the whole plugin, with the rollup as configured by default except
+ *   --rollup-delay-ms) on its own MariaDB database. Timed from the first packet until every
  *   observation is stored and rolled up (none pending) and usage_hourly holds exactly the
- *   round's bytes (checked, not assumed).
+ *   round's bytes (checked, not assumed). --one-process runs both inside this script's process
+ *   instead (startAgent and startPlugin with the ingest and usage modules), beside the load
+ *   generator on one event loop: the shape this bench had before, kept to compare. --cpu-prof DIR
+ *   writes a V8 CPU profile of the agent and of the plugin into DIR (node --cpu-prof).
  * - freeradius: /usr/sbin/freeradius as a child process with its own raddb in a temp dir, the sql
  *   module with the rlm_sql_mysql driver and Debian's queries.conf, radacct from Debian's
  *   schema.sql in its own database. Timed from the first packet until every packet is answered
  *   (rlm_sql writes before it answers) and radacct holds every session with its last counters
  *   (checked).
  * Prints each round, the medians with ranges, the ratio (FreeRADIUS time / Octet time: above 1
- * means Octet is faster; target >= 2), the load average before and after, and one JSON line.
+ * means Octet is faster; target >= 2), the CPU each side's processes used per request (user +
+ * system from /proc, MariaDB's server included on both sides), the load average before and
+ * after, and one JSON line.
  * Needs: apt-get install -y freeradius freeradius-mysql; MariaDB at OCTET_TEST_MYSQL_URL (default
  * mysql://root@127.0.0.1:3306); creates and drops its own databases.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { agentConfigSchema } from '../../agent/config.js';
@@ -50,8 +59,13 @@ const { values } = parseArgs({
     sockets: { type: 'string', default: '4' },
     window: { type: 'string', default: '16' },
     'rollup-delay-ms': { type: 'string', default: '2000' },
+    'one-process': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
+const ONE_PROCESS = values['one-process'];
+const CPU_PROF = values['cpu-prof'];
+const OCTET_BIN = fileURLToPath(new URL('../../plugin/cli/octet.js', import.meta.url));
 const SESSIONS = Number(values.sessions);
 const INTERIMS = Number(values.interims);
 const ROUNDS = Number(values.rounds);
@@ -128,7 +142,144 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+  return address.port;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/PID/stat's times on Linux (x86_64 and arm64)
+
+/** CPU seconds (user + system) the process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** The MariaDB server's process (both sides' databases live in it), or undefined if not local. */
+function mariadbPid(): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'mariadbd') return Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** Starts the `octet` executable; its stdout and stderr lines go to `onLine`. */
+function spawnOctet(args: string[], onLine: (line: string) => void): ChildProcess {
+  const profile = CPU_PROF && (args[0] === 'serve' || args[0] === 'agent') ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, OCTET_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  return child;
+}
+
+async function runOctet(args: string[]): Promise<string> {
+  const lines: string[] = [];
+  const child = spawnOctet(args, (l) => lines.push(l));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`octet ${args.join(' ')} exited ${code}: ${lines.join('\n')}`);
+  return lines.join('\n');
+}
+
+async function waitForLine(child: ChildProcess, what: string, lines: string[], test: (l: string) => boolean): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (lines.some(test)) return;
+    if (child.exitCode !== null) break;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not start: ${lines.slice(-20).join('\n')}`);
+}
+
+interface OctetSide {
+  radiusPort: number;
+  /** The processes whose CPU counts as Octet's (MariaDB's server apart), by name. */
+  processes: Array<{ name: string; pid: number }>;
+  stop(): Promise<void>;
+}
+
+/** The agent and the plugin as deployed: two processes of the `octet` executable. */
+async function startOctetProcesses(dbUrl: string): Promise<OctetSide> {
+  const pluginPort = await freeTcpPort();
+  const pluginConfig = join(work, 'plugin.json');
+  writeFileSync(
+    pluginConfig,
+    JSON.stringify({ db: { url: dbUrl }, http: { host: '127.0.0.1', port: pluginPort }, usage: { rollupDelayMs: ROLLUP_DELAY_MS }, log: { level: 'warn', format: 'json' } }),
+  );
+  const created = await runOctet(['agent-token', 'create', 'e2e-bench', '--config', pluginConfig]);
+  const token = /^token[^:]*: (\S+)$/m.exec(created)?.[1];
+  if (!token) throw new Error(`no token in: ${created}`);
+  const pluginLines: string[] = [];
+  const pluginChild = spawnOctet(['serve', '--config', pluginConfig], (l) => pluginLines.push(l));
+  await waitForLine(pluginChild, 'octet serve', pluginLines, (l) => l.startsWith('Octet plugin at'));
+
+  const radiusPort = await freePort();
+  const httpPort = await freeTcpPort();
+  const agentConfig = join(work, 'agent.json');
+  writeFileSync(
+    agentConfig,
+    JSON.stringify({
+      plugin: { url: `http://127.0.0.1:${pluginPort}`, token },
+      spool: { dir: join(work, 'agent', 'spool') },
+      radius: { host: '127.0.0.1', port: radiusPort, clients: [{ name: 'e2e-nas', address: '127.0.0.1', secret: SECRET }] },
+      http: { host: '127.0.0.1', port: httpPort },
+      log: { level: 'info', format: 'json' },
+    }),
+  );
+  const agentLines: string[] = [];
+  const agentChild = spawnOctet(['agent', '--config', agentConfig], (l) => {
+    if (agentLines.length < 200) agentLines.push(l);
+  });
+  await waitForLine(agentChild, 'octet agent', agentLines, (l) => l.includes('"agent: started"'));
+  return {
+    radiusPort,
+    processes: [
+      { name: 'agent', pid: agentChild.pid! },
+      { name: 'plugin', pid: pluginChild.pid! },
+    ],
+    stop: async () => {
+      await stop(agentChild);
+      await stop(pluginChild);
+    },
+  };
+}
+
+/** The agent and the plugin inside this script's process, beside the load generator. */
+async function startOctetInProcess(dbUrl: string): Promise<OctetSide> {
+  const config = pluginConfigSchema.parse({ db: { url: dbUrl }, http: { host: '127.0.0.1', port: 0 }, usage: { rollupDelayMs: ROLLUP_DELAY_MS } });
+  const plugin = await startPlugin(config, { logger: nullLogger, modules: [ingestModule, usageModule] });
+  const { token } = await buildIngest(plugin.ctx).agents.create('e2e-bench', 'bench');
+  const agentPort = await freePort();
+  const agent = await startAgent(
+    agentConfigSchema.parse({
+      plugin: { url: plugin.url, token },
+      spool: { dir: join(work, 'agent', 'spool') },
+      radius: { host: '127.0.0.1', port: agentPort, clients: [{ name: 'e2e-nas', address: '127.0.0.1', secret: SECRET }] },
+      http: { host: '127.0.0.1', port: 0 },
+      log: { level: 'error', format: 'json' },
+    }),
+    { logger: nullLogger },
+  );
+  return {
+    radiusPort: agent.radiusPort!,
+    processes: [{ name: 'agent, plugin and load generator', pid: process.pid }],
+    stop: async () => {
+      await agent.stop().catch(() => undefined);
+      await plugin.close().catch(() => undefined);
+    },
+  };
+}
 
 async function until(what: string, check: () => Promise<boolean>, limitMs = 600_000): Promise<void> {
   const t0 = performance.now();
@@ -270,6 +421,26 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+interface Cpu {
+  /** CPU seconds of the side's own processes. */
+  own: number;
+  /** The same, by process. */
+  parts: Array<{ name: string; seconds: number }>;
+  /** CPU seconds of MariaDB's server meanwhile. */
+  mariadb: number;
+}
+const MARIADB_PID = mariadbPid();
+function cpuOf(processes: Array<{ name: string; pid: number }>): Cpu {
+  const parts = processes.map((p) => ({ name: p.name, seconds: cpuSeconds(p.pid) }));
+  return { own: parts.reduce((sum, p) => sum + p.seconds, 0), parts, mariadb: MARIADB_PID === undefined ? Number.NaN : cpuSeconds(MARIADB_PID) };
+}
+const cpuDelta = (a: Cpu, b: Cpu): Cpu => ({
+  own: b.own - a.own,
+  parts: b.parts.map((p, i) => ({ name: p.name, seconds: p.seconds - a.parts[i]!.seconds })),
+  mariadb: b.mariadb - a.mariadb,
+});
+const perRequest = (seconds: number) => ((seconds * 1e6) / (SESSIONS * INTERIMS)).toFixed(1);
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 
@@ -278,41 +449,34 @@ const octetDb = await createTestDatabase('mysql');
 const radiusDb = await createTestDatabase('mysql');
 const octetSql = mysql.createPool({ uri: octetDb.url, connectionLimit: 2, supportBigNumbers: true, bigNumberStrings: true });
 const radiusSql = mysql.createPool({ uri: radiusDb.url, connectionLimit: 2, multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true });
-let plugin: Awaited<ReturnType<typeof startPlugin>> | undefined;
-let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+let octet: OctetSide | undefined;
 try {
   await radiusSql.query(readFileSync(FR_SCHEMA, 'utf8'));
-  const config = pluginConfigSchema.parse({ db: { url: octetDb.url }, http: { host: '127.0.0.1', port: 0 }, usage: { rollupDelayMs: ROLLUP_DELAY_MS } });
-  plugin = await startPlugin(config, { logger: nullLogger, modules: [ingestModule, usageModule] });
-  const { token } = await buildIngest(plugin.ctx).agents.create('e2e-bench', 'bench');
-  const agentPort = await freePort();
-  agent = await startAgent(
-    agentConfigSchema.parse({
-      plugin: { url: plugin.url, token },
-      spool: { dir: join(work, 'agent', 'spool') },
-      radius: { host: '127.0.0.1', port: agentPort, clients: [{ name: 'e2e-nas', address: '127.0.0.1', secret: SECRET }] },
-      http: { host: '127.0.0.1', port: 0 },
-      log: { level: 'error', format: 'json' },
-    }),
-    { logger: nullLogger },
-  );
+  octet = ONE_PROCESS ? await startOctetInProcess(octetDb.url) : await startOctetProcesses(octetDb.url);
   const fr = await startFreeRadius(new URL(radiusDb.url));
   const want = expectedTotals();
-  process.stdout.write(`${SESSIONS} sessions x ${INTERIMS} interims = ${SESSIONS * INTERIMS} Interim-Updates per round, ${SOCKETS} sockets x ${WINDOW} outstanding, rollupDelayMs ${ROLLUP_DELAY_MS}\n`);
+  process.stdout.write(
+    `${SESSIONS} sessions x ${INTERIMS} interims = ${SESSIONS * INTERIMS} Interim-Updates per round, ${SOCKETS} sockets x ${WINDOW} outstanding, rollupDelayMs ${ROLLUP_DELAY_MS}, ` +
+      `${ONE_PROCESS ? 'agent and plugin in this process' : 'agent and plugin in their own processes'}\n`,
+  );
 
   const octetRound = async (tag: string) => {
     const templates = packets(tag);
     const [[before]] = await octetSql.query<mysql.RowDataPacket[]>('SELECT COALESCE(MAX(id), 0) AS id FROM usage_observations');
     const fromId = String(before!.id);
+    const cpu0 = cpuOf(octet!.processes);
     const t0 = performance.now();
-    const sent = await load(agent!.radiusPort!, templates);
+    const sent = await load(octet!.radiusPort, templates);
     const answeredS = (performance.now() - t0) / 1000;
     if (sent.givenUp > 0) throw new Error(`octet: ${sent.givenUp} requests unanswered`);
+    let storedS = Number.NaN;
     await until('octet to store and roll up the round', async () => {
       const [[r]] = await octetSql.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n, COALESCE(SUM(rolled_up = 0), 0) AS p FROM usage_observations WHERE id > ?', [fromId]);
+      if (Number(r!.n) === templates.length && Number.isNaN(storedS)) storedS = (performance.now() - t0) / 1000;
       return Number(r!.n) === templates.length && Number(r!.p) === 0;
     });
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuDelta(cpu0, cpuOf(octet!.processes));
     const [[sum]] = await octetSql.query<mysql.RowDataPacket[]>(
       'SELECT CAST(COALESCE(SUM(download), 0) AS CHAR) AS d, CAST(COALESCE(SUM(upload), 0) AS CHAR) AS u FROM usage_hourly WHERE login LIKE ?',
       [`${tag}-sub%`],
@@ -320,11 +484,12 @@ try {
     if (BigInt(sum!.d) !== want.download || BigInt(sum!.u) !== want.upload) {
       throw new Error(`octet: usage_hourly holds ${sum!.d}/${sum!.u} bytes for ${tag}, expected ${want.download}/${want.upload}`);
     }
-    return { seconds, answeredSeconds: answeredS, retransmissions: sent.retransmissions };
+    return { seconds, answeredSeconds: answeredS, storedSeconds: storedS, retransmissions: sent.retransmissions, cpu };
   };
 
   const radiusRound = async (tag: string) => {
     const templates = packets(tag);
+    const cpu0 = cpuOf([{ name: 'freeradius', pid: fr.child.pid! }]);
     const t0 = performance.now();
     const sent = await load(fr.port, templates);
     const answeredS = (performance.now() - t0) / 1000;
@@ -337,25 +502,27 @@ try {
       );
       return Number(r!.n) === SESSIONS && BigInt(r!.d) === want.download && BigInt(r!.u) === want.upload;
     }, 60_000);
-    return { seconds: (performance.now() - t0) / 1000, answeredSeconds: answeredS, retransmissions: sent.retransmissions };
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, answeredSeconds: answeredS, retransmissions: sent.retransmissions, cpu: cpuDelta(cpu0, cpuOf([{ name: 'freeradius', pid: fr.child.pid! }])) };
   };
 
   // Warm-up: connections, JIT, first pages; not reported.
   {
     const warmSessions = Math.min(1000, SESSIONS);
     const warm = (tag: string) => packets(tag).filter((_, i) => i % SESSIONS < warmSessions).slice(0, warmSessions);
-    await load(agent.radiusPort!, warm('warm-o'));
+    await load(octet.radiusPort, warm('warm-o'));
     await load(fr.port, warm('warm-r'));
   }
-  const rounds: Array<{ octet: number; freeradius: number; ratio: number; octetAnswered: number; freeradiusAnswered: number }> = [];
+  const rounds: Array<{ octet: number; freeradius: number; ratio: number; octetCpu: Cpu; freeradiusCpu: Cpu }> = [];
   for (let r = 0; r < ROUNDS; r++) {
     const o = await octetRound(`o${r}`);
     const f = await radiusRound(`r${r}`);
     const ratio = f.seconds / o.seconds;
-    rounds.push({ octet: o.seconds, freeradius: f.seconds, ratio, octetAnswered: o.answeredSeconds, freeradiusAnswered: f.answeredSeconds });
+    rounds.push({ octet: o.seconds, freeradius: f.seconds, ratio, octetCpu: o.cpu, freeradiusCpu: f.cpu });
     process.stdout.write(
-      `round ${r + 1}: octet ${o.seconds.toFixed(2)} s until rolled up (all answered after ${o.answeredSeconds.toFixed(2)} s, ${o.retransmissions} retransmissions), ` +
-        `freeradius+rlm_sql ${f.seconds.toFixed(2)} s until in radacct (answered after ${f.answeredSeconds.toFixed(2)} s, ${f.retransmissions} retransmissions): ratio ${ratio.toFixed(2)}\n`,
+      `round ${r + 1}: octet ${o.seconds.toFixed(2)} s until rolled up (all answered after ${o.answeredSeconds.toFixed(2)} s, stored after ${o.storedSeconds.toFixed(2)} s, ${o.retransmissions} retransmissions), ` +
+        `freeradius+rlm_sql ${f.seconds.toFixed(2)} s until in radacct (answered after ${f.answeredSeconds.toFixed(2)} s, ${f.retransmissions} retransmissions): ratio ${ratio.toFixed(2)}\n` +
+        `  CPU per request: octet ${perRequest(o.cpu.own)} µs (${o.cpu.parts.map((p) => `${p.name} ${perRequest(p.seconds)}`).join(', ')}) + MariaDB ${perRequest(o.cpu.mariadb)} µs, freeradius ${perRequest(f.cpu.own)} µs + MariaDB ${perRequest(f.cpu.mariadb)} µs\n`,
     );
   }
   await stop(fr.child);
@@ -378,7 +545,16 @@ try {
       interims: INTERIMS,
       requests: n,
       rollupDelayMs: ROLLUP_DELAY_MS,
-      rounds: rounds.map((x) => ({ octet: Number(x.octet.toFixed(2)), freeradius: Number(x.freeradius.toFixed(2)), ratio: Number(x.ratio.toFixed(2)) })),
+      shape: ONE_PROCESS ? 'one-process' : 'processes',
+      rounds: rounds.map((x) => ({
+        octet: Number(x.octet.toFixed(2)),
+        freeradius: Number(x.freeradius.toFixed(2)),
+        ratio: Number(x.ratio.toFixed(2)),
+        octetCpuMicrosPerRequest: Number(perRequest(x.octetCpu.own)),
+        octetMariadbCpuMicrosPerRequest: Number(perRequest(x.octetCpu.mariadb)),
+        freeradiusCpuMicrosPerRequest: Number(perRequest(x.freeradiusCpu.own)),
+        freeradiusMariadbCpuMicrosPerRequest: Number(perRequest(x.freeradiusCpu.mariadb)),
+      })),
       octetMedianSeconds: Number(octetMedian.toFixed(2)),
       freeradiusMedianSeconds: Number(frMedian.toFixed(2)),
       ratio: Number(median(ratios).toFixed(2)),
@@ -387,9 +563,8 @@ try {
     }) + '\n',
   );
 } finally {
+  await octet?.stop().catch(() => undefined);
   for (const c of children) await stop(c).catch(() => undefined);
-  await agent?.stop().catch(() => undefined);
-  await plugin?.close().catch(() => undefined);
   await octetSql.end();
   await radiusSql.end();
   await octetDb.drop();
