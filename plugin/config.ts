@@ -76,11 +76,11 @@ export const pluginConfigSchema = z.strictObject({
         })
         .prefault({}),
       /**
-       * Billing runs on a schedule, in the ISP's time zone (node-schedule cron: minute hour day
-       * month weekday). Daily at 00:30 by default: each run bills the services whose period
-       * starts that day (all of them on the 1st for calendar cycles). Off: runs only by
-       * `octet bill` or the Billing runs page.
+       * A service that starts between two billing dates gets its first invoice (the fee from its
+       * start to the next period, in advance) from the first run on or after its start day, i.e.
+       * the next day's scheduled run, instead of on its next billing date.
        */
+      invoiceOnStart: z.boolean().default(false),
       /** Accounts rated and issued per transaction of a run. */
       runChunk: z.number().int().min(1).max(5000).default(500),
       /**
@@ -88,6 +88,13 @@ export const pluginConfigSchema = z.strictObject({
        * over this long after its last chunk (by the next `octet bill` or another instance).
        */
       runLeaseSeconds: z.number().int().min(2).max(3600).default(30),
+      /**
+       * Billing runs on a schedule, in the ISP's time zone (node-schedule cron: minute hour day
+       * month weekday). Daily at 00:30 by default: each run bills the services whose period
+       * starts that day (all of them on the 1st for calendar cycles), and with invoiceOnStart the
+       * first invoice of services that started since. Off: runs only by `octet bill` or the
+       * Billing runs page.
+       */
       schedule: z
         .strictObject({
           enabled: z.boolean().default(true),

@@ -271,12 +271,20 @@ export class BillingService {
 
     const [profiles, services, charges, discounts] = await Promise.all([this.deps.subscribers.profiles(todo), this.deps.subscribers.services(todo), this.deps.tariffs.chargesFor(todo), this.deps.tariffs.discountsFor?.(todo) ?? []]);
     const allServices = [...services.values()].flat();
+    const firstDates = await this.deps.invoices.firstBilledDates(allServices.map((s) => s.id));
+    for (const s of allServices) {
+      const first = firstDates.get(s.id);
+      s.firstBilledMs = first === undefined ? null : DateTime.fromISO(first, { zone: rules.timezone }).toMillis();
+    }
     const codes = [...new Set(allServices.flatMap((s) => s.tariffs.map((h) => h.code)))];
     const catalogue = await catalogueOf(codes);
     const sids = allServices.map((s) => s.id);
     const usage = await this.usageOf(allServices, catalogue, T);
     let fromMs = T;
-    for (const s of allServices) fromMs = Math.min(fromMs, usageWindow(s, T, rules)?.previousDateMs ?? T);
+    for (const s of allServices) {
+      const w = usageWindow(s, T, rules);
+      if (w) fromMs = Math.min(fromMs, w.previousDateMs, w.fromMs);
+    }
     const topUps = fromMs < T ? await this.deps.tariffs.topUpsFor(sids, fromMs, T + 1) : [];
     const profile = await this.deps.profile();
 
@@ -316,6 +324,7 @@ export class BillingService {
         const docs: NewDocument[] = [];
         const windows: Parameters<UsageBilling['closeWindows']>[0] = [];
         const carried: Array<{ ids: string[]; key: string }> = [];
+        const firstBilled: number[] = [];
         // Figures of this attempt only (a transaction that is retried starts them again).
         const totals = new Map<string, { invoiced: bigint; credited: bigint }>();
         const preview: PreviewRow[] = [];
@@ -340,10 +349,12 @@ export class BillingService {
             docs.push(this.newDocument(type, d, accountId, key, p, profile, runId, options.by, type === (invoice ? 'invoice' : 'credit_note') ? usageRows : []));
           }
           windows.push(...result.windows);
+          firstBilled.push(...result.firstBilled);
           if (adj.ids.length) carried.push({ ids: adj.ids, key: invoiceKey });
         }
         if (!t) return { docs, issued: [], totals, preview };
         const issued = await this.deps.invoices.insertIssued(docs, t);
+        await this.deps.invoices.recordFirstBilled(firstBilled, key, t);
         await this.deps.usage.closeWindows(windows, `invoice run ${runId}`, t);
         for (const c of carried) await this.deps.usage.markCarried(c.ids, c.key, t);
         if (this.deps.onIssued) await this.deps.onIssued(issued.map((i) => ({ id: i.id, accountId: i.accountId, email: profiles.get(i.accountId)?.billingEmail ?? profiles.get(i.accountId)?.email ?? null, record: i })), t);
@@ -355,19 +366,31 @@ export class BillingService {
         return { counters, preview: r.preview, totals: r.totals, errors };
       }
       const already = counters.accountsAlreadyBilled;
+      const lateSkips: ChunkResult['errors'] = [];
       const { issued, totals, preview } = await this.deps.db.transaction(async (t) => {
         counters.accountsAlreadyBilled = already;
+        lateSkips.length = 0;
         await this.deps.leases.prove(lease!, t);
         // Another run (before this one took the lease) may have billed some of these: skip them.
         const now = await this.deps.invoices.existingKeys(rated.flatMap((r) => [runKey('invoice', r.accountId, key), runKey('credit_note', r.accountId, key)]), t);
         const skip = new Set(rated.filter((r) => isBilled(now, r.accountId)).map((r) => r.accountId));
         counters.accountsAlreadyBilled += skip.size;
+        // A run of another date may have carried a service first since it was read: rated as not
+        // carried, it would be billed twice; such an account waits for the next run.
+        const carriedMeanwhile = await this.deps.invoices.firstBilledDates(rated.flatMap((r) => (skip.has(r.accountId) ? [] : r.result.firstBilled)), t);
+        for (const r of rated) {
+          const by = r.result.firstBilled.map((id) => carriedMeanwhile.get(id)).find((k) => k !== undefined);
+          if (by === undefined || skip.has(r.accountId)) continue;
+          skip.add(r.accountId);
+          lateSkips.push({ accountId: r.accountId, message: `a service of the account was first billed by the run for ${by} while this run rated it; run this date again` });
+        }
         return issue(t, skip);
         // A conflict rolled the chunk back whole (numbers included): it runs again, proving the lease again.
       }, { retryConflicts: true });
       counters.invoicesIssued = issued.filter((i) => i.type === 'invoice').length;
       counters.creditNotesIssued = issued.filter((i) => i.type === 'credit_note').length;
-      return { counters, preview, totals, errors };
+      counters.accountsFailed += lateSkips.length;
+      return { counters, preview, totals, errors: [...errors, ...lateSkips] };
     };
   }
 
@@ -391,7 +414,7 @@ export class BillingService {
       const fairUse = versions.some((v) => v.tariff.fairUse !== null);
       const bands = versions.some((v) => v.tariff.timeBands.length > 0);
       const span = serviceSpan(s, rules.timezone);
-      const cut = span.startMs > w.previousDateMs || (span.endMs !== null && span.endMs < T) || s.tariffs.some((h, i) => i > 0 && h.fromMs > w.previousDateMs && h.fromMs < T);
+      const cut = !w.plain || span.startMs > w.previousDateMs || (span.endMs !== null && span.endMs < T) || s.tariffs.some((h, i) => i > 0 && h.fromMs > w.previousDateMs && h.fromMs < T);
       // Time bands alone need only where in the local day the bytes came: the sums between band edges.
       if (fairUse || cut || (bands && !bySegments)) detailed.push(s);
       else if (bands) {

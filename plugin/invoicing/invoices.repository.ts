@@ -166,6 +166,31 @@ export class InvoicesRepository {
   }
 
   /**
+   * The billing date (period key) of the first document that carried each of these services, for
+   * those a run has carried (billing_first_dates, migration 0030).
+   */
+  async firstBilledDates(serviceIds: number[], t?: Transaction): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (let i = 0; i < serviceIds.length; i += CHUNK) {
+      const part = serviceIds.slice(i, i + CHUNK);
+      const rows = await this.q<{ s: number | string; k: string }>(`SELECT service_id AS s, period_key AS k FROM billing_first_dates WHERE service_id IN (${part.map(() => '?').join(', ')})`, part, t);
+      for (const r of rows) out.set(Number(r.s), r.k);
+    }
+    return out;
+  }
+
+  /**
+   * Records, in the issuing transaction, the billing date that first carried these services. A
+   * service already recorded (another run's date carried it meanwhile, past this run's read) is a
+   * duplicate key, so the transaction fails and issues nothing twice.
+   */
+  async recordFirstBilled(serviceIds: number[], periodKey: string, t: Transaction): Promise<void> {
+    if (serviceIds.length === 0) return;
+    const now = sqlTime(this.dialect, this.deps.clock.now());
+    await this.bulk('billing_first_dates (service_id, period_key, created_at)', 3, serviceIds.flatMap((id) => [id, periodKey, now]), t);
+  }
+
+  /**
    * Takes `count` consecutive numbers of a series, under the counter row's lock (held until `t`
    * ends, so concurrent issuers queue here and a rollback returns the numbers unused).
    */

@@ -31,7 +31,7 @@ export interface InvoicingPorts {
 
 export function billingRules(ctx: Pick<PluginContext, 'config'>): BillingRules {
   const b = ctx.config.billing;
-  return { timezone: b.timezone, cycle: b.cycle, rounding: b.rounding, taxMode: b.taxOn, defaultTax: { name: b.tax.name, percent: new Dec(b.tax.percent) } };
+  return { timezone: b.timezone, cycle: b.cycle, rounding: b.rounding, taxMode: b.taxOn, invoiceOnStart: b.invoiceOnStart, defaultTax: { name: b.tax.name, percent: new Dec(b.tax.percent) } };
 }
 
 export function buildInvoicing(ctx: PluginContext, ports: InvoicingPorts) {

@@ -27,6 +27,8 @@ export interface BillableService {
   startDate: string;
   endDate: string | null; // local dates, as stored
   tariffs: Array<{ code: string; fromMs: number }>; // history, oldest first
+  /** When the service was entered. */
+  createdAtMs: number;
 }
 
 /** How billing reads accounts and services: batched, one query per chunk of ids, never per account. */
@@ -90,6 +92,7 @@ export function createBillingPort(deps: {
           startDate: s.startDate,
           endDate: s.endDate,
           tariffs: (history.get(s.id) ?? []).map((e) => ({ code: e.code, fromMs: e.fromMs })),
+          createdAtMs: s.createdAt.getTime(),
         });
       }
       return out;

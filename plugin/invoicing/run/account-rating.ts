@@ -59,6 +59,10 @@ export interface ServiceIn {
   startDate: string;
   endDate: string | null;
   tariffs: Array<{ code: string; fromMs: number }>;
+  /** When the service was entered (created in Octet); absent: treated as entered after its start's billing date had passed. */
+  createdAtMs?: number;
+  /** The billing date of the first document that carried this service, or null (or absent) while none has. */
+  firstBilledMs?: number | null;
 }
 
 export interface ChargeIn {
@@ -103,6 +107,8 @@ export interface RunRules {
   cycle: Cycle;
   rounding: RoundingRule;
   taxMode: TaxMode;
+  /** A service that starts between billing dates gets its first invoice on the first run from its start day on (billing.invoiceOnStart). */
+  invoiceOnStart?: boolean;
 }
 
 export interface BilledWindow {
@@ -121,6 +127,8 @@ export interface AccountDocument {
 export interface AccountRating {
   /** Services due at T (the rest wait for their own billing date). */
   dueServices: number[];
+  /** Those of them no document had carried before T: T becomes their first billing date once issued. */
+  firstBilled: number[];
   invoice: AccountDocument | null;
   credit: AccountDocument | null;
   windows: BilledWindow[];
@@ -145,13 +153,46 @@ export function serviceSpan(s: Pick<ServiceIn, 'startDate' | 'endDate'>, timezon
   return { startMs, endMs };
 }
 
-/** The window of usage rows the rating of a due service at T reads: from the previous period start to T. */
-export function usageWindow(s: ServiceIn, T: number, rules: RunRules): { previousDateMs: number; fromMs: number; toMs: number } | null {
+/**
+ * What a run at T carries for a service, or null when the service is not due at T:
+ * - `previousDateMs`: the documents carried are those the rater issues in (previousDateMs, T];
+ * - `fromMs`..`toMs`: the usage rows the rating reads (every arrears window those documents close);
+ * - `plain`: the window is the usual one, (previous period start, T], so one total per service
+ *   may stand for its rows when nothing else cuts the window (billing.service.ts usageOf).
+ *
+ * Rules (the README states them):
+ * - T is a billing date of the service when one of its periods starts at T; documents carried
+ *   are those after the previous billing date, or after the service's first billing date when
+ *   that came later (an invoice on start).
+ * - A service that starts on the billing date before T, that no document has carried yet and that
+ *   was entered in or before the period it starts in, carries that date's documents too (its
+ *   fee in advance): a service starting on the 1st but entered later that day, after the run for
+ *   the 1st, has that month's fee on its first invoice instead of never. Otherwise a service's
+ *   first documents are those after the billing date before T, as for every later date: an
+ *   import of existing customers, or a start set back across a billing date, is not billed for
+ *   the periods before.
+ * - The first billing date is kept (firstBilledMs): re-rating at it (late usage) gives the same
+ *   documents, and a date before it carries nothing more for the service (a later run carried it).
+ * - With invoiceOnStart, a service starting between two billing dates is also due on any run
+ *   from its start day until its next period starts, until its first document is issued: that
+ *   first invoice carries what the rater issues from the start to T (the prorated fee in
+ *   advance), and the next billing date carries the rest.
+ */
+export function usageWindow(s: ServiceIn, T: number, rules: RunRules): { previousDateMs: number; fromMs: number; toMs: number; plain: boolean } | null {
   const { startMs } = serviceSpan(s, rules.timezone);
   const spec = cycleFor(rules.cycle, rules.timezone, startMs);
-  if (periodAt(T, spec).fromMs !== T) return null;
+  const first = s.firstBilledMs ?? null;
+  if (first !== null && first > T) return null;
+  const firstTime = first === null || first === T;
+  const enteredInTime = s.createdAtMs !== undefined && startMs >= periodAt(s.createdAtMs, spec).fromMs;
+  const rowsFrom = (after: number) => Math.min(T, Math.max(floorBucket(startMs), periodAt(Math.max(after, startMs), spec).fromMs));
+  if (periodAt(T, spec).fromMs !== T) {
+    const onStart = rules.invoiceOnStart === true && firstTime && enteredInTime && startMs <= T && T < periodAt(startMs, spec).toMs;
+    return onStart ? { previousDateMs: startMs - 1, fromMs: Math.min(T, floorBucket(startMs)), toMs: T, plain: false } : null;
+  }
   const prev = periodAt(T - 1, spec).fromMs;
-  return { previousDateMs: prev, fromMs: Math.min(T, Math.max(prev, floorBucket(startMs))), toMs: T };
+  const after = firstTime ? (enteredInTime && startMs === prev ? startMs - 1 : prev) : Math.max(prev, first);
+  return { previousDateMs: after, fromMs: after === prev ? Math.min(T, Math.max(prev, floorBucket(startMs))) : rowsFrom(after), toMs: T, plain: after === prev };
 }
 
 function plan(s: ServiceIn, startMs: number, endMs: number | null, T: number, a: AccountIn, rules: RunRules): { plan: Scenario['plan']; tariffs: Tariff[] } | string {
@@ -189,6 +230,7 @@ function plan(s: ServiceIn, startMs: number, endMs: number | null, T: number, a:
 export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRating {
   const errors: string[] = [];
   const dueServices: number[] = [];
+  const firstBilled: number[] = [];
   const invoices: Array<{ s: ServiceIn | null; doc: RatedDocument }> = [];
   const credits: Array<{ s: ServiceIn | null; doc: RatedDocument }> = [];
   const windows: BilledWindow[] = [];
@@ -200,6 +242,7 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
     const { startMs, endMs } = serviceSpan(s, rules.timezone);
     if (startMs > T) continue;
     dueServices.push(s.id);
+    if ((s.firstBilledMs ?? null) === null) firstBilled.push(s.id);
     const p = plan(s, startMs, endMs, T, a, rules);
     if (typeof p === 'string') {
       errors.push(p);
@@ -244,9 +287,9 @@ export function rateAccount(a: AccountIn, T: number, rules: RunRules): AccountRa
   }
   const fixedOnAccount = (a.discounts ?? []).find((d) => d.serviceId === null && d.kind === 'fixed');
   if (fixedOnAccount && dueServices.length) errors.push(`discount ${fixedOnAccount.code} of the account is a fixed amount: give it a service, or make it a percentage`);
-  if (errors.length) return { dueServices, invoice: null, credit: null, windows: [], errors };
+  if (errors.length) return { dueServices, firstBilled, invoice: null, credit: null, windows: [], errors };
   for (const doc of accountCharges(a, accountLevel, T, rules)) (doc.type === 'invoice' ? invoices : credits).push({ s: null, doc });
-  return { dueServices, invoice: merge('invoice', invoices, T, a, rules), credit: merge('credit_note', credits, T, a, rules), windows, errors };
+  return { dueServices, firstBilled, invoice: merge('invoice', invoices, T, a, rules), credit: merge('credit_note', credits, T, a, rules), windows, errors };
 }
 
 function discountsOf(discounts: DiscountIn[], rules: RunRules): Discount[] {

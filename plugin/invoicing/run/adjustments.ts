@@ -67,8 +67,8 @@ export async function adjustmentLines(pending: PendingAdjustment[], input: Accou
     if (billed) {
       const oldT = DateTime.fromISO(billed.periodKey, { zone: rules.timezone }).toMillis();
       const w = usageWindow(service, oldT, rules);
-      if (w && w.previousDateMs < oldT) {
-        const [rows, topUps] = await Promise.all([deps.usage.usageRows([serviceId], w.previousDateMs, oldT, t), deps.tariffs.topUpsFor([serviceId], w.previousDateMs, oldT + 1, t)]);
+      if (w && w.fromMs < oldT) {
+        const [rows, topUps] = await Promise.all([deps.usage.usageRows([serviceId], w.fromMs, oldT, t), deps.tariffs.topUpsFor([serviceId], Math.min(w.fromMs, w.previousDateMs), oldT + 1, t)]);
         const again = rateAccount({ ...input, services: [service], charges: [], topUps, usage: rows }, oldT, rules);
         const lines = again.invoice?.document.lines ?? [];
         const at = lines.findIndex((l, i) => l.kind === 'usage' && again.invoice!.lineServices[i] === serviceId && l.fromMs === period.fromMs && l.toMs === period.toMs);

@@ -50,6 +50,7 @@ const OWNER: Record<string, string> = {
   invoice_deliveries: 'invoicing',
   billing_runs: 'invoicing',
   billing_run_errors: 'invoicing',
+  billing_first_dates: 'invoicing',
   payments: 'payments',
   payment_allocations: 'payments',
   payment_refunds: 'payments',

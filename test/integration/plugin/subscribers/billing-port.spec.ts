@@ -130,6 +130,8 @@ forEachDatabase('the billing port of subscribers', (dialect) => {
           { code: 'home-100', fromMs: Date.parse('2025-12-31T23:00:00Z') },
           { code: 'home-200', fromMs: Date.parse('2026-03-14T23:00:00Z') },
         ],
+        // Entered at the test clock's time, which stands still.
+        createdAtMs: plugin.clock.now().getTime(),
       },
     ]);
     const withOld = read.value.get(idOf.get(100)!)!;

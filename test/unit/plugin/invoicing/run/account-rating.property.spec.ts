@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { rateAccount, serviceSpan, usageWindow, type AccountDocument, type AccountIn, type RunRules } from '../../../../../plugin/invoicing/run/account-rating.js';
-import { localMidnight, rateScenario, type RatedDocument } from '../../../../../plugin/rating/index.js';
+import { cycleFor, localMidnight, periodAt, rateScenario, type RatedDocument } from '../../../../../plugin/rating/index.js';
 import { accountOf, accountOneGo, billingDates, canonical, oneGo as oneGoOf, rulesOf, shuffle, sum, worldArb, type World } from './world.js';
 
 const RUNS = { numRuns: 200 };
@@ -120,6 +120,42 @@ describe('the billing run rates an account (properties)', function () {
     );
   });
 
+  it('run every day, with services entered up to days after their start (within its period) and each one’s first billing date kept as the run keeps it, each service is charged the fees and usage it is charged in one go, with invoiceOnStart or without', () => {
+    fc.assert(
+      fc.property(worldArb, fc.boolean(), fc.array(fc.integer({ min: -48, max: 240 }), { minLength: 3, maxLength: 3 }), (w, invoiceOnStart, enteredHours) => {
+        const base = accountOf(w);
+        const rules: RunRules = { ...rulesOf(w), invoiceOnStart };
+        const services = base.services.map((s, i) => {
+          const { startMs } = serviceSpan(s, rules.timezone);
+          const periodEnd = periodAt(startMs, cycleFor(rules.cycle, rules.timezone, startMs)).toMs;
+          return { ...s, createdAtMs: Math.min(startMs + enteredHours[i % 3]! * 3_600_000, periodEnd - 3_600_000), firstBilledMs: null as number | null };
+        });
+        const last = Math.max(...services.map((s) => billingDates(s, rules).at(-1)!));
+        const walked: Array<{ doc: RatedDocument; services: Array<number | null> }> = [];
+        const bytes = new Map<number, bigint>();
+        let day = DateTime.fromMillis(Math.min(...services.map((s) => s.createdAtMs)), { zone: rules.timezone }).startOf('day');
+        for (let T = day.toMillis(); T <= last; day = day.plus({ days: 1 }), T = day.toMillis()) {
+          // The run of the day at 00:30 sees the services entered by then.
+          const seen = services.filter((s) => s.createdAtMs <= T + 30 * 60_000);
+          if (seen.length === 0) continue;
+          const r = rateAccount({ ...base, services: seen, charges: base.charges.filter((c) => c.serviceId !== null) }, T, rules);
+          expect(r.errors).to.deep.equal([]);
+          const docs = documentsOf(r);
+          for (const d of docs) walked.push({ doc: d.document, services: d.lineServices });
+          for (const x of r.windows) bytes.set(x.serviceId, (bytes.get(x.serviceId) ?? 0n) + x.download + x.upload);
+          if (docs.length) for (const id of r.firstBilled) services.find((s) => s.id === id)!.firstBilledMs = T;
+        }
+        for (const s of services) {
+          const dates = billingDates(s, rules);
+          const whole = rateScenario(oneGoOf(base, s, rules, dates[dates.length - 1]!)).documents;
+          for (const kind of ['recurring_fee', 'recurring_item', 'one_off', 'usage', 'top_up']) expect(netOf(walked, kind, s.id), `${kind} of service ${s.id}`).to.equal(netOf(whole.map((doc) => ({ doc })), kind));
+          expect(bytes.get(s.id) ?? 0n, `bytes of service ${s.id}`).to.equal(sum(whole.flatMap((d) => d.usage.map((u) => u.downloadBytes + u.uploadBytes))));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('anniversary cycle: a service that started on the 29th, 30th or 31st is due on the last day of shorter months, and on no other day', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 23 }), fc.constantFrom(29, 30, 31), fc.constantFrom('Europe/Berlin', 'Asia/Kolkata'), (m, day, timezone) => {
@@ -135,7 +171,7 @@ describe('the billing run rates an account (properties)', function () {
           const due = next.set({ day: Math.min(day, next.daysInMonth!) }).toISODate()!;
           const T = localMidnight(due, timezone);
           const window = usageWindow(a.services[0]!, T, rules);
-          expect(window, `due on ${due}`).to.deep.equal({ previousDateMs: previous, fromMs: previous, toMs: T });
+          expect(window, `due on ${due}`).to.deep.equal({ previousDateMs: previous, fromMs: previous, toMs: T, plain: true });
           expect(rateAccount(a, T, rules).dueServices).to.deep.equal([10]);
           for (const other of [-1, 1]) {
             const d = DateTime.fromISO(due, { zone: 'UTC' }).plus({ days: other }).toISODate()!;
