@@ -71,7 +71,13 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
       },
     },
   });
-  const subscribers = buildSubscribers(ctx, { usageQueries: usage.queries, inventory: ingest.inventory, assignable: (code) => tariffs.port.assignable(code) });
+  const subscribers = buildSubscribers(ctx, {
+    usageQueries: usage.queries,
+    inventory: ingest.inventory,
+    assignable: (code) => tariffs.port.assignable(code),
+    // Billing is built after subscribers (it reads them through their port); a change asks it when called.
+    billedThrough: async (serviceId, t) => (await invoicing.invoices.lastBilledDates([serviceId], t)).get(serviceId) ?? null,
+  });
   const network = buildNetwork(ctx);
   // Billing reads usage through this port; the agents' status reports say how far it is final.
   const billingUsage = createBillingUsage(ctx, network);

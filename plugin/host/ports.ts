@@ -31,6 +31,7 @@ export function hostSyncPorts(m: {
       createService: async (accountId, raw, actor) => service(await subs.createService(accountId, raw, actor)),
       updateService: async (id, raw, actor) => service(await subs.updateService(id, raw, actor)),
       endService: async (id, raw, actor) => service(await subs.endService(id, raw, actor)),
+      earliestEndDate: (id) => subs.earliestEndDate(id),
       findLiveServiceByLogin: async (login) => (await subs.listServices({ login }, 100)).items.find((s) => s.login === login && s.status !== 'ended') ?? null,
       liveServicesOf: async (accountId) => (await subs.servicesOf(accountId)).filter((s) => s.status !== 'ended'),
     },

@@ -58,6 +58,8 @@ export interface HostSyncPorts {
     createService(accountId: number, raw: Record<string, unknown>, actor: string): Promise<SyncService>;
     updateService(id: number, raw: Record<string, unknown>, actor: string): Promise<SyncService>;
     endService(id: number, raw: Record<string, unknown>, actor: string): Promise<SyncService>;
+    /** The earliest end date the service takes: its start, or the last billing date that carries it (absent: its start). */
+    earliestEndDate?(id: number): Promise<string>;
     findLiveServiceByLogin(login: string): Promise<SyncService | null>;
     liveServicesOf(accountId: number): Promise<SyncService[]>;
   };
@@ -274,7 +276,12 @@ export class HostSyncService {
       if (!link) return 'skipped';
       const current = await subs.getService(link.octetId);
       if (current.status === 'ended') return 'unchanged';
-      await subs.endService(link.octetId, { endDate: s.endDate && s.endDate >= current.startDate ? s.endDate : this.today() }, this.actor);
+      // An end the host dates before what Octet may still change (the start, or a billing date
+      // whose fee in advance was issued) is taken as that earliest date: the days between were
+      // billed, and staff credit them if they should not have been.
+      const earliest = (await subs.earliestEndDate?.(link.octetId)) ?? current.startDate;
+      const wanted = s.endDate ?? this.today();
+      await subs.endService(link.octetId, { endDate: wanted >= earliest ? wanted : earliest }, this.actor);
       return 'updated';
     }
     if (s.status === 'pending' && !link) return 'skipped';

@@ -180,6 +180,26 @@ export class InvoicesRepository {
   }
 
   /**
+   * The latest billing date (period key) whose run documents (invoice or credit note, any status
+   * but draft) carry each of these services: what a change to the service must not reach back
+   * before, for the billing of that date is final.
+   */
+  async lastBilledDates(serviceIds: number[], t?: Transaction): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (let i = 0; i < serviceIds.length; i += CHUNK) {
+      const part = serviceIds.slice(i, i + CHUNK);
+      const rows = await this.q<{ s: number | string; k: string }>(
+        `SELECT l.service_id AS s, MAX(i.period_key) AS k FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+          WHERE l.service_id IN (${part.map(() => '?').join(', ')}) AND i.billing_run_id IS NOT NULL AND i.status <> 'draft' GROUP BY l.service_id`,
+        part,
+        t,
+      );
+      for (const r of rows) out.set(Number(r.s), r.k);
+    }
+    return out;
+  }
+
+  /**
    * Records, in the issuing transaction, the billing date that first carried these services. A
    * service already recorded (another run's date carried it meanwhile, past this run's read) is a
    * duplicate key, so the transaction fails and issues nothing twice.

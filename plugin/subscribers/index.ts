@@ -8,7 +8,7 @@ import { StagedImportService } from './import/staged-import.service.js';
 import { importUploadParser, subscriberPages } from './pages.js';
 import { PREVIEW_PATH } from './web/import-pages.js';
 import { ServicesRepository } from './services.repository.js';
-import { SubscribersService } from './subscribers.service.js';
+import { SubscribersService, type BilledThrough } from './subscribers.service.js';
 import { UnclaimedRepository } from './unclaimed.repository.js';
 import { UnclaimedLoginsService } from './unclaimed.service.js';
 import { usageFor } from './usage-binding.js';
@@ -21,6 +21,7 @@ import { unassignedUsageByLogin, type UsageQueries } from '../usage/index.js';
 export { reportText } from './import/report-text.js';
 export type { BillableService, BillingProfile, SubscribersBillingPort } from './billing-port.js';
 export type { TariffAssignable } from './service-tariffs.js';
+export type { BilledThrough } from './subscribers.service.js';
 
 export interface SubscribersParts {
   subscribers: SubscribersService;
@@ -34,6 +35,8 @@ export interface SubscribersPorts {
   inventory?: Pick<InventoryService, 'loginsAfter' | 'entriesOf'>;
   /** The tariffs module's check of a code; without it any code is accepted. */
   assignable?: TariffAssignable;
+  /** Billing's port: the latest billing date whose documents carry a service; without it no change is held back. */
+  billedThrough?: BilledThrough;
 }
 
 /** Builds the module's repositories and services from the shared context (CLI commands use it too). */
@@ -47,7 +50,7 @@ export function buildSubscribers(
   const common = { timezone: ctx.config.billing.timezone, defaultCurrency: ctx.config.billing.currency };
   const history = new TariffHistoryRepository(ctx.db, () => ctx.clock.now());
   const tariffs = new ServiceTariffs({ history, assignable: ports.assignable, clock: ctx.clock, timezone: common.timezone });
-  const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, tariffs, clock: ctx.clock, ...common });
+  const subscribers = new SubscribersService({ db: ctx.db, accounts, services, audit: ctx.repos.audit, usage: usage.link, tariffs, clock: ctx.clock, billedThrough: ports.billedThrough, ...common });
   const importer = new AccountImportService({ db: ctx.db, accounts, services, subscribers, audit: ctx.repos.audit, tariffHistory: history, ...common });
   const unclaimedRepo = new UnclaimedRepository(ctx.db, {
     inventory: ports.inventory ?? buildIngest(ctx).inventory,

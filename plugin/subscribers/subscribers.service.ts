@@ -13,7 +13,18 @@ import type { TariffEntry } from './tariff-history.js';
 import type { UsageLink } from './usage-link.js';
 import { endDateProblem, parseAccountInput, parseDate, parseServiceInput, summarise, taxExemptionProblem, type AccountFields, type ServiceFields } from './validation.js';
 
+/**
+ * The latest billing date (YYYY-MM-DD, a local midnight) whose run documents carry the service, or
+ * null while none does: billing's port. What was billed up to that date is final, so a change
+ * may not reach back before it: an end before it would never credit the days already billed in
+ * advance, a tariff change before it would never be charged or credited, and a moved start
+ * would move what the billed documents were rated on.
+ */
+export type BilledThrough = (serviceId: number, t?: Transaction) => Promise<string | null>;
+
 export interface SubscribersDeps {
+  /** Absent: nothing is billed (tests of this module alone), no change is held back. */
+  billedThrough?: BilledThrough;
   db: Database;
   accounts: AccountsRepository;
   services: ServicesRepository;
@@ -247,7 +258,14 @@ export class SubscribersService {
       return false;
     }
     if (before.status === 'ended') throw new ConflictError(`service #${before.id} has ended and cannot change; create a new service instead`);
+    const billed = changes.startDate || changes.tariff ? ((await this.deps.billedThrough?.(before.id, t)) ?? null) : null;
+    if (billed !== null && changes.startDate) {
+      throw invalid([{ field: 'startDate', message: `cannot change any more: the service is billed (through the run for ${billed}); end it and create a new service, or correct the invoices with credit notes` }]);
+    }
     const tariffFrom = await this.deps.tariffs.recordChange(before, { tariff: changes.tariff ? patch.tariff : undefined, startDate: patch.startDate }, tariffFromMs, actor, t);
+    if (billed !== null && tariffFrom !== null && tariffFrom <= DateTime.fromISO(billed, { zone: this.deps.timezone }).toMillis()) {
+      throw invalid([{ field: 'tariffFrom', message: `must be after ${billed}: the service is billed through the run for ${billed} with the tariff it had; date the change later` }]);
+    }
     if (changes.login) {
       const holder = (await this.deps.services.findLiveByLogins([patch.login!], t)).get(patch.login!);
       if (holder && holder.id !== before.id) throw loginTaken(patch.login!, holder);
@@ -262,6 +280,13 @@ export class SubscribersService {
     return true;
   }
 
+  /** The earliest end date a service can be given: its start, or the latest billing date that carries it (a host's sync ends no earlier). */
+  async earliestEndDate(id: number): Promise<string> {
+    const s = await this.getService(id);
+    const billed = (await this.deps.billedThrough?.(id)) ?? null;
+    return billed !== null && billed > s.startDate ? billed : s.startDate;
+  }
+
   /** Ends a service: its login is free for another service from now on. */
   async endService(id: number, raw: Record<string, unknown>, actor: string): Promise<Service> {
     const issues: FieldIssue[] = [];
@@ -274,6 +299,10 @@ export class SubscribersService {
       if (before.status === 'ended') throw new ConflictError(`service #${id} already ended on ${before.endDate ?? '?'}`);
       const problem = endDateProblem(before.startDate, endDate!);
       if (problem) throw invalid([{ field: 'endDate', message: problem }]);
+      const billed = (await this.deps.billedThrough?.(id, t)) ?? null;
+      if (billed !== null && endDate! < billed) {
+        throw invalid([{ field: 'endDate', message: `must be on or after ${billed}: the service is billed through the run for ${billed} (its fee in advance); end it on ${billed} or later, and credit the days before with a credit note` }]);
+      }
       await this.deps.services.end(id, endDate!, this.deps.clock.now(), t);
       // An end in the past gives the usage after it back (unassigned, or to the login's next service).
       await this.deps.usage.adoptUnassigned({ id, accountId: before.accountId, login: before.login }, t);
