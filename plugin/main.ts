@@ -70,6 +70,11 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
         return { accountId: s.accountId, tariff: s.tariff };
       },
     },
+    // Billing is built later; a charge asks it when added.
+    billedThrough: {
+      service: async (id) => (await invoicing.invoices.lastBilledDates([id])).get(id) ?? null,
+      account: (id) => invoicing.invoices.lastBilledDateOfAccount(id),
+    },
   });
   const subscribers = buildSubscribers(ctx, {
     usageQueries: usage.queries,

@@ -199,6 +199,12 @@ export class InvoicesRepository {
     return out;
   }
 
+  /** The latest billing date (period key) of an account's run documents (any status but draft), or null. */
+  async lastBilledDateOfAccount(accountId: number, t?: Transaction): Promise<string | null> {
+    const [row] = await this.q<{ k: string | null }>("SELECT MAX(period_key) AS k FROM invoices WHERE account_id = ? AND billing_run_id IS NOT NULL AND status <> 'draft'", [accountId], t);
+    return row?.k ?? null;
+  }
+
   /**
    * Records, in the issuing transaction, the billing date that first carried these services. A
    * service already recorded (another run's date carried it meanwhile, past this run's read) is a

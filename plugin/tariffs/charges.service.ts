@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors.js';
@@ -17,7 +18,19 @@ export interface SubscriberLookups {
   serviceTariff(serviceId: number): Promise<{ accountId: number; tariff: string | null }>;
 }
 
+/**
+ * Billing's port: the latest billing date (YYYY-MM-DD) whose run documents carry a service, or an
+ * account, or null while none does. What a charge dated on or before it would add was never
+ * going to be invoiced (that date's documents are issued), so such a date is refused.
+ */
+export interface BilledThroughLookups {
+  service(serviceId: number): Promise<string | null>;
+  account(accountId: number): Promise<string | null>;
+}
+
 export interface ChargesServiceDeps {
+  /** Absent: nothing is billed yet (tests of this module alone). */
+  billedThrough?: BilledThroughLookups;
   db: Database;
   charges: ChargesRepository;
   catalogue: Pick<TariffsService, 'get'>;
@@ -30,6 +43,10 @@ export interface ChargesServiceDeps {
 /** Extra charges per account and top-ups per service; every change audited on the account or service. */
 export class ChargesService {
   constructor(private readonly deps: ChargesServiceDeps) {}
+
+  private midnight(date: string): number {
+    return DateTime.fromISO(date, { zone: this.deps.timezone }).toMillis();
+  }
 
   async listCharges(accountId: number, includeRemoved = false): Promise<StoredCharge[]> {
     await this.deps.subscribers.requireAccount(accountId);
@@ -47,6 +64,16 @@ export class ChargesService {
         throw err;
       });
       if (service.accountId !== accountId) throw invalid([{ field: 'serviceId', message: `service #${value.serviceId} belongs to another account` }]);
+    }
+    const billed = value.serviceId !== null ? await this.deps.billedThrough?.service(value.serviceId) : await this.deps.billedThrough?.account(accountId);
+    if (billed) {
+      const whose = value.serviceId !== null ? `service #${value.serviceId}` : 'the account';
+      if (value.atMs !== null && value.atMs <= this.midnight(billed)) {
+        throw invalid([{ field: 'at', message: `must be after ${billed}: the run for ${billed} has billed ${whose}, so a one-off dated then would never be invoiced; date it after ${billed} and it goes on the next invoice` }]);
+      }
+      if (value.recurring && value.fromDate !== null && value.fromDate <= billed) {
+        throw invalid([{ field: 'fromDate', message: `must be after ${billed}: the run for ${billed} has billed ${whose} up to then in advance; start it after ${billed}, and add what came before as a one-off charge` }]);
+      }
     }
     return this.deps.db.transaction(async (t) => {
       const charge = await this.deps.charges.addCharge(value, actor, this.deps.clock.now(), t);
@@ -106,6 +133,10 @@ export class ChargesService {
     if (!offered.includes(code)) {
       const offers = offered.length ? `it offers ${offered.join(', ')}` : 'it offers none';
       throw new ValidationError(`tariff ${service.tariff} has no top-up ${code} (${offers})`, [{ field: 'code', message: `tariff ${service.tariff} has no top-up ${code} (${offers})` }]);
+    }
+    const billed = await this.deps.billedThrough?.service(serviceId);
+    if (billed && atMs <= this.midnight(billed)) {
+      throw invalid([{ field: 'at', message: `must be after ${billed}: the run for ${billed} has billed the usage of service #${serviceId} up to then, so a pack bought then would never be charged; date it after ${billed}` }]);
     }
     return this.deps.db.transaction(async (t) => {
       const bought = await this.deps.charges.addTopUp(serviceId, code, atMs, actor, now, t);

@@ -3,7 +3,7 @@ import type { PluginContext } from '../context.js';
 import type { InstalledModule, PluginModule } from '../modules.js';
 import { tariffsApi } from './api.js';
 import { ChargesRepository } from './charges.repository.js';
-import { ChargesService, type SubscriberLookups } from './charges.service.js';
+import { ChargesService, type BilledThroughLookups, type SubscriberLookups } from './charges.service.js';
 import { DiscountsRepository } from './discounts.repository.js';
 import { DiscountsService } from './discounts.service.js';
 import type { DiscountKind, DiscountTarget } from '../rating/index.js';
@@ -16,7 +16,7 @@ import type { TariffVersion } from './version-at.js';
 
 export { versionAt, type TariffVersion } from './version-at.js';
 export type { CatalogueEntry } from './tariffs.service.js';
-export type { SubscriberLookups } from './charges.service.js';
+export type { BilledThroughLookups, SubscriberLookups } from './charges.service.js';
 
 import type { ExtraCharge } from './charges.js';
 export type { ExtraCharge };
@@ -52,6 +52,8 @@ export interface AccountDiscount {
 /** What the catalogue uses of other modules, as the composition root built them. */
 export interface TariffsPorts {
   subscribers: SubscriberLookups;
+  /** Billing's port (how far services and accounts are billed); absent: charges are not held back. */
+  billedThrough?: BilledThroughLookups;
 }
 
 export function buildTariffs(ctx: PluginContext, ports: TariffsPorts) {
@@ -60,7 +62,7 @@ export function buildTariffs(ctx: PluginContext, ports: TariffsPorts) {
   const catalogue = new TariffsService({ db: ctx.db, tariffs: tariffsRepo, audit: ctx.repos.audit, clock: ctx.clock });
   const discountsRepo = new DiscountsRepository(ctx.db);
   const discounts = new DiscountsService({ db: ctx.db, discounts: discountsRepo, subscribers: ports.subscribers, audit: ctx.repos.audit, clock: ctx.clock });
-  const charges = new ChargesService({ db: ctx.db, charges: chargesRepo, catalogue, subscribers: ports.subscribers, audit: ctx.repos.audit, clock: ctx.clock, timezone: ctx.config.billing.timezone });
+  const charges = new ChargesService({ db: ctx.db, charges: chargesRepo, catalogue, subscribers: ports.subscribers, billedThrough: ports.billedThrough, audit: ctx.repos.audit, clock: ctx.clock, timezone: ctx.config.billing.timezone });
   const port: TariffsPort = {
     versionsByCode: async (codes, t) => {
       const out = new Map<string, { entry: CatalogueEntry; versions: TariffVersion[] }>();

@@ -5,7 +5,10 @@ import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
 
 // 31.00 a month: January's 31 days make whole euros per day.
-const fibre = { code: 'FIBRE-100', name: 'Fibre 100', currency: 'EUR', recurringFee: '31.00', usage: { direction: 'both', unit: 'GB', includedUnits: '0', charge: { model: 'per_unit', unitPrice: '0.50' } } };
+const fibre = {
+  code: 'FIBRE-100', name: 'Fibre 100', currency: 'EUR', recurringFee: '31.00',
+  usage: { direction: 'both', unit: 'GB', includedUnits: '0', charge: { model: 'per_unit', unitPrice: '0.50' }, topUps: [{ code: 'EXTRA-100', units: '100', price: '3.00' }] },
+};
 const fibre200 = { ...fibre, code: 'FIBRE-200', name: 'Fibre 200', recurringFee: '62.00' };
 
 /** The ValidationError `fn` throws, for its field and message. */
@@ -82,5 +85,27 @@ forEachDatabase('changes to a billed service', (dialect) => {
     // From now (after the billed date) the change is taken.
     await subscribers.updateService(serviceId, { tariff: 'FIBRE-200' }, 'user:1');
     expect((await subscribers.getService(serviceId)).tariff).to.equal('FIBRE-200');
+  });
+
+  it('refuses a one-off charge, a recurring charge’s start or a top-up dated on or before the last billing date, which would never be invoiced; dated after it, a one-off is on the next invoice', async () => {
+    const { charges } = plugin.services.tariffs;
+    const install = { code: 'INSTALL', description: 'Installation', price: '79.00', recurring: false };
+    expect(await refusal(() => charges.addCharge(accountId, { ...install, at: '2026-12-15', serviceId }, 'user:1'))).to.deep.equal({
+      field: 'at',
+      message: `must be after 2027-01-01: the run for 2027-01-01 has billed service #${serviceId}, so a one-off dated then would never be invoiced; date it after 2027-01-01 and it goes on the next invoice`,
+    });
+    // The account's own charges (no service) look at the account's documents.
+    expect(await refusal(() => charges.addCharge(accountId, { ...install, at: '2027-01-01T00:00:00+01:00' }, 'user:1'))).to.have.property('field', 'at');
+    expect(await refusal(() => charges.addCharge(accountId, { code: 'STATIC-IP', description: 'Static IPv4', price: '5.00', recurring: true, fromDate: '2026-12-01' }, 'user:1'))).to.have.property('field', 'fromDate');
+    expect(await refusal(() => charges.buyTopUp(serviceId, { code: 'EXTRA-100', at: '2026-12-20' }, 'user:1'))).to.have.property('field', 'at');
+    expect(await charges.listCharges(accountId)).to.deep.equal([]);
+    expect(await charges.listTopUps(serviceId)).to.deep.equal([]);
+
+    await charges.addCharge(accountId, { ...install, at: '2027-01-08', serviceId }, 'user:1');
+    clock.set('2027-02-01T05:00:00Z');
+    await plugin.services.invoicing.billing.run('2027-02', { dryRun: false, by: 'user:1' });
+    const { invoices } = plugin.services.invoicing;
+    const feb = (await invoices.list({ accountId, periodKey: '2027-02-01' })).rows[0]!;
+    expect((await invoices.snapshot(feb.id)).document.lines.filter((l) => l.kind === 'one_off').map((l) => l.amountMinor)).to.deep.equal([7900n]);
   });
 });
