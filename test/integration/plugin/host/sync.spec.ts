@@ -151,6 +151,22 @@ forEachDatabase('host sync with Splynx', (dialect) => {
     expect((await plugin.services.payments.list({ accountId: jacques!.id })).rows.map((p) => p.externalId).sort()).to.deep.equal(['1', '2']);
   });
 
+  slowIt('ends a service Splynx ended before the last billing date that carries it on that date, not earlier: what was billed in advance stays right, and the sync reports no error', async () => {
+    plugin = await splynxPlugin(dialect, fake, { tariffMap: { Aplha: 'HOME-31' } });
+    await plugin.services.tariffs.catalogue.create({ code: 'HOME-31', name: 'Home', currency: 'EUR', recurringFee: '31.00', usage: { direction: 'both', unit: 'GB', includedUnits: '0', charge: { model: 'per_unit', unitPrice: '0.50' } } }, 'user:1');
+    await sync(plugin).runOnce();
+    const [john] = await accountOf(plugin, '2');
+    // 2 March: the run for 1 March bills March in advance.
+    const run = await plugin.services.invoicing.billing.run('2026-03', { dryRun: false, by: 'user:1' });
+    expect([run.status, run.invoicesIssued]).to.deep.equal(['finished', 1]);
+    fake.put(fake.services, { ...fake.services.get(1)!, status: 'disabled', end_date: '2026-02-10' });
+    const results = await sync(plugin).runOnce();
+    expect(results.filter((r) => r.error).map((r) => r.error)).to.deep.equal([]);
+    expect((await sync(plugin).status()).errors).to.deep.equal([]);
+    const [svc] = await plugin.services.subscribers.subscribers.servicesOf(john!.id);
+    expect([svc!.status, svc!.endDate]).to.deep.equal(['ended', '2026-03-01']);
+  });
+
   slowIt('mirrors a Splynx block into enforcement (and its lifting) when Splynx does the dunning, and reads no payments', async () => {
     plugin = await splynxPlugin(dialect, fake, { dunning: 'splynx' });
     expect(plugin.services.host.owns.blocking).to.equal(true);
