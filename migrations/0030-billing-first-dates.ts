@@ -4,10 +4,11 @@ import type { MigrationContext } from '../plugin/db/migrator.js';
 /**
  * The billing date of the first document that carried each service (invoicing/run/account-rating.ts
  * usageWindow). Billing needs it for two rules:
- * - A service no document has carried yet, entered in the period it starts in, carries everything
- *   from its start. Before, a service starting on the 1st but entered after the run for the 1st
- *   lost that run's invoice: the next run carried only what came after the 1st, so the first
- *   month's fee in advance was never billed.
+ * - A service that starts on a billing date, entered (in the period it starts in) after that
+ *   date's run and carried by no document yet, carries that date's documents on its first
+ *   invoice. Before, a service starting on the 1st but entered after the run for the 1st lost
+ *   that run's invoice: the next run carried only what came after the 1st, so the first month's
+ *   fee in advance was never billed.
  * - With billing.invoiceOnStart, the first invoice of a service starting between two billing dates
  *   is issued on a day that is no billing date; the next billing date carries what came after it.
  *
