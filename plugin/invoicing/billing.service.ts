@@ -377,7 +377,7 @@ export class BillingService {
         counters.accountsAlreadyBilled += skip.size;
         // A run of another date may have carried a service first since it was read: rated as not
         // carried, it would be billed twice; such an account waits for the next run.
-        const carriedMeanwhile = await this.deps.invoices.firstBilledDates(rated.flatMap((r) => (skip.has(r.accountId) ? [] : r.result.firstBilled)), t);
+        const carriedMeanwhile = await this.deps.invoices.firstBilledDates(rated.flatMap((r) => (skip.has(r.accountId) ? [] : r.result.firstBilled)), t, true);
         for (const r of rated) {
           const by = r.result.firstBilled.map((id) => carriedMeanwhile.get(id)).find((k) => k !== undefined);
           if (by === undefined || skip.has(r.accountId)) continue;

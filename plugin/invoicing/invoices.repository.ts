@@ -167,13 +167,17 @@ export class InvoicesRepository {
 
   /**
    * The billing date (period key) of the first document that carried each of these services, for
-   * those a run has carried (billing_first_dates, migration 0030).
+   * those a run has carried (billing_first_dates, migration 0030). With `lock` (in the issuing
+   * transaction, on MariaDB) the read locks the keys and sees the latest committed rows, not the
+   * transaction's snapshot: a run of another date that records one of them meanwhile is waited
+   * for and then seen, or the two meet in a deadlock that the issuing transaction's retry resolves.
    */
-  async firstBilledDates(serviceIds: number[], t?: Transaction): Promise<Map<number, string>> {
+  async firstBilledDates(serviceIds: number[], t?: Transaction, lock = false): Promise<Map<number, string>> {
     const out = new Map<number, string>();
+    const forUpdate = lock && t && this.dialect === 'mysql' ? ' FOR UPDATE' : '';
     for (let i = 0; i < serviceIds.length; i += CHUNK) {
       const part = serviceIds.slice(i, i + CHUNK);
-      const rows = await this.q<{ s: number | string; k: string }>(`SELECT service_id AS s, period_key AS k FROM billing_first_dates WHERE service_id IN (${part.map(() => '?').join(', ')})`, part, t);
+      const rows = await this.q<{ s: number | string; k: string }>(`SELECT service_id AS s, period_key AS k FROM billing_first_dates WHERE service_id IN (${part.map(() => '?').join(', ')})${forUpdate}`, part, t);
       for (const r of rows) out.set(Number(r.s), r.k);
     }
     return out;

@@ -144,6 +144,27 @@ forEachDatabase('billing run: a service’s first invoice', (dialect) => {
       expect(back.invoicesIssued).to.equal(0);
     });
 
+    it('two runs of different days at once, both finding a new service’s first invoice due, issue it once', async () => {
+      await bill(plugin, '2026-12-01T05:00:00Z', '2026-12');
+      (plugin.clock as ManualClock).set('2026-12-10T10:00:00Z');
+      const s = await newService(plugin, 'ivy', '2026-12-10');
+      (plugin.clock as ManualClock).set('2026-12-12T08:00:00Z');
+      // Two dates, two leases: nothing but the first-billing record stops both from carrying it.
+      const runs = await Promise.all(['2026-12-11', '2026-12-12'].map((date) => plugin.services.invoicing.billing.run(date, { dryRun: false, by: 'user:1' }).catch((err: unknown) => err as Error)));
+      const docs = await documentsOf(plugin, s.accountId);
+      expect(docs.map((d) => d.lines)).to.deep.equal([[['recurring_fee', '2026-12-10', 2200n]]]);
+      // Both finish: the other run found it billed when it rated, or says why it left the account
+      // (the first one committed in between; on MariaDB its read of the record waits for that
+      // commit instead of failing on the record's key); running both again issues nothing more.
+      for (const r of runs) {
+        if (r instanceof Error) throw r;
+        expect([r.status, r.failure]).to.deep.equal(['finished', null]);
+        for (const e of r.errors.filter((x) => x.accountId === s.accountId)) expect(e.message).to.match(/^a service of the account was first billed by the run for 2026-12-1[12] while this run rated it/);
+      }
+      for (const date of ['2026-12-11', '2026-12-12']) await plugin.services.invoicing.billing.run(date, { dryRun: false, by: 'user:1' });
+      expect((await documentsOf(plugin, s.accountId)).map((d) => d.lines)).to.deep.equal([[['recurring_fee', '2026-12-10', 2200n]]]);
+    });
+
     it('a service starting on a billing date is billed on that date’s run when it exists by then, with no extra invoice', async () => {
       (plugin.clock as ManualClock).set('2026-11-25T10:00:00Z');
       const s = await newService(plugin, 'hank', '2026-12-01');
