@@ -91,7 +91,7 @@ export class BillingUsagePort {
   }
 
   private q<T extends object>(sql: string, replacements: unknown[], t?: Transaction): Promise<T[]> {
-    return this.deps.db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT, transaction: t });
+    return this.deps.db.sequelize.query<T>(sql, { replacements: replacements.length ? replacements : undefined, type: QueryTypes.SELECT, transaction: t });
   }
 
   private checkWindow(fromMs: number, toMs: number): void {

@@ -70,7 +70,7 @@ export class UsageQueries {
   constructor(private readonly deps: { db: Database; clock: Clock; timezone: string; liveWindowMinutes: number }) {}
 
   private q<T extends object>(sql: string, replacements: unknown[]): Promise<T[]> {
-    return this.deps.db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
+    return this.deps.db.sequelize.query<T>(sql, { replacements: replacements.length ? replacements : undefined, type: QueryTypes.SELECT });
   }
 
   private t(ms: number | Date): string {
