@@ -2,12 +2,14 @@ import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import type { Database } from '../db/database.js';
-import type { SubscriberLookups } from './charges.service.js';
+import type { BilledThroughLookups, SubscriberLookups } from './charges.service.js';
 import { invalid } from './definition.js';
 import { overlapping, parseDiscountInput } from './discounts.js';
 import type { DiscountsRepository, StoredDiscount } from './discounts.repository.js';
 
 export interface DiscountsServiceDeps {
+  /** Billing's port (absent: nothing is billed yet, no date is held back). */
+  billedThrough?: BilledThroughLookups;
   db: Database;
   discounts: DiscountsRepository;
   subscribers: SubscriberLookups;
@@ -35,6 +37,14 @@ export class DiscountsService {
         throw err;
       });
       if (service.accountId !== accountId) throw invalid([{ field: 'serviceId', message: `service #${value.serviceId} belongs to another account` }]);
+    }
+    // A discount from a date the issued documents already carry would never reduce them.
+    if (value.fromDate !== null) {
+      const billed = value.serviceId !== null ? await this.deps.billedThrough?.service(value.serviceId) : await this.deps.billedThrough?.account(accountId);
+      if (billed && value.fromDate <= billed) {
+        const whose = value.serviceId !== null ? `service #${value.serviceId}` : 'the account';
+        throw invalid([{ field: 'fromDate', message: `must be after ${billed}: the run for ${billed} has billed ${whose} without it, so it would never reduce what was billed before; start it after ${billed}, and give the days before back with a credit note` }]);
+      }
     }
     return this.deps.db.transaction(async (t) => {
       const clash = overlapping(value, await this.deps.discounts.of([accountId], {}, t));

@@ -61,7 +61,7 @@ export function buildTariffs(ctx: PluginContext, ports: TariffsPorts) {
   const chargesRepo = new ChargesRepository(ctx.db);
   const catalogue = new TariffsService({ db: ctx.db, tariffs: tariffsRepo, audit: ctx.repos.audit, clock: ctx.clock });
   const discountsRepo = new DiscountsRepository(ctx.db);
-  const discounts = new DiscountsService({ db: ctx.db, discounts: discountsRepo, subscribers: ports.subscribers, audit: ctx.repos.audit, clock: ctx.clock });
+  const discounts = new DiscountsService({ db: ctx.db, discounts: discountsRepo, subscribers: ports.subscribers, billedThrough: ports.billedThrough, audit: ctx.repos.audit, clock: ctx.clock });
   const charges = new ChargesService({ db: ctx.db, charges: chargesRepo, catalogue, subscribers: ports.subscribers, billedThrough: ports.billedThrough, audit: ctx.repos.audit, clock: ctx.clock, timezone: ctx.config.billing.timezone });
   const port: TariffsPort = {
     versionsByCode: async (codes, t) => {

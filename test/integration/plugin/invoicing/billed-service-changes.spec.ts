@@ -87,7 +87,7 @@ forEachDatabase('changes to a billed service', (dialect) => {
     expect((await subscribers.getService(serviceId)).tariff).to.equal('FIBRE-200');
   });
 
-  it('refuses a one-off charge, a recurring charge’s start or a top-up dated on or before the last billing date, which would never be invoiced; dated after it, a one-off is on the next invoice', async () => {
+  it('refuses a one-off charge, a recurring charge’s start, a top-up or a discount’s start dated on or before the last billing date, which would never be invoiced; dated after it, a one-off is on the next invoice', async () => {
     const { charges } = plugin.services.tariffs;
     const install = { code: 'INSTALL', description: 'Installation', price: '79.00', recurring: false };
     expect(await refusal(() => charges.addCharge(accountId, { ...install, at: '2026-12-15', serviceId }, 'user:1'))).to.deep.equal({
@@ -101,11 +101,24 @@ forEachDatabase('changes to a billed service', (dialect) => {
     expect(await charges.listCharges(accountId)).to.deep.equal([]);
     expect(await charges.listTopUps(serviceId)).to.deep.equal([]);
 
+    // A discount from a billed date would never reduce what was billed; an open one applies from the next invoice.
+    const { discounts } = plugin.services.tariffs;
+    const goodwill = { serviceId, code: 'GOODWILL', description: 'Goodwill', appliesTo: 'recurring_fee', percent: '10' };
+    expect(await refusal(() => discounts.add(accountId, { ...goodwill, fromDate: '2026-12-01' }, 'user:1'))).to.deep.equal({
+      field: 'fromDate',
+      message: `must be after 2027-01-01: the run for 2027-01-01 has billed service #${serviceId} without it, so it would never reduce what was billed before; start it after 2027-01-01, and give the days before back with a credit note`,
+    });
+    expect(await discounts.list(accountId)).to.deep.equal([]);
+    await discounts.add(accountId, goodwill, 'user:1');
+
     await charges.addCharge(accountId, { ...install, at: '2027-01-08', serviceId }, 'user:1');
     clock.set('2027-02-01T05:00:00Z');
     await plugin.services.invoicing.billing.run('2027-02', { dryRun: false, by: 'user:1' });
     const { invoices } = plugin.services.invoicing;
     const feb = (await invoices.list({ accountId, periodKey: '2027-02-01' })).rows[0]!;
-    expect((await invoices.snapshot(feb.id)).document.lines.filter((l) => l.kind === 'one_off').map((l) => l.amountMinor)).to.deep.equal([7900n]);
+    const lines = (await invoices.snapshot(feb.id)).document.lines;
+    expect(lines.filter((l) => l.kind === 'one_off').map((l) => l.amountMinor)).to.deep.equal([7900n]);
+    // February's fee with its 10%.
+    expect(lines.filter((l) => l.kind === 'recurring_fee' || l.kind === 'discount').map((l) => l.amountMinor)).to.deep.equal([3100n, -310n]);
   });
 });
