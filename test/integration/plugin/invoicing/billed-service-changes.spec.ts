@@ -3,6 +3,7 @@ import type { ManualClock } from '../../../../plugin/common/clock.js';
 import { ValidationError } from '../../../../plugin/common/errors.js';
 import { forEachDatabase } from '../../../support/databases.js';
 import { createTestPlugin, type TestPlugin } from '../../../support/plugin.js';
+import { createStaff, csrfOf, loggedIn } from '../../../support/web.js';
 
 // 31.00 a month: January's 31 days make whole euros per day.
 const fibre = {
@@ -66,6 +67,17 @@ forEachDatabase('changes to a billed service', (dialect) => {
     const credit = (await invoices.list({ accountId, periodKey: '2027-02-01' })).rows.find((d) => d.type === 'credit_note')!;
     // 6 to 31 January: 26 of 31 days of 31.00.
     expect((await invoices.snapshot(credit.id)).document.lines.filter((l) => l.kind === 'recurring_fee').map((l) => l.amountMinor)).to.deep.equal([2600n]);
+  });
+
+  it('says on the service page why an end before the billed date is refused (422), and ends nothing', async () => {
+    // A staff session's expiry is the cookie's (real time), checked against the plugin's clock, so
+    // log in at the real time; the refusal depends on dates only.
+    clock.set(new Date().toISOString());
+    const billing = await loggedIn(plugin.app, await createStaff(plugin.ctx, 'billing'));
+    const _csrf = await csrfOf(billing, `/services/${serviceId}/edit`);
+    const page = await billing.post(`/services/${serviceId}/end`).type('form').send({ _csrf, endDate: '2026-12-15' }).expect(422);
+    expect(page.text).to.contain('End date must be on or after 2027-01-01: the service is billed through the run for 2027-01-01');
+    expect((await plugin.services.subscribers.subscribers.getService(serviceId)).status).to.equal('active');
   });
 
   it('refuses a tariff change dated on or before the last billing date, and a new start date, once the service is billed', async () => {
