@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Transaction } from 'sequelize';
 import { AuditRepository } from './audit/index.js';
 import { ApiTokensRepository, AuthService, LoginFailuresRepository, UsersRepository } from './auth/index.js';
 import { systemClock, type Clock } from './common/clock.js';
@@ -58,6 +59,9 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
   // Webhooks first: the modules whose changes it announces write to its outbox in their own transactions.
   const webhooks = buildWebhooks(ctx);
   const outbox = webhooks.outbox;
+  // Billing's answer to "billed through when?" for the modules built before it (invoicing reads
+  // them through their ports); they ask it only when called, once everything is built.
+  const serviceBilledThrough = async (serviceId: number, t?: Transaction) => (await invoicing.invoices.lastBilledDates([serviceId], t)).get(serviceId) ?? null;
   const ingest = buildIngest(ctx);
   const usage = buildUsage(ctx);
   // The catalogue is built before subscribers (which checks assignments through its port); its
@@ -70,18 +74,13 @@ export function buildModuleServices(ctx: PluginContext): ModuleServices {
         return { accountId: s.accountId, tariff: s.tariff };
       },
     },
-    // Billing is built later; a charge asks it when added.
-    billedThrough: {
-      service: async (id) => (await invoicing.invoices.lastBilledDates([id])).get(id) ?? null,
-      account: (id) => invoicing.invoices.lastBilledDateOfAccount(id),
-    },
+    billedThrough: { service: (id) => serviceBilledThrough(id), account: (id) => invoicing.invoices.lastBilledDateOfAccount(id) },
   });
   const subscribers = buildSubscribers(ctx, {
     usageQueries: usage.queries,
     inventory: ingest.inventory,
     assignable: (code) => tariffs.port.assignable(code),
-    // Billing is built after subscribers (it reads them through their port); a change asks it when called.
-    billedThrough: async (serviceId, t) => (await invoicing.invoices.lastBilledDates([serviceId], t)).get(serviceId) ?? null,
+    billedThrough: serviceBilledThrough,
   });
   const network = buildNetwork(ctx);
   // Billing reads usage through this port; the agents' status reports say how far it is final.

@@ -28,6 +28,12 @@ export interface BilledThroughLookups {
   account(accountId: number): Promise<string | null>;
 }
 
+/** How far what a charge or discount names (a service, else the account) is billed, and how to say whose it is. */
+export async function billedThroughOf(lookups: BilledThroughLookups | undefined, accountId: number, serviceId: number | null): Promise<{ date: string; whose: string } | null> {
+  const date = serviceId !== null ? await lookups?.service(serviceId) : await lookups?.account(accountId);
+  return date ? { date, whose: serviceId !== null ? `service #${serviceId}` : 'the account' } : null;
+}
+
 export interface ChargesServiceDeps {
   /** Absent: nothing is billed yet (tests of this module alone). */
   billedThrough?: BilledThroughLookups;
@@ -65,9 +71,9 @@ export class ChargesService {
       });
       if (service.accountId !== accountId) throw invalid([{ field: 'serviceId', message: `service #${value.serviceId} belongs to another account` }]);
     }
-    const billed = value.serviceId !== null ? await this.deps.billedThrough?.service(value.serviceId) : await this.deps.billedThrough?.account(accountId);
-    if (billed) {
-      const whose = value.serviceId !== null ? `service #${value.serviceId}` : 'the account';
+    const through = await billedThroughOf(this.deps.billedThrough, accountId, value.serviceId);
+    if (through) {
+      const { date: billed, whose } = through;
       if (value.atMs !== null && value.atMs <= this.midnight(billed)) {
         throw invalid([{ field: 'at', message: `must be after ${billed}: the run for ${billed} has billed ${whose}, so a one-off dated then would never be invoiced; date it after ${billed} and it goes on the next invoice` }]);
       }

@@ -2,7 +2,7 @@ import type { AuditRepository } from '../audit/index.js';
 import type { Clock } from '../common/clock.js';
 import { ConflictError, NotFoundError } from '../common/errors.js';
 import type { Database } from '../db/database.js';
-import type { BilledThroughLookups, SubscriberLookups } from './charges.service.js';
+import { billedThroughOf, type BilledThroughLookups, type SubscriberLookups } from './charges.service.js';
 import { invalid } from './definition.js';
 import { overlapping, parseDiscountInput } from './discounts.js';
 import type { DiscountsRepository, StoredDiscount } from './discounts.repository.js';
@@ -40,9 +40,9 @@ export class DiscountsService {
     }
     // A discount from a date the issued documents already carry would never reduce them.
     if (value.fromDate !== null) {
-      const billed = value.serviceId !== null ? await this.deps.billedThrough?.service(value.serviceId) : await this.deps.billedThrough?.account(accountId);
-      if (billed && value.fromDate <= billed) {
-        const whose = value.serviceId !== null ? `service #${value.serviceId}` : 'the account';
+      const through = await billedThroughOf(this.deps.billedThrough, accountId, value.serviceId);
+      if (through && value.fromDate <= through.date) {
+        const { date: billed, whose } = through;
         throw invalid([{ field: 'fromDate', message: `must be after ${billed}: the run for ${billed} has billed ${whose} without it, so it would never reduce what was billed before; start it after ${billed}, and give the days before back with a credit note` }]);
       }
     }

@@ -209,6 +209,17 @@ interface OctetSide {
   stop(): Promise<void>;
 }
 
+/** The agent's settings, the same in either shape: this bench's NAS, spool and ports. */
+function agentSettings(pluginUrl: string, token: string, radiusPort: number, httpPort: number, logLevel: 'info' | 'error') {
+  return {
+    plugin: { url: pluginUrl, token },
+    spool: { dir: join(work, 'agent', 'spool') },
+    radius: { host: '127.0.0.1', port: radiusPort, clients: [{ name: 'e2e-nas', address: '127.0.0.1', secret: SECRET }] },
+    http: { host: '127.0.0.1', port: httpPort },
+    log: { level: logLevel, format: 'json' },
+  };
+}
+
 /** The agent and the plugin as deployed: two processes of the `octet` executable. */
 async function startOctetProcesses(dbUrl: string): Promise<OctetSide> {
   const pluginPort = await freeTcpPort();
@@ -227,16 +238,7 @@ async function startOctetProcesses(dbUrl: string): Promise<OctetSide> {
   const radiusPort = await freePort();
   const httpPort = await freeTcpPort();
   const agentConfig = join(work, 'agent.json');
-  writeFileSync(
-    agentConfig,
-    JSON.stringify({
-      plugin: { url: `http://127.0.0.1:${pluginPort}`, token },
-      spool: { dir: join(work, 'agent', 'spool') },
-      radius: { host: '127.0.0.1', port: radiusPort, clients: [{ name: 'e2e-nas', address: '127.0.0.1', secret: SECRET }] },
-      http: { host: '127.0.0.1', port: httpPort },
-      log: { level: 'info', format: 'json' },
-    }),
-  );
+  writeFileSync(agentConfig, JSON.stringify(agentSettings(`http://127.0.0.1:${pluginPort}`, token, radiusPort, httpPort, 'info')));
   const agentLines: string[] = [];
   const agentChild = spawnOctet(['agent', '--config', agentConfig], (l) => {
     if (agentLines.length < 200) agentLines.push(l);
@@ -261,16 +263,7 @@ async function startOctetInProcess(dbUrl: string): Promise<OctetSide> {
   const plugin = await startPlugin(config, { logger: nullLogger, modules: [ingestModule, usageModule] });
   const { token } = await buildIngest(plugin.ctx).agents.create('e2e-bench', 'bench');
   const agentPort = await freePort();
-  const agent = await startAgent(
-    agentConfigSchema.parse({
-      plugin: { url: plugin.url, token },
-      spool: { dir: join(work, 'agent', 'spool') },
-      radius: { host: '127.0.0.1', port: agentPort, clients: [{ name: 'e2e-nas', address: '127.0.0.1', secret: SECRET }] },
-      http: { host: '127.0.0.1', port: 0 },
-      log: { level: 'error', format: 'json' },
-    }),
-    { logger: nullLogger },
-  );
+  const agent = await startAgent(agentConfigSchema.parse(agentSettings(plugin.url, token, agentPort, 0, 'error')), { logger: nullLogger });
   return {
     radiusPort: agent.radiusPort!,
     processes: [{ name: 'agent, plugin and load generator', pid: process.pid }],

@@ -185,14 +185,21 @@ export function usageWindow(s: ServiceIn, T: number, rules: RunRules): { previou
   if (first !== null && first > T) return null;
   const firstTime = first === null || first === T;
   const enteredInTime = s.createdAtMs !== undefined && startMs >= periodAt(s.createdAtMs, spec).fromMs;
-  const rowsFrom = (after: number) => Math.min(T, Math.max(floorBucket(startMs), periodAt(Math.max(after, startMs), spec).fromMs));
+  // The rows of every arrears window closed after `after`: from the start of the period holding
+  // it (or the service's start, when later), up to T.
+  const window = (after: number, plain: boolean) => ({
+    previousDateMs: after,
+    fromMs: Math.min(T, Math.max(floorBucket(startMs), periodAt(Math.max(after, startMs), spec).fromMs)),
+    toMs: T,
+    plain,
+  });
   if (periodAt(T, spec).fromMs !== T) {
     const onStart = rules.invoiceOnStart === true && firstTime && enteredInTime && startMs <= T && T < periodAt(startMs, spec).toMs;
-    return onStart ? { previousDateMs: startMs - 1, fromMs: Math.min(T, floorBucket(startMs)), toMs: T, plain: false } : null;
+    return onStart ? window(startMs - 1, false) : null;
   }
   const prev = periodAt(T - 1, spec).fromMs;
   const after = firstTime ? (enteredInTime && startMs === prev ? startMs - 1 : prev) : Math.max(prev, first);
-  return { previousDateMs: after, fromMs: after === prev ? Math.min(T, Math.max(prev, floorBucket(startMs))) : rowsFrom(after), toMs: T, plain: after === prev };
+  return window(after, after === prev);
 }
 
 function plan(s: ServiceIn, startMs: number, endMs: number | null, T: number, a: AccountIn, rules: RunRules): { plan: Scenario['plan']; tariffs: Tariff[] } | string {
